@@ -1,0 +1,378 @@
+//! Diagnostics: what is wrong with a page, where, and how to fix it.
+//!
+//! Every stage pushes [`Diagnostic`]s into a [`Diagnostics`] collector instead of stopping at the
+//! first problem. Positions are turned from byte offsets into 1-based line:column here and only
+//! here ([`LineIndex`]). Rendering for humans is the binaries' job; this module only holds data
+//! and the table of codes.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+    Note,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Note => "note",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+macro_rules! codes {
+    ($( $variant:ident = $code:literal, $sev:ident, $summary:literal, $fix:literal; )*) => {
+        /// Every diagnostic code, with its default severity, meaning and fix. This is the one
+        /// table of codes; `cargo xtask codes` prints it and DIAGNOSTICS.md is made from it.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Code { $($variant),* }
+
+        impl Code {
+            pub const ALL: &'static [Code] = &[$(Code::$variant),*];
+            pub fn as_str(self) -> &'static str { match self { $(Code::$variant => $code),* } }
+            pub fn severity(self) -> Severity { match self { $(Code::$variant => Severity::$sev),* } }
+            pub fn summary(self) -> &'static str { match self { $(Code::$variant => $summary),* } }
+            pub fn fix(self) -> &'static str { match self { $(Code::$variant => $fix),* } }
+            pub fn from_str(s: &str) -> Option<Code> { match s { $($code => Some(Code::$variant),)* _ => None } }
+        }
+    };
+}
+
+codes! {
+    FrontMatterMissing = "front-matter-missing", Error,
+        "The page does not start with a `---` YAML front matter block.",
+        "Add front matter with `title`, `description` and `doc_type`.";
+    FrontMatterUnreadable = "front-matter-unreadable", Error,
+        "The front matter is not valid YAML, or is not closed by a `---` line.",
+        "Fix the YAML syntax; quote values that contain `:`.";
+    FrontMatterKeyMissing = "front-matter-key-missing", Warning,
+        "A required front matter key (`title`, `description`, `doc_type`) is absent.",
+        "Add the key.";
+    UnknownDocType = "unknown-doc-type", Warning,
+        "`doc_type` is not one of apiPageType, resourcePageType, enumPageType, conceptualPageType.",
+        "Correct the spelling of `doc_type`.";
+    AnnotationJson = "annotation-json", Error,
+        "An HTML-comment annotation is not valid JSON, even after repairing the usual defects.",
+        "Fix the JSON at the position shown.";
+    AnnotationRepaired = "annotation-repaired", Warning,
+        "An annotation needed repair to be read (trailing comma, raw newline in a string, `\"true\"` for `true`).",
+        "Write strict JSON: no trailing commas, booleans without quotes.";
+    UnknownBlockType = "unknown-block-type", Warning,
+        "An annotation's `blockType` is not request, response, resource, example, ignored or samples.",
+        "Use one of the known block types.";
+    CodeBlockUnannotated = "code-block-unannotated", Warning,
+        "A json or http code block in an example or representation section has no annotation.",
+        "Put a `<!-- { \"blockType\": ... } -->` annotation right before the block.";
+    AnnotationOrphan = "annotation-orphan", Warning,
+        "A block annotation is not followed by a code block.",
+        "Move the annotation right before its code block, or remove it.";
+    TableCellCount = "table-cell-count", Warning,
+        "A table row has a different number of cells than its header.",
+        "Escape `|` inside cells as `\\|`, and keep each row on one line.";
+    TableNoNameColumn = "table-no-name-column", Warning,
+        "A property, parameter or member table has no name column.",
+        "Start the table with a Property, Parameter, Name or Member column.";
+    RequestBodyUnknownProperty = "request-body-unknown-property", Warning,
+        "A request body table lists a property that the resource type does not have.",
+        "Add the property to the resource page, or fix its name.";
+    UnresolvedType = "unresolved-type", Error,
+        "A type is referenced that no page defines.",
+        "Add the type's page, or correct the name.";
+    UnrecognisedTypeCell = "unrecognised-type-cell", Warning,
+        "A table's type cell cannot be read as a type.",
+        "Write a type name, a link to a type page, or `X collection`.";
+    DuplicateType = "duplicate-type", Warning,
+        "Two pages define the same type; the first one (by path) is used.",
+        "Remove or rename one of the definitions.";
+    InheritanceCycle = "inheritance-cycle", Error,
+        "A type inherits from itself through its base types.",
+        "Correct the base type.";
+    MissingHttpRequest = "missing-http-request", Error,
+        "An API page has no `HTTP request` section with a method and a path.",
+        "Add an `## HTTP request` section with a ```http block such as `GET /users/{id}`.";
+    UnresolvablePath = "unresolvable-path", Error,
+        "A documented path cannot be read (for example `Entity URI ... not found`).",
+        "Write the path the API serves, relative to the service root.";
+    ExampleUrlUnmatched = "example-url-unmatched", Warning,
+        "A request example's URL matches none of the paths the page documents.",
+        "Use one of the documented paths in the example, or document the path.";
+    ContentLengthMismatch = "content-length-mismatch", Warning,
+        "An example's Content-Length header does not match the length of its body.",
+        "Correct or remove the Content-Length header.";
+    MalformedStatusLine = "malformed-status-line", Warning,
+        "A response example does not start with a status line such as `HTTP/1.1 200 OK`.",
+        "Start the response with `HTTP/1.1 <code> <reason>`.";
+    UnknownMethod = "unknown-method", Error,
+        "An HTTP request line uses a method other than GET, POST, PUT, PATCH or DELETE.",
+        "Use a standard method.";
+    ExampleBodyJson = "example-body-json", Error,
+        "An example's body is not valid JSON.",
+        "Fix the JSON (trailing commas, `...`, comments and line breaks inside strings are common causes).";
+    ExampleUnknownProperty = "example-unknown-property", Error,
+        "An example has a property that its documented type does not declare.",
+        "Document the property, or mark the type open (`\"openType\": true`).";
+    ExampleWrongType = "example-wrong-type", Error,
+        "An example value has a JSON type that contradicts the documented type.",
+        "Use a value of the documented type.";
+    ExampleEnumValue = "example-enum-value", Error,
+        "An example uses a value that is not a member of the documented enum (placeholders such as \"String\" included).",
+        "Use one of the enum's members.";
+    ExampleEnumCase = "example-enum-case", Warning,
+        "An example's enum value matches a member only when case is ignored.",
+        "Spell the value as the enum defines it.";
+    ExampleDateTime = "example-date-time", Error,
+        "An example's date, time or duration value does not parse as ISO 8601.",
+        "Write values such as `2021-07-16T18:32:44Z`.";
+    ExampleGuid = "example-guid", Error,
+        "An example's GUID value does not parse.",
+        "Write GUIDs as 8-4-4-4-12 hex digits.";
+    ExampleNull = "example-null", Warning,
+        "An example sets null where the documented property is not nullable.",
+        "Leave the property out, or give it a value.";
+    ExampleOdataType = "example-odata-type", Error,
+        "An example's `@odata.type` names a type that is not the documented type nor derived from it.",
+        "Correct `@odata.type`.";
+    ExampleMissingProperties = "example-missing-properties", Warning,
+        "A response example leaves out documented properties but is not marked truncated.",
+        "Add `\"truncated\": true` to the annotation, or list the properties.";
+    ResponseWithoutRequest = "response-without-request", Warning,
+        "A response example has no request example before it.",
+        "Add the request example, or mark the response `ignored`.";
+    RequestWithoutResponse = "request-without-response", Warning,
+        "A request example has no response example after it.",
+        "Add the response example.";
+    DuplicateExampleName = "duplicate-example-name", Warning,
+        "Two examples in the doc set share a name.",
+        "Give each example a unique `name`.";
+    ExampleUntyped = "example-untyped", Note,
+        "An example's body type could not be determined, so it was not turned into a test.",
+        "Give the response annotation an `@odata.type`, or document the response type.";
+    LinkTargetMissing = "link-target-missing", Warning,
+        "A relative link points to a page that does not exist.",
+        "Correct the link.";
+    LinkCase = "link-case", Warning,
+        "A link's file name differs from the page's file name in case only; it breaks on case-sensitive hosts.",
+        "Write the file name exactly as it is.";
+    LinkAnchorMissing = "link-anchor-missing", Warning,
+        "A link's `#anchor` matches no heading of the target page.",
+        "Correct the anchor.";
+    TodoText = "todo-text", Warning,
+        "The page still contains TODO placeholder text.",
+        "Replace the placeholder with real content.";
+    PermissionsUndetermined = "permissions-undetermined", Warning,
+        "The permissions table does not name real scopes.",
+        "List the least privileged scopes for each permission type.";
+    EnumValuesDisagree = "enum-values-disagree", Warning,
+        "A \"Possible values\" list disagrees with the members of the enum it refers to.",
+        "Make the list and the enum definition agree.";
+    EnumMemberCase = "enum-member-case", Warning,
+        "An enum's members are written in inconsistent case across pages (`NotStarted` and `notStarted`).",
+        "Use the enum definition's spelling everywhere.";
+    OperationWithoutPath = "operation-without-path", Warning,
+        "An operation has no usable path, so no client method was generated for it.",
+        "Document a path in the HTTP request section.";
+    ConceptualPage = "conceptual-page", Note,
+        "The page is conceptual and contributes no types or operations.",
+        "Nothing to do.";
+    PageUnused = "page-unused", Note,
+        "The page defines nothing the generator could use.",
+        "Check the page's doc_type and sections.";
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A byte range in a page's text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Span {
+    pub fn new(start: usize, end: usize) -> Span {
+        Span { start, end: end.max(start) }
+    }
+}
+
+/// One finding about one page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Diagnostic {
+    pub code: String,
+    pub severity: Severity,
+    /// The page path relative to the docs root, with `/` separators.
+    pub file: String,
+    pub line: u32,
+    pub column: u32,
+    pub end_line: u32,
+    pub end_column: u32,
+    /// Byte range in the page; kept so renderers can underline the exact text.
+    #[serde(skip)]
+    pub span: Span,
+    pub message: String,
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    /// Sort key: file, position, code, message; used to make output independent of processing order.
+    pub fn sort_key(&self) -> (&str, u32, u32, &str, &str) {
+        (&self.file, self.line, self.column, &self.code, &self.message)
+    }
+}
+
+/// Turns byte offsets of one text into 1-based line and column numbers. Columns count
+/// characters, not bytes, as editors and rustc do.
+#[derive(Debug, Clone)]
+pub struct LineIndex {
+    /// Byte offset of the start of every line.
+    starts: Vec<usize>,
+    len: usize,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> LineIndex {
+        let mut starts = vec![0];
+        starts.extend(memchr_newlines(text.as_bytes()).map(|i| i + 1));
+        LineIndex { starts, len: text.len() }
+    }
+
+    /// 1-based (line, column) of a byte offset. Offsets past the end are clamped, and an offset
+    /// inside a multi-byte character counts as that character, so no input can make this panic.
+    pub fn line_col(&self, text: &str, offset: usize) -> (u32, u32) {
+        let offset = offset.min(self.len).min(text.len());
+        let line = match self.starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        };
+        let start = self.starts[line];
+        let mut end = offset;
+        while end > start && !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        let column = text[start..end].chars().count() + 1;
+        (line as u32 + 1, column as u32)
+    }
+
+    /// The byte range of a 1-based line, without its line break.
+    pub fn line_range(&self, text: &str, line: u32) -> Option<(usize, usize)> {
+        let i = (line as usize).checked_sub(1)?;
+        let start = *self.starts.get(i)?;
+        let mut end = self.starts.get(i + 1).copied().unwrap_or(text.len());
+        if end > start && text.as_bytes().get(end - 1) == Some(&b'\n') {
+            end -= 1;
+        }
+        if end > start && text.as_bytes().get(end - 1) == Some(&b'\r') {
+            end -= 1;
+        }
+        Some((start, end.min(text.len())))
+    }
+
+    pub fn line_count(&self) -> usize {
+        self.starts.len()
+    }
+}
+
+fn memchr_newlines(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    bytes.iter().enumerate().filter(|(_, b)| **b == b'\n').map(|(i, _)| i)
+}
+
+/// Collects the diagnostics of one page; positions are computed as they are pushed.
+pub struct PageDiagnostics<'a> {
+    pub file: &'a str,
+    pub text: &'a str,
+    pub index: &'a LineIndex,
+    pub items: Vec<Diagnostic>,
+}
+
+impl<'a> PageDiagnostics<'a> {
+    pub fn new(file: &'a str, text: &'a str, index: &'a LineIndex) -> Self {
+        PageDiagnostics { file, text, index, items: Vec::new() }
+    }
+
+    pub fn push(&mut self, code: Code, span: Span, message: impl Into<String>) -> &mut Diagnostic {
+        let d = make(self.file, self.text, self.index, code, span, message.into());
+        self.items.push(d);
+        self.items.last_mut().expect("just pushed")
+    }
+}
+
+/// Builds a diagnostic with the code's default severity and help text.
+pub fn make(file: &str, text: &str, index: &LineIndex, code: Code, span: Span, message: String) -> Diagnostic {
+    let (line, column) = index.line_col(text, span.start);
+    let (end_line, end_column) = index.line_col(text, span.end);
+    Diagnostic {
+        code: code.as_str().to_string(),
+        severity: code.severity(),
+        file: file.to_string(),
+        line,
+        column,
+        end_line,
+        end_column,
+        span,
+        message,
+        help: Some(code.fix().to_string()),
+    }
+}
+
+/// Counts by severity.
+pub fn count(items: &[Diagnostic], severity: Severity) -> usize {
+    items.iter().filter(|d| d.severity == severity).count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_col_is_one_based_and_counts_chars() {
+        let text = "ab\ncé d\n\nx";
+        let ix = LineIndex::new(text);
+        assert_eq!(ix.line_col(text, 0), (1, 1));
+        assert_eq!(ix.line_col(text, 2), (1, 3));
+        assert_eq!(ix.line_col(text, 3), (2, 1));
+        // 'é' is two bytes; the space after it is the third character.
+        assert_eq!(ix.line_col(text, 6), (2, 3));
+        // Inside a multi-byte character: clamp back to its start.
+        assert_eq!(ix.line_col(text, 5), (2, 2));
+        assert_eq!(ix.line_col(text, 9), (3, 1));
+        assert_eq!(ix.line_col(text, 10), (4, 1));
+        // Past the end is clamped, never a panic.
+        assert_eq!(ix.line_col(text, 1000), (4, 2));
+        assert_eq!(ix.line_col("", 5), (1, 1));
+    }
+
+    #[test]
+    fn line_range_excludes_line_breaks() {
+        let text = "one\r\ntwo\nthree";
+        let ix = LineIndex::new(text);
+        assert_eq!(ix.line_range(text, 1).map(|(s, e)| &text[s..e]), Some("one"));
+        assert_eq!(ix.line_range(text, 2).map(|(s, e)| &text[s..e]), Some("two"));
+        assert_eq!(ix.line_range(text, 3).map(|(s, e)| &text[s..e]), Some("three"));
+        assert_eq!(ix.line_range(text, 4), None);
+        assert_eq!(ix.line_range(text, 0), None);
+    }
+
+    #[test]
+    fn every_code_is_unique_and_round_trips() {
+        let mut seen = std::collections::HashSet::new();
+        for c in Code::ALL {
+            assert!(seen.insert(c.as_str()), "duplicate code {c}");
+            assert_eq!(Code::from_str(c.as_str()), Some(*c));
+        }
+    }
+}

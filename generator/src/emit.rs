@@ -1,0 +1,92 @@
+//! Emit: turns the IR into the files of a standalone SDK crate.
+//!
+//! Two phases. [`plan::Plan::new`] takes every decision that needs the whole IR (names, type
+//! resolution, inherited properties, boxing of recursive fields) sequentially. Then each file is
+//! rendered by a pure function of the plan, in parallel; templates in `templates/` give each
+//! file its shape, and every Rust file is parsed and laid out by `syn` and `prettyplease`
+//! ([`render::rust_file`]), so a template that renders invalid Rust is an [`EmitError`] naming
+//! it. Output does not depend on thread scheduling: files are sorted by path, and the first
+//! error in that order is the one returned.
+//!
+//! Emitting never fails on odd docs: unknown types become `serde_json::Value`, unnamed things
+//! get fallback names, and examples that do not fit are simply not turned into tests.
+
+mod client;
+mod crate_files;
+mod cycles;
+mod enums;
+mod examples;
+mod models;
+mod paths;
+mod plan;
+mod render;
+mod types;
+
+use crate::GeneratedFile;
+use crate::ir::Ir;
+use rayon::prelude::*;
+
+pub use render::EmitError;
+
+/// One file to render.
+#[derive(Debug, Clone, Copy)]
+enum Job {
+    CargoToml,
+    LibRs,
+    Runtime,
+    RuntimeFormats,
+    ModelsMod,
+    Model(usize),
+    EnumsMod,
+    Enum(usize),
+    ClientMod,
+    ClientPage(usize),
+    ExamplesMain,
+    ExamplesPage(usize),
+}
+
+impl Job {
+    fn render(self, plan: &plan::Plan<'_>) -> Result<GeneratedFile, EmitError> {
+        match self {
+            Job::CargoToml => crate_files::cargo_toml(),
+            Job::LibRs => crate_files::lib_rs(),
+            Job::Runtime => Ok(crate_files::runtime_rs()),
+            Job::RuntimeFormats => Ok(crate_files::runtime_formats_rs()),
+            Job::ModelsMod => crate_files::models_mod(plan),
+            Job::Model(i) => models::model_file(plan, i),
+            Job::EnumsMod => crate_files::enums_mod(plan),
+            Job::Enum(i) => enums::enum_file(plan, i),
+            Job::ClientMod => crate_files::client_mod(plan),
+            Job::ClientPage(i) => client::client_file(plan, &plan.client_pages[i]),
+            Job::ExamplesMain => examples::main_file(plan),
+            Job::ExamplesPage(i) => examples::page_file(plan, &plan.example_pages[i]),
+        }
+    }
+}
+
+/// Emits the SDK crate for `ir`: every file with its path relative to the output folder,
+/// sorted by path.
+pub fn emit(ir: &Ir) -> Result<Vec<GeneratedFile>, EmitError> {
+    let plan = plan::Plan::new(ir, crate_files::RUNTIME_SOURCE);
+    let mut jobs = vec![Job::CargoToml, Job::LibRs, Job::Runtime, Job::RuntimeFormats, Job::ModelsMod, Job::EnumsMod, Job::ClientMod, Job::ExamplesMain];
+    jobs.extend((0..plan.structs.len()).map(Job::Model));
+    jobs.extend((0..plan.enums.len()).map(Job::Enum));
+    jobs.extend((0..plan.client_pages.len()).map(Job::ClientPage));
+    jobs.extend((0..plan.example_pages.len()).map(Job::ExamplesPage));
+
+    let rendered: Vec<Result<GeneratedFile, EmitError>> = jobs.par_iter().map(|job| job.render(&plan)).collect();
+    let mut files = Vec::with_capacity(rendered.len());
+    let mut errors = Vec::new();
+    for r in rendered {
+        match r {
+            Ok(file) => files.push(file),
+            Err(e) => errors.push(e),
+        }
+    }
+    if !errors.is_empty() {
+        errors.sort_by(|a, b| (&a.file, &a.template).cmp(&(&b.file, &b.template)));
+        return Err(errors.swap_remove(0));
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(files)
+}

@@ -1,0 +1,136 @@
+//! `src/client/*.rs`: the methods of `Client`, one file per docs page, with the request body
+//! structs of that page's operations.
+
+use super::models::StructView;
+use super::paths;
+use super::plan::{BodyKind, BodyPlan, MethodPlan, PagePlan, Plan, ReturnPlan};
+use super::render::{self, Docs, EmitError};
+use super::types::{Prim, TypeRef};
+use crate::GeneratedFile;
+use crate::names;
+use askama::Template;
+
+/// The owned type of a body (what a test builds before passing a reference).
+pub(crate) fn body_type(plan: &Plan<'_>, body: BodyPlan, root: &str) -> String {
+    let single = match body.kind {
+        BodyKind::Type(t) => plan.type_names().path(t, root),
+        BodyKind::Request(r) => format!("{root}::client::{}", names::ident(&plan.request_structs[r].name)),
+    };
+    if body.collection { format!("Vec<{single}>") } else { single }
+}
+
+/// The type of a method's body parameter: a slice for collections, `&str` for text.
+fn body_param_type(plan: &Plan<'_>, body: BodyPlan) -> String {
+    if body.collection {
+        let BodyKind::Type(t) = body.kind else { return format!("&{}", body_type(plan, body, "crate")) };
+        return format!("&[{}]", plan.type_names().path(t, "crate"));
+    }
+    match body.kind {
+        BodyKind::Type(TypeRef::Prim(Prim::String)) => "&str".to_owned(),
+        _ => format!("&{}", body_type(plan, body, "crate")),
+    }
+}
+
+/// The success type of a method.
+pub(crate) fn return_type(plan: &Plan<'_>, ret: ReturnPlan, root: &str) -> String {
+    match ret {
+        ReturnPlan::Unit => "()".to_owned(),
+        ReturnPlan::Json => "::serde_json::Value".to_owned(),
+        ReturnPlan::Type(t, false) => plan.type_names().path(t, root),
+        ReturnPlan::Type(t, true) => format!("{root}::runtime::Collection<{}>", plan.type_names().path(t, root)),
+    }
+}
+
+struct BodyView {
+    name: String,
+    ty: String,
+}
+
+struct MethodView {
+    docs: Vec<String>,
+    name: String,
+    params: Vec<String>,
+    body: Option<BodyView>,
+    ret: String,
+    /// `send_json` or `send_empty`.
+    send: &'static str,
+    http_method: &'static str,
+    /// An expression of type `&str`.
+    path: String,
+    query: String,
+    body_arg: String,
+}
+
+#[derive(Template)]
+#[template(path = "client.rs.j2", escape = "none")]
+struct ClientFile {
+    module_docs: Vec<String>,
+    structs: Vec<StructView>,
+    methods: Vec<MethodView>,
+}
+
+fn method_view(plan: &Plan<'_>, m: &MethodPlan) -> MethodView {
+    let op = &plan.ir.operations[m.op];
+    let path = &op.paths[m.path];
+    let ret = plan.returns[m.op];
+    let body = plan.bodies[m.op];
+
+    let call = format!("`{} {}{}`", op.method.as_str(), path.template, path.query.as_deref().map(|q| format!("?{}", q.trim_start_matches('?'))).unwrap_or_default());
+    let mut docs = Docs::new().text(&op.title).text(&op.description).line(&call);
+    if path.loc.file == op.loc.file && path.loc.line != 0 {
+        docs = docs.source(&path.loc.file, path.loc.line);
+    } else {
+        docs = docs.source(&op.loc.file, op.loc.line);
+    }
+
+    let params: Vec<String> = m.params.iter().map(|p| names::ident(&p.name)).collect();
+    let format = names::string_literal(&paths::format_string(&path.template));
+    let path_expr = if params.is_empty() {
+        format
+    } else {
+        let args: Vec<String> =
+            m.params.iter().zip(&params).map(|(p, ident)| format!("crate::runtime::{}({ident})", p.encoding.runtime_fn())).collect();
+        format!("&format!({format}, {})", args.join(", "))
+    };
+    let query = match path.query.as_deref().map(|q| q.trim_start_matches('?')).filter(|q| !q.is_empty()) {
+        Some(q) => format!("Some({})", names::string_literal(q)),
+        None => "None".to_owned(),
+    };
+    let body_view = match (body, &m.body_param) {
+        (Some(b), Some(name)) => Some(BodyView { name: names::ident(name), ty: body_param_type(plan, b) }),
+        _ => None,
+    };
+    let body_arg = match &body_view {
+        Some(b) => format!("Some({})", b.name),
+        // No body: the type parameter still needs a type, and `()` serializes to nothing sent.
+        None => "None::<&()>".to_owned(),
+    };
+    MethodView {
+        docs: docs.literals(),
+        name: names::ident(&m.name),
+        params,
+        body: body_view,
+        ret: return_type(plan, ret, "crate"),
+        send: if ret == ReturnPlan::Unit { "send_empty" } else { "send_json" },
+        http_method: op.method.as_str(),
+        path: path_expr,
+        query,
+        body_arg,
+    }
+}
+
+pub(crate) fn path(page: &PagePlan) -> String {
+    format!("src/client/{}.rs", page.module)
+}
+
+/// Renders the client file of one page.
+pub(crate) fn client_file(plan: &Plan<'_>, page: &PagePlan) -> Result<GeneratedFile, EmitError> {
+    let path = path(page);
+    let view = ClientFile {
+        module_docs: Docs::new().line(&format!("Operations documented in `{}`.", page.file)).literals(),
+        structs: page.request_structs.iter().map(|&r| StructView::new(plan, &plan.request_structs[r])).collect(),
+        methods: page.items.iter().map(|&m| method_view(plan, &plan.methods[m])).collect(),
+    };
+    let text = render::render(&view, "client.rs.j2", &path)?;
+    render::rust_file("client.rs.j2", &path, render::page_or_docs(&page.file), &text)
+}

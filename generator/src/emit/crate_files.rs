@@ -1,0 +1,96 @@
+//! The files that hold the crate together: `Cargo.toml`, `src/lib.rs`, `src/runtime.rs` and
+//! the `mod.rs` of each folder.
+
+use super::plan::Plan;
+use super::render::{self, Docs, EmitError};
+use crate::GeneratedFile;
+use crate::names;
+use askama::Template;
+
+/// The hand-written runtime, embedded verbatim as `src/runtime.rs`.
+pub(crate) const RUNTIME_SOURCE: &str = include_str!("../../../runtime/src/lib.rs");
+
+/// The runtime's one child module, embedded verbatim as `src/runtime/formats.rs` (where
+/// `mod formats;` in `src/runtime.rs` looks for it).
+const RUNTIME_FORMATS_SOURCE: &str = include_str!("../../../runtime/src/formats.rs");
+
+#[derive(Template)]
+#[template(path = "Cargo.toml.j2", escape = "none")]
+struct CargoToml;
+
+#[derive(Template)]
+#[template(path = "lib.rs.j2", escape = "none")]
+struct LibRs;
+
+struct ModuleView {
+    ident: String,
+    reexports: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "mod.rs.j2", escape = "none")]
+struct ModRs {
+    module_docs: Vec<String>,
+    modules: Vec<ModuleView>,
+}
+
+pub(crate) fn cargo_toml() -> Result<GeneratedFile, EmitError> {
+    let text = render::render(&CargoToml, "Cargo.toml.j2", "Cargo.toml")?;
+    Ok(render::text_file("Cargo.toml", "#", "docs/", &text))
+}
+
+pub(crate) fn lib_rs() -> Result<GeneratedFile, EmitError> {
+    let text = render::render(&LibRs, "lib.rs.j2", "src/lib.rs")?;
+    render::rust_file("lib.rs.j2", "src/lib.rs", "docs/", &text)
+}
+
+pub(crate) fn runtime_rs() -> GeneratedFile {
+    render::text_file("src/runtime.rs", "//", "runtime/src/lib.rs", RUNTIME_SOURCE)
+}
+
+pub(crate) fn runtime_formats_rs() -> GeneratedFile {
+    render::text_file("src/runtime/formats.rs", "//", "runtime/src/formats.rs", RUNTIME_FORMATS_SOURCE)
+}
+
+fn mod_rs(path: &str, doc: &str, mut modules: Vec<ModuleView>) -> Result<GeneratedFile, EmitError> {
+    modules.sort_by(|a, b| a.ident.cmp(&b.ident));
+    let view = ModRs { module_docs: Docs::new().text(doc).literals(), modules };
+    let text = render::render(&view, "mod.rs.j2", path)?;
+    render::rust_file("mod.rs.j2", path, "docs/", &text)
+}
+
+pub(crate) fn models_mod(plan: &Plan<'_>) -> Result<GeneratedFile, EmitError> {
+    let modules = plan
+        .structs
+        .iter()
+        .zip(&plan.struct_modules)
+        .map(|(s, m)| ModuleView { ident: names::ident(m), reexports: vec![names::ident(&s.name)] })
+        .collect();
+    mod_rs("src/models/mod.rs", "One struct per documented type.", modules)
+}
+
+pub(crate) fn enums_mod(plan: &Plan<'_>) -> Result<GeneratedFile, EmitError> {
+    let modules = plan
+        .enums
+        .iter()
+        .zip(&plan.enum_modules)
+        .map(|(e, m)| ModuleView { ident: names::ident(m), reexports: vec![names::ident(&e.name)] })
+        .collect();
+    mod_rs("src/enums/mod.rs", "One enum per documented enumeration.", modules)
+}
+
+pub(crate) fn client_mod(plan: &Plan<'_>) -> Result<GeneratedFile, EmitError> {
+    let modules = plan
+        .client_pages
+        .iter()
+        .map(|page| ModuleView {
+            ident: names::ident(&page.module),
+            reexports: page.request_structs.iter().map(|&r| names::ident(&plan.request_structs[r].name)).collect(),
+        })
+        .collect();
+    mod_rs(
+        "src/client/mod.rs",
+        "The methods of `Client`, one module per docs page, and the request bodies that have no model of their own.",
+        modules,
+    )
+}

@@ -1,0 +1,197 @@
+//! `tests/examples/*.rs`: tests made from the examples the validator marked as tested.
+//!
+//! All pages share one test binary (`tests/examples/main.rs` with a module per page), because
+//! every extra binary links the whole SDK again. Each example gives up to three tests: its
+//! request body and its response body read into their types and write back unchanged, and the
+//! client method sends the documented request to a mock server and reads the documented
+//! response.
+
+use super::client::{body_type, return_type};
+use super::paths;
+use super::plan::{BodyKind, ExamplePlan, PagePlan, Plan, ReturnPlan};
+use super::render::{self, Docs, EmitError};
+use super::types::TypeRef;
+use crate::GeneratedFile;
+use crate::ir::Example;
+use crate::names;
+use askama::Template;
+
+/// How tests name the SDK crate.
+const ROOT: &str = "::graph_sdk";
+
+/// The JSON of an example as tests show it: pretty-printed, keys in the docs' order.
+fn pretty(value: &serde_json::Value) -> String {
+    serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string())
+}
+
+/// The type the request body of an example reads into, when it is one worth a round trip
+/// (a struct or a collection; a bare string or untyped JSON would prove nothing).
+fn request_type(plan: &Plan<'_>, ex: &Example) -> Option<String> {
+    let op = ex.operation?;
+    let body = (*plan.bodies.get(op)?)?;
+    ex.request.as_ref()?.body.as_ref()?;
+    let worth = body.collection || matches!(body.kind, BodyKind::Request(_) | BodyKind::Type(TypeRef::Struct(_)));
+    worth.then(|| body_type(plan, body, ROOT))
+}
+
+/// The type the response body of an example reads into: the example's `@odata.type` when it
+/// names a struct, otherwise the operation's documented response type.
+fn response_type(plan: &Plan<'_>, ex: &Example) -> Option<String> {
+    let response = ex.response.as_ref()?;
+    response.body.as_ref()?;
+    if response.status >= 400 {
+        return None;
+    }
+    let op = ex.operation.and_then(|o| plan.ir.operations.get(o));
+    let documented = op.and_then(|op| op.response.as_ref());
+    let mut collection = response.is_collection || documented.is_some_and(|r| r.collection);
+    let mut ty = None;
+    if let Some(odata) = response.odata_type.as_deref() {
+        let odata = odata.trim().trim_start_matches('#');
+        if odata.len() > 11 && odata.get(..11).is_some_and(|h| h.eq_ignore_ascii_case("collection(")) {
+            collection = true;
+        }
+        ty = plan.index.resolve_struct(odata, names::DEFAULT_NAMESPACE).map(TypeRef::Struct);
+    }
+    if ty.is_none() {
+        ty = documented.and_then(|r| r.ty.as_deref()).map(|t| plan.index.resolve(t, names::DEFAULT_NAMESPACE));
+    }
+    let ty = ty?;
+    let names = plan.type_names();
+    match ty {
+        TypeRef::Json => None,
+        t if collection => Some(format!("{ROOT}::runtime::Collection<{}>", names.path(t, ROOT))),
+        t @ TypeRef::Struct(_) => Some(names.path(t, ROOT)),
+        _ => None,
+    }
+}
+
+struct RoundTripView {
+    name: String,
+    ty: String,
+    raw: String,
+}
+
+struct ClientBodyView {
+    ty: String,
+    raw: Option<String>,
+}
+
+struct ClientTestView {
+    name: String,
+    body: Option<ClientBodyView>,
+    response: Option<String>,
+    http_method: String,
+    path: String,
+    match_body: bool,
+    status: u16,
+    method: String,
+    args: Vec<String>,
+    expect_error: bool,
+    want: Option<String>,
+}
+
+struct TestView {
+    docs: Vec<String>,
+    round_trips: Vec<RoundTripView>,
+    client: Option<ClientTestView>,
+}
+
+fn client_test(plan: &Plan<'_>, ex: &Example, base: &str) -> Option<ClientTestView> {
+    let o = ex.operation?;
+    let op = plan.ir.operations.get(o)?;
+    let matched = ex.path_match.as_ref()?;
+    let method = &plan.methods[*plan.op_methods.get(o)?.get(matched.path)?];
+    let template = &op.paths.get(method.path)?.template;
+    let expected = paths::expected_path(template, &matched.values)?;
+    let ret = plan.returns[o];
+    let status = ex.response.as_ref().map(|r| r.status).or(op.response.as_ref().map(|r| r.status)).unwrap_or(200);
+    // A redirect would be followed away from the mock; there is nothing to check.
+    if (300..400).contains(&status) || !(100..=999).contains(&status) {
+        return None;
+    }
+    let expect_error = status >= 400;
+    let response_body = ex.response.as_ref().and_then(|r| r.body.as_ref()).filter(|_| status != 204 && status != 304);
+    if !expect_error && ret != ReturnPlan::Unit && response_body.is_none() {
+        return None;
+    }
+    let body = plan.bodies[o].map(|b| ClientBodyView {
+        ty: body_type(plan, b, ROOT),
+        raw: ex.request.as_ref().and_then(|r| r.body.as_ref()).map(|v| names::raw_string_literal(&pretty(v))),
+    });
+    let mut args: Vec<String> = matched.values.iter().map(|v| names::string_literal(v)).collect();
+    if body.is_some() {
+        args.push("&body".to_owned());
+    }
+    Some(ClientTestView {
+        name: format!("{base}_client"),
+        match_body: body.as_ref().is_some_and(|b| b.raw.is_some()),
+        body,
+        response: response_body.map(|v| names::raw_string_literal(&pretty(v))),
+        http_method: names::string_literal(op.method.as_str()),
+        path: names::string_literal(&expected),
+        status,
+        method: names::ident(&method.name),
+        args,
+        expect_error,
+        want: (!expect_error && ret != ReturnPlan::Unit).then(|| return_type(plan, ret, ROOT)),
+    })
+}
+
+fn test_view(plan: &Plan<'_>, p: &ExamplePlan) -> TestView {
+    let ex = plan.example(p);
+    let mut round_trips = Vec::new();
+    if let (Some(ty), Some(body)) = (request_type(plan, ex), ex.request.as_ref().and_then(|r| r.body.as_ref())) {
+        round_trips.push(RoundTripView { name: format!("{}_request_round_trip", p.name), ty, raw: names::raw_string_literal(&pretty(body)) });
+    }
+    if let (Some(ty), Some(body)) = (response_type(plan, ex), ex.response.as_ref().and_then(|r| r.body.as_ref())) {
+        round_trips.push(RoundTripView { name: format!("{}_response_round_trip", p.name), ty, raw: names::raw_string_literal(&pretty(body)) });
+    }
+    TestView {
+        docs: Docs::new().line(&format!("The example `{}`.", ex.name)).source(&ex.loc.file, ex.loc.line).literals(),
+        round_trips,
+        client: client_test(plan, ex, &p.name),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "examples_page.rs.j2", escape = "none")]
+struct PageFile {
+    module_docs: Vec<String>,
+    tests: Vec<TestView>,
+}
+
+#[derive(Template)]
+#[template(path = "examples_main.rs.j2", escape = "none")]
+struct MainFile {
+    modules: Vec<String>,
+    /// Whether any page has a round-trip test, which is what uses the helpers.
+    helpers: bool,
+}
+
+pub(crate) fn page_path(page: &PagePlan) -> String {
+    format!("tests/examples/{}.rs", page.module)
+}
+
+/// Renders the tests of one page.
+pub(crate) fn page_file(plan: &Plan<'_>, page: &PagePlan) -> Result<GeneratedFile, EmitError> {
+    let path = page_path(page);
+    let view = PageFile {
+        module_docs: Docs::new().line(&format!("Tests from the examples of `{}`.", page.file)).literals(),
+        tests: page.items.iter().map(|&k| test_view(plan, &plan.examples[k])).collect(),
+    };
+    let text = render::render(&view, "examples_page.rs.j2", &path)?;
+    render::rust_file("examples_page.rs.j2", &path, render::page_or_docs(&page.file), &text)
+}
+
+/// Renders `tests/examples/main.rs`.
+pub(crate) fn main_file(plan: &Plan<'_>) -> Result<GeneratedFile, EmitError> {
+    let path = "tests/examples/main.rs";
+    let helpers = plan.examples.iter().any(|p| {
+        let ex = plan.example(p);
+        request_type(plan, ex).is_some() || response_type(plan, ex).is_some()
+    });
+    let view = MainFile { modules: plan.example_pages.iter().map(|p| names::ident(&p.module)).collect(), helpers };
+    let text = render::render(&view, "examples_main.rs.j2", path)?;
+    render::rust_file("examples_main.rs.j2", path, "docs/", &text)
+}

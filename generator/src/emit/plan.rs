@@ -1,0 +1,506 @@
+//! The plan: every decision that needs the whole IR, taken once before any file is rendered.
+//!
+//! Names (which depend on every other name in their scope), type resolution, inherited
+//! properties and boxing (which depend on the whole type graph) are settled here, sequentially
+//! and in a fixed order. Rendering a file then only reads the plan, so files can be rendered in
+//! parallel and in any order with the same result.
+
+use super::cycles;
+use super::paths::{self, Encoding};
+use super::types::{FieldType, TypeIndex, TypeNames, TypeRef};
+use crate::ir::{Example, Ir, Operation, Property, Verdict};
+use crate::names::{self, DEFAULT_NAMESPACE, Scope, Style, TypeName};
+use std::collections::{BTreeMap, HashMap};
+
+/// The name of the field that keeps properties the docs do not list.
+pub(crate) const EXTRA_FIELD: &str = "additional_properties";
+
+/// The ident of the body parameter of a client method, unless a path parameter took it.
+const BODY_PARAM: &str = "body";
+
+/// A struct to emit: a model or a request body.
+#[derive(Debug, Clone)]
+pub(crate) struct StructPlan {
+    /// The Rust type name (plain).
+    pub name: String,
+    pub description: String,
+    pub fields: Vec<FieldPlan>,
+    /// Where the docs define it.
+    pub source: String,
+    pub line: u32,
+    /// What the docs call it (`microsoft.graph.commsOperation`), for the module doc.
+    pub wire: String,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct FieldPlan {
+    pub wire: String,
+    /// Plain snake_case name; render with [`names::ident`].
+    pub name: String,
+    pub ty: FieldType,
+    pub description: String,
+    pub source: String,
+    pub line: u32,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct EnumPlan {
+    pub name: String,
+    pub variants: Vec<VariantPlan>,
+    /// The variant that keeps values this SDK does not know.
+    pub catch_all: String,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct VariantPlan {
+    pub wire: String,
+    pub name: String,
+    pub description: String,
+}
+
+/// What a client method takes as its body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BodyKind {
+    Type(TypeRef),
+    /// Index into [`Plan::request_structs`].
+    Request(usize),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct BodyPlan {
+    pub kind: BodyKind,
+    pub collection: bool,
+}
+
+/// What a client method returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ReturnPlan {
+    Unit,
+    Json,
+    /// A type, wrapped in `Collection` when `bool` is set.
+    Type(TypeRef, bool),
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct ParamPlan {
+    pub name: String,
+    pub encoding: Encoding,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct MethodPlan {
+    pub op: usize,
+    pub path: usize,
+    pub name: String,
+    pub params: Vec<ParamPlan>,
+    /// The body parameter's name, when the operation has a body.
+    pub body_param: Option<String>,
+}
+
+/// A source page that gets a module: a client page or a test page.
+#[derive(Debug, Clone)]
+pub(crate) struct PagePlan {
+    pub file: String,
+    pub module: String,
+    /// Methods (client pages) or example tests (test pages), in IR order.
+    pub items: Vec<usize>,
+    /// Request structs declared by a client page.
+    pub request_structs: Vec<usize>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct ExamplePlan {
+    pub example: usize,
+    /// The base of this example's test names, unique across the crate.
+    pub name: String,
+}
+
+pub(crate) struct Plan<'ir> {
+    pub ir: &'ir Ir,
+    pub index: TypeIndex,
+    /// Rust names of `ir.types`, by index.
+    pub struct_names: Vec<String>,
+    /// Rust names of `ir.enums`, by index.
+    pub enum_names: Vec<String>,
+    pub structs: Vec<StructPlan>,
+    /// Module (file) names of the structs, by index.
+    pub struct_modules: Vec<String>,
+    pub enums: Vec<EnumPlan>,
+    pub enum_modules: Vec<String>,
+    pub request_structs: Vec<StructPlan>,
+    /// Body of each operation, by operation index.
+    pub bodies: Vec<Option<BodyPlan>>,
+    pub returns: Vec<ReturnPlan>,
+    pub methods: Vec<MethodPlan>,
+    /// For each operation, the method of each of its paths.
+    pub op_methods: Vec<Vec<usize>>,
+    pub client_pages: Vec<PagePlan>,
+    pub examples: Vec<ExamplePlan>,
+    pub example_pages: Vec<PagePlan>,
+}
+
+impl<'ir> Plan<'ir> {
+    pub(crate) fn new(ir: &'ir Ir, runtime_source: &str) -> Plan<'ir> {
+        let index = TypeIndex::new(ir);
+
+        // Types and enums share one scope: both are re-exported and named from each other's
+        // files, and request structs are claimed in it afterwards.
+        let mut type_scope = Scope::new(Style::UpperCamel);
+        let mut all_types: Vec<TypeName<'_>> = Vec::with_capacity(ir.types.len() + ir.enums.len());
+        all_types.extend(ir.types.iter().map(|t| TypeName { namespace: &t.namespace, name: &t.name }));
+        all_types.extend(ir.enums.iter().map(|e| TypeName { namespace: &e.namespace, name: &e.name }));
+        let mut type_names = names::assign_type_names(&mut type_scope, &all_types);
+        let enum_names = type_names.split_off(ir.types.len());
+        let struct_names = type_names;
+
+        let struct_modules = modules_for(&struct_names);
+        let enum_modules = modules_for(&enum_names);
+
+        let mut plan = Plan {
+            ir,
+            index,
+            struct_names,
+            enum_names,
+            structs: Vec::new(),
+            struct_modules,
+            enums: Vec::new(),
+            enum_modules,
+            request_structs: Vec::new(),
+            bodies: Vec::new(),
+            returns: Vec::new(),
+            methods: Vec::new(),
+            op_methods: Vec::new(),
+            client_pages: Vec::new(),
+            examples: Vec::new(),
+            example_pages: Vec::new(),
+        };
+        plan.plan_structs();
+        plan.plan_enums();
+        plan.plan_operations(&mut type_scope, runtime_source);
+        plan.plan_examples();
+        plan
+    }
+
+    pub(crate) fn type_names(&self) -> TypeNames<'_> {
+        TypeNames { structs: &self.struct_names, enums: &self.enum_names }
+    }
+
+    /// Fields of every struct, inherited ones first, with boxing settled by the cycle check.
+    fn plan_structs(&mut self) {
+        let ir = self.ir;
+        let mut structs = Vec::with_capacity(ir.types.len());
+        for (i, t) in ir.types.iter().enumerate() {
+            let chain = self.index.base_chain(ir, i);
+            // Root first, so inherited properties come before the type's own; a type that
+            // redeclares a property replaces the inherited declaration in place.
+            let mut props: Vec<(&Property, &str)> = Vec::new();
+            let mut position: HashMap<&str, usize> = HashMap::new();
+            for &ancestor in chain.iter().rev() {
+                let owner = &ir.types[ancestor];
+                for p in &owner.properties {
+                    match position.get(p.name.as_str()) {
+                        Some(&at) => props[at] = (p, &owner.namespace),
+                        None => {
+                            position.insert(&p.name, props.len());
+                            props.push((p, &owner.namespace));
+                        }
+                    }
+                }
+            }
+            let fields = self.fields(&props);
+            structs.push(StructPlan {
+                name: self.struct_names[i].clone(),
+                description: t.description.clone(),
+                fields,
+                source: t.loc.file.clone(),
+                line: t.loc.line,
+                wire: t.qualified_name(),
+            });
+        }
+
+        // Box every by-value field whose target is in the struct's own component.
+        let edges: Vec<Vec<usize>> = structs
+            .iter()
+            .map(|s| {
+                s.fields
+                    .iter()
+                    .filter_map(|f| match f.ty.base {
+                        TypeRef::Struct(j) if !f.ty.collection => Some(j),
+                        _ => None,
+                    })
+                    .collect()
+            })
+            .collect();
+        let component = cycles::components(&edges);
+        for (i, s) in structs.iter_mut().enumerate() {
+            for f in &mut s.fields {
+                if let TypeRef::Struct(j) = f.ty.base {
+                    f.ty.boxed = !f.ty.collection && component.get(j) == component.get(i);
+                }
+            }
+        }
+        self.structs = structs;
+    }
+
+    /// Names and types the fields for a list of properties (each with the namespace its type
+    /// names are relative to).
+    fn fields(&self, props: &[(&Property, &str)]) -> Vec<FieldPlan> {
+        let mut scope = Scope::with_reserved(Style::Snake, [EXTRA_FIELD]);
+        let wires: Vec<&str> = props.iter().map(|(p, _)| p.name.as_str()).collect();
+        let field_names = names::assign(&mut scope, &wires);
+        props
+            .iter()
+            .zip(field_names)
+            .map(|((p, ns), name)| FieldPlan {
+                wire: p.name.clone(),
+                name,
+                ty: FieldType { base: self.index.resolve(&p.ty, ns), collection: p.collection, boxed: false },
+                description: p.description.clone(),
+                source: p.loc.file.clone(),
+                line: p.loc.line,
+            })
+            .collect()
+    }
+
+    fn plan_enums(&mut self) {
+        let mut enums = Vec::with_capacity(self.ir.enums.len());
+        for (i, e) in self.ir.enums.iter().enumerate() {
+            // A member listed twice would make an unreachable match arm; the first one counts.
+            let mut seen = std::collections::HashSet::new();
+            let members: Vec<_> = e.members.iter().filter(|m| seen.insert(m.name.as_str())).collect();
+            let mut scope = Scope::new(Style::UpperCamel);
+            let wires: Vec<&str> = members.iter().map(|m| m.name.as_str()).collect();
+            let variant_names = names::assign(&mut scope, &wires);
+            // The catch-all comes last so that a member called `unknown` keeps its name.
+            let catch_all = if scope.contains("Unknown") { scope.claim("UnknownValue") } else { scope.claim("Unknown") };
+            let variants = members
+                .iter()
+                .zip(variant_names)
+                .map(|(m, name)| VariantPlan { wire: m.name.clone(), name, description: m.description.clone() })
+                .collect();
+            enums.push(EnumPlan { name: self.enum_names[i].clone(), variants, catch_all });
+        }
+        self.enums = enums;
+    }
+
+    fn plan_operations(&mut self, type_scope: &mut Scope, runtime_source: &str) {
+        let ir = self.ir;
+
+        // Request structs, claimed after every model and enum, in operation-name order.
+        let mut request_of_op: HashMap<usize, usize> = HashMap::new();
+        let mut wanting: Vec<(String, usize)> = Vec::new();
+        for (o, op) in ir.operations.iter().enumerate() {
+            if self.needs_request_struct(op) {
+                let base = if op.name.is_empty() { "Operation".to_owned() } else { names::upper_camel(&op.name) };
+                wanting.push((format!("{base}Request"), o));
+            }
+        }
+        wanting.sort_by(|a, b| (a.0.as_str(), &ir.operations[a.1].loc, a.1).cmp(&(b.0.as_str(), &ir.operations[b.1].loc, b.1)));
+        let mut claimed: Vec<(usize, String)> = wanting.into_iter().map(|(base, o)| (o, type_scope.claim(&base))).collect();
+        claimed.sort();
+        for (o, name) in claimed {
+            let op = &ir.operations[o];
+            let Some(body) = &op.request_body else { continue };
+            let props: Vec<(&Property, &str)> = body.properties.iter().map(|p| (p, DEFAULT_NAMESPACE)).collect();
+            request_of_op.insert(o, self.request_structs.len());
+            self.request_structs.push(StructPlan {
+                name,
+                description: format!("The request body of `{}`.", if op.title.is_empty() { &op.name } else { &op.title }),
+                fields: self.fields(&props),
+                source: body.loc.file.clone(),
+                line: body.loc.line,
+                wire: String::new(),
+            });
+        }
+
+        self.bodies = ir
+            .operations
+            .iter()
+            .enumerate()
+            .map(|(o, op)| self.body_of(op, request_of_op.get(&o).copied()))
+            .collect();
+        self.returns = ir.operations.iter().map(|op| self.return_of(op)).collect();
+
+        // Method names: one per path, settled globally in sorted order after the runtime's own
+        // methods, so that no generated method can shadow or clash with them.
+        let mut wanted: Vec<(String, usize, usize)> = Vec::new();
+        for (o, op) in ir.operations.iter().enumerate() {
+            let base = names::snake(if op.name.is_empty() { "operation" } else { &op.name });
+            let templates: Vec<&str> = op.paths.iter().map(|p| p.template.as_str()).collect();
+            if templates.len() == 1 {
+                wanted.push((base, o, 0));
+            } else {
+                for (p, suffix) in paths::distinguishing_suffixes(&templates).into_iter().enumerate() {
+                    wanted.push((format!("{base}_{suffix}"), o, p));
+                }
+            }
+        }
+        wanted.sort_by(|a, b| {
+            (a.0.as_str(), &ir.operations[a.1].loc, a.1, a.2).cmp(&(b.0.as_str(), &ir.operations[b.1].loc, b.1, b.2))
+        });
+        let reserved = runtime_fn_names(runtime_source);
+        let mut method_scope = Scope::with_reserved(Style::Snake, reserved.iter().map(String::as_str));
+        let mut named: Vec<(usize, usize, String)> =
+            wanted.into_iter().map(|(base, o, p)| (o, p, method_scope.claim(&base))).collect();
+        named.sort();
+
+        self.op_methods = vec![Vec::new(); ir.operations.len()];
+        for (o, p, name) in named {
+            let op = &ir.operations[o];
+            let path = &op.paths[p];
+            let mut scope = Scope::with_reserved(Style::Snake, ["self"]);
+            let encodings = paths::encodings(&path.template);
+            let placeholders: Vec<&str> = paths::pieces(&path.template)
+                .into_iter()
+                .filter_map(|piece| match piece {
+                    paths::Piece::Placeholder(text) => Some(text),
+                    paths::Piece::Literal(_) => None,
+                })
+                .collect();
+            let params = placeholders
+                .iter()
+                .enumerate()
+                .map(|(k, text)| {
+                    // The IR's first alternative names the parameter; the text between the
+                    // braces is the fallback when the IR lists fewer parameters.
+                    let wire = path
+                        .params
+                        .get(k)
+                        .and_then(|pp| pp.alternatives.first().map(String::as_str))
+                        .unwrap_or_else(|| text.split('|').next().unwrap_or(text).trim());
+                    ParamPlan { name: scope.claim(&names::snake(wire)), encoding: encodings[k] }
+                })
+                .collect();
+            let body_param = self.bodies[o].map(|_| scope.claim(BODY_PARAM));
+            self.op_methods[o].push(self.methods.len());
+            self.methods.push(MethodPlan { op: o, path: p, name, params, body_param });
+        }
+
+        // One client module per page, holding its methods and request structs.
+        let mut by_page: BTreeMap<&str, (Vec<usize>, Vec<usize>)> = BTreeMap::new();
+        for (m, method) in self.methods.iter().enumerate() {
+            by_page.entry(ir.operations[method.op].loc.file.as_str()).or_default().0.push(m);
+        }
+        for (o, &r) in &request_of_op {
+            by_page.entry(ir.operations[*o].loc.file.as_str()).or_default().1.push(r);
+        }
+        self.client_pages = pages(by_page);
+    }
+
+    /// An operation gets a request struct when its body lists properties but names no type
+    /// that resolves to a model.
+    fn needs_request_struct(&self, op: &Operation) -> bool {
+        let Some(body) = &op.request_body else { return false };
+        let typed = body.ty.as_deref().is_some_and(|t| self.index.resolve_struct(t, DEFAULT_NAMESPACE).is_some());
+        !typed && !body.properties.is_empty()
+    }
+
+    fn body_of(&self, op: &Operation, request: Option<usize>) -> Option<BodyPlan> {
+        let body = op.request_body.as_ref()?;
+        if let Some(r) = request {
+            return Some(BodyPlan { kind: BodyKind::Request(r), collection: false });
+        }
+        let ty = match body.ty.as_deref() {
+            Some(t) => self.index.resolve(t, DEFAULT_NAMESPACE),
+            // A body is documented but neither typed nor listed: take any JSON.
+            None => TypeRef::Json,
+        };
+        Some(BodyPlan { kind: BodyKind::Type(ty), collection: body.collection })
+    }
+
+    fn return_of(&self, op: &Operation) -> ReturnPlan {
+        let Some(response) = &op.response else { return ReturnPlan::Unit };
+        if response.status == 204 {
+            return ReturnPlan::Unit;
+        }
+        let Some(ty) = response.ty.as_deref() else { return ReturnPlan::Json };
+        match self.index.resolve(ty, DEFAULT_NAMESPACE) {
+            TypeRef::Json => ReturnPlan::Json,
+            t if response.collection => ReturnPlan::Type(t, true),
+            t @ TypeRef::Struct(_) => ReturnPlan::Type(t, false),
+            // A function that returns a single primitive or enum wraps it as `{"value": ...}`,
+            // which no primitive type reads; untyped JSON keeps it usable.
+            _ => ReturnPlan::Json,
+        }
+    }
+
+    /// Examples that became tests, named and grouped by page.
+    fn plan_examples(&mut self) {
+        let ir = self.ir;
+        let mut tested: Vec<usize> = (0..ir.examples.len()).filter(|&x| ir.examples[x].verdict == Verdict::Tested).collect();
+        tested.sort_by(|&a, &b| {
+            let key = |x: usize| (&ir.examples[x].name, &ir.examples[x].loc, x);
+            key(a).cmp(&key(b))
+        });
+        let mut scope = Scope::new(Style::Snake);
+        let mut plans: Vec<ExamplePlan> =
+            tested.into_iter().map(|x| ExamplePlan { example: x, name: scope.claim(&names::snake(&ir.examples[x].name)) }).collect();
+        plans.sort_by_key(|p| p.example);
+        let mut by_page: BTreeMap<&str, (Vec<usize>, Vec<usize>)> = BTreeMap::new();
+        for (k, p) in plans.iter().enumerate() {
+            by_page.entry(ir.examples[p.example].loc.file.as_str()).or_default().0.push(k);
+        }
+        self.examples = plans;
+        self.example_pages = pages(by_page);
+    }
+
+    pub(crate) fn example(&self, plan: &ExamplePlan) -> &'ir Example {
+        &self.ir.examples[plan.example]
+    }
+}
+
+/// Module names for a list of type names, unique within their folder.
+fn modules_for(type_names: &[String]) -> Vec<String> {
+    let mut scope = Scope::new(Style::Snake);
+    let wires: Vec<&str> = type_names.iter().map(String::as_str).collect();
+    names::assign(&mut scope, &wires)
+}
+
+/// Turns page → (items, request structs) into page plans with unique module names, in page
+/// order.
+fn pages(by_page: BTreeMap<&str, (Vec<usize>, Vec<usize>)>) -> Vec<PagePlan> {
+    let mut scope = Scope::new(Style::Snake);
+    by_page
+        .into_iter()
+        .map(|(file, (items, mut request_structs))| {
+            request_structs.sort();
+            PagePlan { file: file.to_owned(), module: scope.claim(&names::page_module(file)), items, request_structs }
+        })
+        .collect()
+}
+
+/// Every name declared with `fn` in the runtime: `Client`'s own methods must not be shadowed
+/// by generated ones. Over-reserving a free function's name costs nothing.
+fn runtime_fn_names(source: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let bytes = source.as_bytes();
+    let is_ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let mut at = 0;
+    while let Some(found) = source[at..].find("fn ") {
+        let start = at + found;
+        at = start + 3;
+        if start > 0 && is_ident(bytes[start - 1]) {
+            continue;
+        }
+        let rest = source[at..].trim_start();
+        let rest = rest.strip_prefix("r#").unwrap_or(rest);
+        let name: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+        if !name.is_empty() {
+            out.push(name);
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runtime_names_are_found() {
+        let src = "impl Client {\n pub fn new(x: u8) {}\n pub async fn send_json<B>() {}\n fn r#try() {}\n}\nfn helper_fn() {}\n// a comment fn \n";
+        assert_eq!(runtime_fn_names(src), ["helper_fn", "new", "send_json", "try"]);
+    }
+}

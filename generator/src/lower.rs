@@ -1,0 +1,1610 @@
+//! Lower: parsed pages to the IR, resolving names across pages.
+//!
+//! Each page is read on its own first (what types, enums, operation and examples it declares);
+//! then the declarations are merged and every type reference is resolved against the whole doc
+//! set: by qualified name, by name ignoring case, then by the page a link points to. Whatever
+//! cannot be resolved is a diagnostic at the cell that names it.
+
+use crate::diagnostics::{Code, Diagnostic, Span};
+use crate::ir::*;
+use crate::parse::{self, AnnotationKind, DocType, Page, Table, TypeRef};
+use rayon::prelude::*;
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+pub const DEFAULT_NAMESPACE: &str = "microsoft.graph";
+
+/// Builds the IR from parsed pages (in path order) and returns it with every diagnostic so far,
+/// the pages' own included.
+pub fn lower(pages: &[Page]) -> (Ir, Vec<Diagnostic>) {
+    let mut diags: Vec<Diagnostic> = pages.iter().flat_map(|p| p.diagnostics.iter().cloned()).collect();
+    let decls: Vec<PageDecls> = pages.par_iter().map(read_page).collect();
+    let mut ir = Ir::default();
+    for p in pages {
+        ir.pages.push(PageInfo {
+            file: p.path.to_string(),
+            doc_type: p.doc_type.map(|d| d.as_str().to_string()),
+            title: p.title.as_ref().map(|t| t.0.clone()),
+        });
+    }
+    let mut ctx = Resolver::new(pages, &decls, &mut diags);
+    ctx.build(&mut ir);
+    (ir, diags)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Per-page declarations
+
+/// What one page declares, before cross-page resolution.
+#[derive(Debug, Default)]
+pub struct PageDecls {
+    pub types: Vec<RawType>,
+    pub enums: Vec<RawEnum>,
+    pub operation: Option<RawOperation>,
+    pub examples: Vec<RawExample>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+#[derive(Debug)]
+pub struct RawType {
+    pub name: String,
+    pub namespace: String,
+    pub entity_hint: bool,
+    /// Base type candidates, strongest first: (name, link).
+    pub base_annotation: Option<String>,
+    pub base_sentence: Option<(String, Option<String>)>,
+    pub base_rows: Vec<(String, Option<String>)>,
+    pub is_abstract: bool,
+    pub open: bool,
+    pub description: String,
+    pub properties: Vec<RawProperty>,
+    pub loc: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct RawProperty {
+    pub name: String,
+    pub ty: Option<TypeRef>,
+    pub type_cell: String,
+    pub type_span: Span,
+    pub navigation: bool,
+    pub nullable: Option<bool>,
+    pub read_only: bool,
+    pub description: String,
+    pub possible_values: Vec<String>,
+    /// Set when the row says "Inherited from [x]": the property belongs to x.
+    pub inherited_from: Option<(String, Option<String>)>,
+    pub span: Span,
+}
+
+#[derive(Debug)]
+pub struct RawEnum {
+    pub name: String,
+    pub namespace: String,
+    pub description: String,
+    pub members: Vec<(String, Option<i64>, String, Span)>,
+    pub loc: Span,
+}
+
+#[derive(Debug)]
+pub struct RawOperation {
+    pub title: String,
+    pub description: String,
+    pub method: Method,
+    pub paths: Vec<HttpPath>,
+    pub body_type_link: Option<(String, String)>,
+    pub body_collection: bool,
+    pub body_properties: Vec<RawProperty>,
+    pub body_span: Span,
+    pub has_body_section_content: bool,
+    pub response_status: Option<u16>,
+    pub response_links: Vec<(String, String)>,
+    pub response_collection: bool,
+    pub response_span: Span,
+    pub permissions: Vec<Permission>,
+    pub loc: Span,
+}
+
+#[derive(Debug)]
+pub struct RawExample {
+    pub name: Option<String>,
+    pub request: Option<(RequestExample, Span)>,
+    pub response: Option<(ResponseExample, Span)>,
+    pub loc: Span,
+}
+
+fn read_page(page: &Page) -> PageDecls {
+    let mut d = PageDecls::default();
+    report_todo(page, &mut d.diagnostics);
+    match page.doc_type {
+        Some(DocType::Conceptual) => {
+            let span = page.title.as_ref().map(|t| t.1).unwrap_or_default();
+            d.diagnostics.push(page.diag(Code::ConceptualPage, span, "conceptual page: nothing to generate"));
+        }
+        Some(DocType::Enum) => {
+            read_enum_page(page, &mut d);
+            read_enum_sections(page, &mut d);
+        }
+        Some(DocType::Resource) => {
+            read_resource(page, &mut d);
+            read_enum_sections(page, &mut d);
+            read_examples(page, &mut d);
+        }
+        Some(DocType::Api) => {
+            d.operation = read_operation(page, &mut d.diagnostics);
+            read_examples(page, &mut d);
+        }
+        None => {}
+    }
+    d
+}
+
+/// `TODO` placeholders outside permission tables (those are reported as undetermined permissions).
+fn report_todo(page: &Page, out: &mut Vec<Diagnostic>) {
+    let text = page.text;
+    let perm_tables: Vec<Span> = page.tables.iter().filter(|t| is_permission_table(t)).map(|t| t.span).collect();
+    let mut pos = 0;
+    while let Some(i) = text[pos..].find("TODO") {
+        let at = pos + i;
+        pos = at + 4;
+        if perm_tables.iter().any(|s| s.start <= at && at < s.end) {
+            continue;
+        }
+        let line_end = text[at..].find('\n').map(|k| at + k).unwrap_or(text.len());
+        let snippet: String = text[at..line_end].chars().take(60).collect();
+        let snippet = snippet.trim_end_matches(['*', ' ', '|']).to_string();
+        out.push(page.diag(Code::TodoText, Span::new(at, line_end.min(at + snippet.len()).max(at + 4)), format!("placeholder text left in the page: `{snippet}`")));
+        // One diagnostic per line is enough.
+        pos = pos.max(line_end);
+    }
+}
+
+fn is_permission_table(t: &Table) -> bool {
+    t.column(|h| h.starts_with("permission type")).is_some()
+}
+
+fn section_is(page: &Page, place_section: Option<usize>, pred: impl Fn(&str) -> bool) -> bool {
+    pred(&page.heading_text(place_section).to_ascii_lowercase())
+}
+
+/// The name of the type a resource page defines, and its namespace.
+fn resource_identity<'p>(page: &'p Page<'_>) -> (String, String, Option<&'p parse::Annotation>) {
+    let ann = page
+        .annotations
+        .iter()
+        .find(|a| a.kind == AnnotationKind::Block && a.block_type() == Some("resource") && (a.str("@odata.type").is_some() || a.str("@type").is_some()));
+    let page_ns = page.namespace.clone().unwrap_or_else(|| DEFAULT_NAMESPACE.to_string());
+    if let Some(a) = ann {
+        let full = a.str("@odata.type").or_else(|| a.str("@type")).unwrap_or("").trim().trim_start_matches('#');
+        if !full.is_empty() {
+            let (ns, name) = split_qualified(full);
+            return (name.to_string(), ns.map(str::to_string).unwrap_or(page_ns), Some(a));
+        }
+    }
+    let from_title = page.title.as_ref().map(|t| title_type_name(&t.0)).filter(|s| !s.is_empty());
+    let name = from_title.unwrap_or_else(|| file_stem(page.path).to_string());
+    (name, page_ns, None)
+}
+
+/// Splits `microsoft.graph.callRecords.session` into (`microsoft.graph.callRecords`, `session`).
+/// Names without a dot, or whose prefix is not a `microsoft.` namespace, have no namespace.
+pub fn split_qualified(full: &str) -> (Option<&str>, &str) {
+    match full.rfind('.') {
+        Some(i) if full[..i].to_ascii_lowercase().starts_with("microsoft.") || full[..i].eq_ignore_ascii_case("graph") => {
+            let ns = &full[..i];
+            let ns = if ns.eq_ignore_ascii_case("graph") { DEFAULT_NAMESPACE } else { ns };
+            (Some(ns), &full[i + 1..])
+        }
+        _ => (None, full),
+    }
+}
+
+fn title_type_name(title: &str) -> String {
+    let t = title.trim();
+    let first = t.split_whitespace().next().unwrap_or("");
+    first.trim_matches(|c: char| !c.is_alphanumeric() && c != '.' && c != '_').to_string()
+}
+
+pub fn file_stem(path: &str) -> &str {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    name.strip_suffix(".md").unwrap_or(name)
+}
+
+fn read_resource(page: &Page, d: &mut PageDecls) {
+    let (name, namespace, ann) = resource_identity(page);
+    let mut ty = RawType {
+        name,
+        namespace,
+        entity_hint: ann.is_some_and(|a| a.str("keyProperty").is_some()),
+        base_annotation: ann.and_then(|a| a.str("baseType")).map(|s| s.trim().trim_start_matches('#').to_string()).filter(|s| !s.is_empty()),
+        base_sentence: None,
+        base_rows: Vec::new(),
+        is_abstract: ann.and_then(|a| a.flag("abstract")).unwrap_or(false),
+        open: ann.and_then(|a| a.flag("openType")).unwrap_or(false),
+        description: page.front.get("description").map(parse::plain_text).unwrap_or_default(),
+        properties: Vec::new(),
+        loc: page.title.as_ref().map(|t| t.1).unwrap_or_default(),
+    };
+    // "Inherits from [x](x.md)." sentences, before the first table section.
+    for p in &page.paragraphs {
+        let lower = p.text.to_ascii_lowercase();
+        if let Some(i) = lower.find("inherits from") {
+            let after = &p.text[i + "inherits from".len()..];
+            let link = p.links.iter().find(|l| lower[i..].contains(&l.text.to_ascii_lowercase()));
+            let name = match link {
+                Some(l) => l.text.trim().to_string(),
+                None => after.trim().split(|c: char| c.is_whitespace() || c == ',').next().unwrap_or("").trim_end_matches('.').to_string(),
+            };
+            if !name.is_empty() {
+                ty.base_sentence = Some((name, link.map(|l| l.dest.clone())));
+                break;
+            }
+        }
+    }
+    for t in &page.tables {
+        let sec = page.heading_text(t.place.section).to_ascii_lowercase();
+        let navigation = sec.starts_with("relationship");
+        if !(sec.starts_with("propert") || navigation) {
+            continue;
+        }
+        // A sub-heading such as `### x values` under Properties introduces an enum table.
+        if t.place.heading != t.place.section && page.heading_text(t.place.heading).to_ascii_lowercase().ends_with(" values") {
+            continue;
+        }
+        if t.column(|h| h == "member").is_some() && t.column(|h| h == "type").is_none() {
+            continue;
+        }
+        for p in read_property_table(page, t, navigation, &mut d.diagnostics) {
+            if let Some(from) = &p.inherited_from {
+                ty.base_rows.push(from.clone());
+                continue;
+            }
+            ty.properties.push(p);
+        }
+    }
+    d.types.push(ty);
+}
+
+/// Reads a property, relationship or parameter table.
+fn read_property_table(page: &Page, t: &Table, navigation: bool, diags: &mut Vec<Diagnostic>) -> Vec<RawProperty> {
+    let name_col = t.column(|h| matches!(h, "property" | "property name" | "name" | "relationship" | "relationship name" | "parameter" | "parameter name" | "properties"));
+    let type_col = t.column(|h| h == "type" || h == "type name" || h == "data type");
+    let desc_col = t.column(|h| h.starts_with("description"));
+    let Some(name_col) = name_col else {
+        diags.push(page.diag(Code::TableNoNameColumn, t.header.first().map(|c| c.span).unwrap_or(t.span), "this table has no Property, Name or Parameter column"));
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for row in &t.rows {
+        if row.cells.len() != t.header.len() {
+            diags.push(page.diag(
+                Code::TableCellCount,
+                row.span,
+                format!("this row has {} cells but the table header has {}", row.cells.len(), t.header.len()),
+            ));
+        }
+        let Some(name_cell) = row.cells.get(name_col) else { continue };
+        let name = parse::plain_text(&name_cell.text);
+        let name = name.trim().trim_matches(|c: char| c == '*' || c == '`').trim().to_string();
+        if name.is_empty() || name.contains(' ') && !name.starts_with('@') {
+            continue;
+        }
+        let type_cell = type_col.and_then(|c| row.cells.get(c));
+        let ty = type_cell.and_then(|c| parse::type_cell(&c.text, &page.ref_defs));
+        // A type cell that reads as nothing is worth a diagnostic; an empty one too, but only
+        // when the table has a type column at all.
+        if let Some(c) = type_cell
+            && ty.is_none()
+        {
+            diags.push(page.diag(Code::UnrecognisedTypeCell, if c.text.is_empty() { row.span } else { c.span }, format!("cannot read `{}` as a type", c.text)));
+        }
+        let desc_md = desc_col.and_then(|c| row.cells.get(c)).map(|c| c.text.as_str()).unwrap_or("");
+        // Descriptions that overflowed into extra cells (unescaped `|`) are joined back.
+        let desc_md = if row.cells.len() > t.header.len() && desc_col == Some(t.header.len() - 1) {
+            let last = desc_col.unwrap_or(0);
+            let start = row.cells[last].span.start;
+            let end = row.cells.last().map(|c| c.span.end).unwrap_or(start);
+            page.span_text(Span::new(start, end))
+        } else {
+            desc_md
+        };
+        let description = parse::plain_text(desc_md);
+        let lower = description.to_ascii_lowercase();
+        let inherited_from = lower.find("inherited from").map(|i| {
+            // The link in the description cell names the declaring type.
+            let md_lower = desc_md.to_ascii_lowercase();
+            let k = md_lower.find("inherited from").unwrap_or(0);
+            let tail = &desc_md[k..];
+            match parse::type_cell(first_link(tail).unwrap_or(""), &page.ref_defs) {
+                Some(r) => (r.name, r.link),
+                None => {
+                    let w = description[i + "inherited from".len()..].split_whitespace().next().unwrap_or("");
+                    (w.trim_matches(|c: char| !c.is_alphanumeric() && c != '.').to_string(), None)
+                }
+            }
+        });
+        let nullable = if lower.contains("not nullable") || lower.contains("non-nullable") || lower.contains("not null") {
+            Some(false)
+        } else if lower.contains("nullable") {
+            Some(true)
+        } else {
+            None
+        };
+        out.push(RawProperty {
+            name,
+            type_cell: type_cell.map(|c| c.text.clone()).unwrap_or_default(),
+            type_span: type_cell.map(|c| c.span).unwrap_or(row.span),
+            ty,
+            navigation,
+            nullable,
+            read_only: lower.contains("read-only") || lower.contains("read only"),
+            possible_values: possible_values(desc_md),
+            description,
+            inherited_from,
+            span: name_cell.span,
+        });
+    }
+    out
+}
+
+fn first_link(md: &str) -> Option<&str> {
+    let open = md.find('[')?;
+    let rest = &md[open..];
+    let close = rest.find(']')?;
+    let after = &rest[close + 1..];
+    let len = if after.starts_with('(') {
+        close + 1 + after.find(')')? + 1
+    } else if after.starts_with('[') {
+        close + 1 + after.find(']')? + 1
+    } else {
+        close + 1
+    };
+    Some(&rest[..len])
+}
+
+/// Values of a "Possible values are: `a`, `b`" phrase in any of its phrasings.
+pub fn possible_values(md: &str) -> Vec<String> {
+    let lower = md.to_ascii_lowercase();
+    let Some(i) = lower.find("possible value") else { return Vec::new() };
+    let mut rest = &md[i + "possible value".len()..];
+    rest = rest.trim_start_matches(['s', 'S']);
+    // Skip the verb and an optional colon: "are:", "is", "for x are:", "being".
+    match rest.find(':') {
+        Some(c) if c < 60 && !rest[..c].contains('`') => rest = &rest[c + 1..],
+        _ => {
+            let r = rest.trim_start();
+            for w in ["are", "is", "being", "include"] {
+                if let Some(x) = r.strip_prefix(w) {
+                    rest = x;
+                    break;
+                }
+            }
+        }
+    }
+    let rest = rest.replace("**", "`").replace('\'', "`").replace('"', "`");
+    let rest = rest.trim_start();
+    let mut out = Vec::new();
+    if rest.starts_with('`') {
+        let mut s = rest;
+        loop {
+            let Some(body) = s.strip_prefix('`') else { break };
+            let Some(end) = body.find('`') else { break };
+            let v = body[..end].trim();
+            if !v.is_empty() && v.len() < 80 {
+                out.push(v.to_string());
+            }
+            s = body[end + 1..].trim_start();
+            // Separators between values.
+            loop {
+                let before = s;
+                s = s.trim_start_matches([',', '|', ';', ' ', '/']).trim_start();
+                for w in ["and ", "or "] {
+                    if let Some(x) = s.strip_prefix(w) {
+                        s = x;
+                    }
+                }
+                if s == before {
+                    break;
+                }
+            }
+            if !s.starts_with('`') {
+                break;
+            }
+        }
+    } else {
+        let sentence = rest.split(". ").next().unwrap_or(rest).trim_end_matches('.');
+        for part in sentence.split([',', '|']) {
+            let p = part.trim();
+            let p = p.strip_prefix("and ").or_else(|| p.strip_prefix("or ")).unwrap_or(p).trim();
+            if p.is_empty() {
+                continue;
+            }
+            if !p.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-') {
+                break;
+            }
+            out.push(p.to_string());
+        }
+    }
+    out
+}
+
+fn read_enum_page(page: &Page, d: &mut PageDecls) {
+    let name = page.title.as_ref().map(|t| title_type_name(&t.0)).filter(|s| !s.is_empty()).unwrap_or_else(|| file_stem(page.path).to_string());
+    let namespace = page.namespace.clone().unwrap_or_else(|| DEFAULT_NAMESPACE.to_string());
+    // The page's own member table: the first member table not under a `### x values` heading.
+    let table = page.tables.iter().find(|t| t.column(|h| h == "member" || h == "name").is_some() && !is_values_heading(page, t.place.heading));
+    if let Some(t) = table {
+        let members = read_member_table(page, t, &mut d.diagnostics);
+        let loc = page.title.as_ref().map(|t| t.1).unwrap_or(t.span);
+        d.enums.push(RawEnum { name, namespace, description: page.front.get("description").map(parse::plain_text).unwrap_or_default(), members, loc });
+    }
+}
+
+fn is_values_heading(page: &Page, h: Option<usize>) -> bool {
+    h.and_then(|i| page.headings.get(i)).is_some_and(|h| h.level >= 2 && h.text.to_ascii_lowercase().ends_with(" values"))
+}
+
+/// `### operationStatus values` headings followed by a member table.
+fn read_enum_sections(page: &Page, d: &mut PageDecls) {
+    let namespace = page.namespace.clone().unwrap_or_else(|| DEFAULT_NAMESPACE.to_string());
+    let mut seen = HashSet::new();
+    for t in &page.tables {
+        if !is_values_heading(page, t.place.heading) || !seen.insert(t.place.heading) {
+            continue;
+        }
+        if t.column(|h| h == "member" || h == "name" || h == "value").is_none() {
+            continue;
+        }
+        let h = &page.headings[t.place.heading.unwrap_or(0)];
+        let name = h.text[..h.text.len() - " values".len()].trim().trim_matches('`').to_string();
+        if name.is_empty() || name.contains(' ') {
+            continue;
+        }
+        let members = read_member_table(page, t, &mut d.diagnostics);
+        d.enums.push(RawEnum { name, namespace: namespace.clone(), description: String::new(), members, loc: h.span });
+    }
+}
+
+fn read_member_table(page: &Page, t: &Table, diags: &mut Vec<Diagnostic>) -> Vec<(String, Option<i64>, String, Span)> {
+    let name_col = t.column(|h| h == "member" || h == "name").unwrap_or(0);
+    let value_col = t.column(|h| h == "value" || h == "int value");
+    let desc_col = t.column(|h| h.starts_with("description"));
+    let mut out = Vec::new();
+    for row in &t.rows {
+        if row.cells.len() != t.header.len() {
+            diags.push(page.diag(Code::TableCellCount, row.span, format!("this row has {} cells but the table header has {}", row.cells.len(), t.header.len())));
+        }
+        let Some(c) = row.cells.get(name_col) else { continue };
+        let name = parse::plain_text(&c.text);
+        let name = name.trim();
+        if name.is_empty() || name.contains(' ') {
+            continue;
+        }
+        let value = value_col.and_then(|i| row.cells.get(i)).and_then(|c| parse::plain_text(&c.text).trim().parse::<i64>().ok());
+        let desc = desc_col.and_then(|i| row.cells.get(i)).map(|c| parse::plain_text(&c.text)).unwrap_or_default();
+        out.push((name.to_string(), value, desc, c.span));
+    }
+    out
+}
+
+fn read_operation(page: &Page, diags: &mut Vec<Diagnostic>) -> Option<RawOperation> {
+    let (title, title_span) = page.title.clone().unwrap_or_else(|| (page.front.get("title").unwrap_or("").to_string(), Span::default()));
+    // Paths: every code block in the HTTP request section.
+    let mut method: Option<Method> = None;
+    let mut paths = Vec::new();
+    let mut saw_section = false;
+    for b in &page.code_blocks {
+        if !section_is(page, b.place.section, |s| s.starts_with("http request")) {
+            continue;
+        }
+        saw_section = true;
+        for (off, line) in &b.lines {
+            let l = line.trim();
+            if l.is_empty() {
+                continue;
+            }
+            let (word, rest) = l.split_once(char::is_whitespace).unwrap_or((l, ""));
+            let lspan = Span::new(*off + (line.len() - line.trim_start().len()), off + line.trim_end().len());
+            let Some(m) = Method::parse(word) else {
+                if word.chars().all(|c| c.is_ascii_uppercase()) && word.len() >= 3 {
+                    diags.push(page.diag(Code::UnknownMethod, lspan, format!("unknown HTTP method `{word}`")));
+                }
+                continue;
+            };
+            if method.is_some_and(|mm| mm != m) {
+                // Pages occasionally document a second method; the first one is the operation.
+                continue;
+            }
+            method = Some(m);
+            match parse_path(rest.trim()) {
+                Some((template, query, params)) => {
+                    let (line_no, col) = page.line_col(lspan.start);
+                    paths.push(HttpPath { template, params, query, loc: Loc { file: page.path.to_string(), line: line_no, column: col } });
+                }
+                None => {
+                    diags.push(page.diag(Code::UnresolvablePath, lspan, format!("`{}` is not a path", rest.trim())));
+                }
+            }
+        }
+    }
+    let Some(method) = method else {
+        let msg = if saw_section { "the HTTP request section has no `METHOD /path` line" } else { "the page has no HTTP request section" };
+        diags.push(page.diag(Code::MissingHttpRequest, title_span, msg));
+        return None;
+    };
+    // Request body: a link to the resource in prose, and a parameter/property table.
+    let mut body_type_link = None;
+    let mut body_collection = false;
+    let mut body_span = Span::default();
+    let mut has_content = false;
+    let mut no_body = false;
+    for p in &page.paragraphs {
+        if !section_is(page, p.place.section, |s| s.starts_with("request body")) {
+            continue;
+        }
+        has_content = true;
+        let lower = p.text.to_ascii_lowercase();
+        if lower.contains("do not supply") || lower.contains("don't supply") || lower.contains("no request body") {
+            no_body = true;
+        }
+        if body_type_link.is_none()
+            && (lower.contains("json representation") || lower.contains("object") || lower.contains("supply"))
+            && let Some(l) = p.links.iter().find(|l| l.dest.contains(".md") && !l.dest.starts_with("http") && !l.dest.contains("/concepts/"))
+        {
+            body_type_link = Some((l.text.clone(), l.dest.clone()));
+            body_collection = lower.contains("collection") || lower.contains("array");
+            body_span = l.span;
+        }
+    }
+    let mut body_properties = Vec::new();
+    for t in &page.tables {
+        if section_is(page, t.place.section, |s| s.starts_with("request body")) && t.column(|h| h == "type").is_some() {
+            if body_span == Span::default() {
+                body_span = t.span;
+            }
+            body_properties.extend(read_property_table(page, t, false, diags));
+        }
+    }
+    if no_body && body_properties.is_empty() {
+        body_type_link = None;
+    }
+    // Response: status and linked type from the first sentences.
+    let mut response_status = None;
+    let mut response_links = Vec::new();
+    let mut response_collection = false;
+    let mut response_span = Span::default();
+    for p in &page.paragraphs {
+        if !section_is(page, p.place.section, |s| s == "response" || s == "responses") {
+            continue;
+        }
+        if response_status.is_none() {
+            response_status = status_in(&p.text);
+            if response_status.is_some() {
+                response_span = p.span;
+                let lower = p.text.to_ascii_lowercase();
+                response_collection = lower.contains("collection") || lower.contains(" list of ") || lower.contains(" array");
+                response_links = p.links.iter().map(|l| (l.text.clone(), l.dest.clone())).collect();
+            }
+        }
+    }
+    // Permissions.
+    let mut permissions = Vec::new();
+    for t in page.tables.iter().filter(|t| is_permission_table(t)) {
+        let kind_col = t.column(|h| h.starts_with("permission type")).unwrap_or(0);
+        let scope_col = t.column(|h| h.starts_with("permission") && !h.starts_with("permission type")).unwrap_or(1);
+        for row in &t.rows {
+            let kind = row.cells.get(kind_col).map(|c| parse::plain_text(&c.text)).unwrap_or_default();
+            let Some(sc) = row.cells.get(scope_col) else { continue };
+            let raw = parse::plain_text(&sc.text);
+            let (line, column) = page.line_col(row.span.start);
+            if raw.contains("TODO") || raw.to_ascii_lowercase().contains("determine") {
+                diags.push(page.diag(Code::PermissionsUndetermined, sc.span, format!("the {kind} permissions are not determined: `{}`", raw.trim())));
+                permissions.push(Permission { kind, scopes: Vec::new(), loc: Loc { file: page.path.to_string(), line, column } });
+                continue;
+            }
+            let lower = raw.to_ascii_lowercase();
+            let scopes = if lower.starts_with("not supported") || lower.starts_with("none") || lower.is_empty() {
+                Vec::new()
+            } else {
+                raw.split([',', ' ']).map(|s| s.trim().trim_end_matches('.')).filter(|s| !s.is_empty() && s.contains('.') || s.ends_with(".All")).map(str::to_string).collect()
+            };
+            permissions.push(Permission { kind, scopes, loc: Loc { file: page.path.to_string(), line, column } });
+        }
+    }
+    let description = page.front.get("description").map(parse::plain_text).unwrap_or_default();
+    Some(RawOperation {
+        title,
+        description,
+        method,
+        paths,
+        body_type_link,
+        body_collection,
+        body_properties,
+        body_span,
+        has_body_section_content: has_content,
+        response_status,
+        response_links,
+        response_collection,
+        response_span,
+        permissions,
+        loc: title_span,
+    })
+}
+
+/// The first HTTP status code mentioned as `200 OK`, `204 No Content`, or `` `201 Created` ``.
+fn status_in(text: &str) -> Option<u16> {
+    let b = text.as_bytes();
+    for i in 0..b.len().saturating_sub(2) {
+        if b[i].is_ascii_digit() && b[i + 1].is_ascii_digit() && b[i + 2].is_ascii_digit() && (i == 0 || !b[i - 1].is_ascii_alphanumeric()) {
+            let after = b.get(i + 3).copied();
+            if after.is_some_and(|c| c.is_ascii_alphanumeric()) {
+                continue;
+            }
+            let code: u16 = text[i..i + 3].parse().ok()?;
+            if (100..600).contains(&code) {
+                return Some(code);
+            }
+        }
+    }
+    None
+}
+
+/// Reads a documented path: strips a scheme, host and version, splits off the query and finds
+/// the placeholders. Returns `None` when the text is not a path at all.
+pub fn parse_path(raw: &str) -> Option<(String, Option<String>, Vec<PathParam>)> {
+    let raw = raw.trim().trim_end_matches(" HTTP/1.1");
+    let mut p = raw.trim();
+    if let Some(rest) = p.strip_prefix("https://").or_else(|| p.strip_prefix("http://")) {
+        p = rest.find('/').map(|i| &rest[i..]).unwrap_or("/");
+    }
+    if !p.starts_with('/') {
+        return None;
+    }
+    let p = strip_version(p);
+    let (path, query) = match p.find('?') {
+        Some(i) => (&p[..i], Some(p[i + 1..].to_string())),
+        None => (p, None),
+    };
+    let path = path.trim_end();
+    if path.contains(char::is_whitespace) && !path.contains('{') && !path.contains('\'') {
+        return None;
+    }
+    let mut params = Vec::new();
+    let bytes = path.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let (open, close) = match bytes[i] {
+            b'{' => (b'{', b'}'),
+            b'<' => (b'<', b'>'),
+            _ => {
+                i += 1;
+                continue;
+            }
+        };
+        let _ = open;
+        let Some(end) = path[i + 1..].find(close as char) else { break };
+        let inner = &path[i + 1..i + 1 + end];
+        let alternatives: Vec<String> = inner.split('|').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
+        if !alternatives.is_empty() {
+            params.push(PathParam { placeholder: inner.to_string(), alternatives });
+        }
+        i += end + 2;
+    }
+    Some((path.to_string(), query, params))
+}
+
+/// Removes a leading `/v1.0`, `/beta` or `/v1` segment.
+pub fn strip_version(p: &str) -> &str {
+    for v in ["/v1.0", "/beta", "/v1", "/V1.0", "/Beta"] {
+        if let Some(rest) = p.strip_prefix(v)
+            && (rest.is_empty() || rest.starts_with('/') || rest.starts_with('?'))
+        {
+            return if rest.is_empty() { "/" } else { rest };
+        }
+    }
+    p
+}
+
+fn read_examples(page: &Page, d: &mut PageDecls) {
+    let mut pending: Option<(Option<String>, RequestExample, Span)> = None;
+    let mut count = 0;
+    let mut finish = |d: &mut PageDecls, name: Option<String>, req: Option<(RequestExample, Span)>, resp: Option<(ResponseExample, Span)>| {
+        count += 1;
+        let loc = req.as_ref().map(|r| r.1).or(resp.as_ref().map(|r| r.1)).unwrap_or_default();
+        d.examples.push(RawExample { name, request: req, response: resp, loc });
+    };
+    for ann in &page.annotations {
+        if ann.kind != AnnotationKind::Block {
+            continue;
+        }
+        let Some(bt) = ann.block_type() else { continue };
+        let bt = bt.trim().to_ascii_lowercase();
+        if !matches!(bt.as_str(), "request" | "response" | "resource" | "example" | "ignored" | "samples" | "") {
+            d.diagnostics.push(page.diag(Code::UnknownBlockType, ann.json_span, format!("unknown blockType `{bt}`")));
+            continue;
+        }
+        let Some(block) = ann.block.and_then(|i| page.code_blocks.get(i)) else { continue };
+        match bt.as_str() {
+            "request" => {
+                if let Some((n, r, s)) = pending.take() {
+                    d.diagnostics.push(page.diag(Code::RequestWithoutResponse, s, "this request example has no response example after it"));
+                    finish(d, n, Some((r, s)), None);
+                }
+                if let Some(req) = read_request(page, block, ann, &mut d.diagnostics) {
+                    pending = Some((ann.str("name").map(str::to_string), req, ann.span));
+                }
+            }
+            "response" => {
+                let resp = read_response(page, block, ann, &mut d.diagnostics);
+                match pending.take() {
+                    Some((n, r, s)) => finish(d, n.or(ann.str("name").map(str::to_string)), Some((r, s)), resp.map(|r| (r, ann.span))),
+                    None => {
+                        d.diagnostics.push(page.diag(Code::ResponseWithoutRequest, ann.span, "this response example has no request example before it"));
+                        if let Some(r) = resp {
+                            finish(d, ann.str("name").map(str::to_string), None, Some((r, ann.span)));
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    if let Some((n, r, s)) = pending.take() {
+        d.diagnostics.push(page.diag(Code::RequestWithoutResponse, s, "this request example has no response example after it"));
+        finish(d, n, Some((r, s)), None);
+    }
+    // Unannotated json/http blocks in example sections.
+    for b in &page.code_blocks {
+        if b.annotation.is_none()
+            && matches!(b.info.as_str(), "json" | "http")
+            && section_is(page, b.place.section, |s| s.starts_with("example") || s.starts_with("json representation"))
+        {
+            d.diagnostics.push(page.diag(Code::CodeBlockUnannotated, Span::new(b.span.start, b.span.start + 3 + b.info.len()), "this code block has no annotation"));
+        }
+    }
+}
+
+fn loc_of(page: &Page, offset: usize) -> Loc {
+    let (line, column) = page.line_col(offset);
+    Loc { file: page.path.to_string(), line, column }
+}
+
+/// Splits an http example into its first line, headers and body, keeping source offsets.
+struct HttpParts<'b> {
+    first: Option<(usize, &'b str)>,
+    headers: Vec<(usize, &'b str)>,
+    body: String,
+    body_offset: usize,
+    /// Offset of each body line, for turning JSON error positions into page positions.
+    body_lines: Vec<usize>,
+}
+
+fn split_http(b: &parse::CodeBlock) -> HttpParts<'_> {
+    let mut it = b.lines.iter().skip_while(|(_, l)| l.trim().is_empty());
+    let first = it.next().map(|(o, l)| (*o, l.as_str()));
+    let mut headers = Vec::new();
+    let mut body_lines: Vec<(usize, &str)> = Vec::new();
+    let mut in_body = false;
+    for (o, l) in it {
+        if !in_body {
+            let t = l.trim();
+            if t.is_empty() {
+                in_body = true;
+                continue;
+            }
+            // JSON right after the headers without a blank line.
+            if t.starts_with('{') || t.starts_with('[') {
+                in_body = true;
+            } else {
+                headers.push((*o, l.as_str()));
+                continue;
+            }
+        }
+        body_lines.push((*o, l.as_str()));
+    }
+    while body_lines.last().is_some_and(|(_, l)| l.trim().is_empty()) {
+        body_lines.pop();
+    }
+    let body_offset = body_lines.first().map(|b| b.0).unwrap_or(b.span.end);
+    let body = body_lines.iter().map(|(_, l)| *l).collect::<Vec<_>>().join("\n");
+    HttpParts { first, headers, body, body_offset, body_lines: body_lines.iter().map(|b| b.0).collect() }
+}
+
+fn parse_headers(page: &Page, parts: &HttpParts, diags: &mut Vec<Diagnostic>) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (o, l) in &parts.headers {
+        if let Some((k, v)) = l.split_once(':') {
+            let k = k.trim().to_string();
+            let v = v.trim().to_string();
+            if k.eq_ignore_ascii_case("content-length")
+                && let Ok(n) = v.parse::<usize>()
+                && !parts.body.is_empty()
+                && n != parts.body.len()
+                && n != parts.body.len() + 1
+            {
+                diags.push(page.diag(
+                    Code::ContentLengthMismatch,
+                    Span::new(*o, o + l.len()),
+                    format!("Content-Length says {n} bytes but the body has {}", parts.body.len()),
+                ));
+            }
+            out.push((k, v));
+        }
+    }
+    out
+}
+
+fn parse_body(page: &Page, parts: &HttpParts, diags: &mut Vec<Diagnostic>) -> Option<serde_json::Value> {
+    let t = parts.body.trim_start();
+    if !(t.starts_with('{') || t.starts_with('[')) {
+        return None;
+    }
+    match serde_json::from_str::<serde_json::Value>(&parts.body) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            let line = e.line().max(1) - 1;
+            let at = parts.body_lines.get(line).copied().unwrap_or(parts.body_offset) + e.column().saturating_sub(1);
+            let at = at.min(page.text.len());
+            let mut end = (at + 1).min(page.text.len());
+            while end < page.text.len() && !page.text.is_char_boundary(end) {
+                end += 1;
+            }
+            diags.push(page.diag(Code::ExampleBodyJson, Span::new(at, end), format!("the example body is not valid JSON: {}", strip_position(&e.to_string()))));
+            None
+        }
+    }
+}
+
+fn strip_position(msg: &str) -> String {
+    msg.split(" at line ").next().unwrap_or(msg).to_string()
+}
+
+fn read_request(page: &Page, b: &parse::CodeBlock, ann: &parse::Annotation, diags: &mut Vec<Diagnostic>) -> Option<RequestExample> {
+    let parts = split_http(b);
+    let (off, line) = parts.first?;
+    let l = line.trim();
+    let lspan = Span::new(off, off + line.len());
+    let (word, rest) = l.split_once(char::is_whitespace).unwrap_or((l, ""));
+    let Some(method) = Method::parse(word) else {
+        if b.info == "json" {
+            return None;
+        }
+        diags.push(page.diag(Code::UnknownMethod, lspan, format!("the request example does not start with an HTTP method: `{word}`")));
+        return None;
+    };
+    let url = rest.trim().trim_end_matches("HTTP/1.1").trim().to_string();
+    let headers = parse_headers(page, &parts, diags);
+    let body = parse_body(page, &parts, diags);
+    let (path, query) = match url_path(&url) {
+        Some(pq) => pq,
+        None => (String::new(), None),
+    };
+    Some(RequestExample {
+        method,
+        url,
+        path,
+        query,
+        headers,
+        body,
+        odata_type: ann.str("@odata.type").map(str::to_string),
+        loc: loc_of(page, off),
+    })
+}
+
+/// The path (version removed) and query of an example URL; `None` when it is not a URL or path.
+pub fn url_path(url: &str) -> Option<(String, Option<String>)> {
+    let mut p = url.trim();
+    if let Some(rest) = p.strip_prefix("https://").or_else(|| p.strip_prefix("http://")) {
+        p = rest.find('/').map(|i| &rest[i..]).unwrap_or("/");
+    }
+    if !p.starts_with('/') {
+        return None;
+    }
+    let p = strip_version(p);
+    Some(match p.find('?') {
+        Some(i) => (p[..i].to_string(), Some(p[i + 1..].to_string())),
+        None => (p.to_string(), None),
+    })
+}
+
+fn read_response(page: &Page, b: &parse::CodeBlock, ann: &parse::Annotation, diags: &mut Vec<Diagnostic>) -> Option<ResponseExample> {
+    let odata_type = ann.str("@odata.type").or_else(|| ann.str("@type")).map(str::to_string);
+    let is_collection = ann.flag("isCollection").unwrap_or(false);
+    let truncated = ann.flag("truncated").unwrap_or(false);
+    if b.info != "http" {
+        // A bare JSON response: the body is the whole block.
+        let parts = HttpParts {
+            first: None,
+            headers: Vec::new(),
+            body: b.content().trim_end().to_string(),
+            body_offset: b.lines.first().map(|l| l.0).unwrap_or(b.span.start),
+            body_lines: b.lines.iter().map(|l| l.0).collect(),
+        };
+        let body = parse_body(page, &parts, diags);
+        return Some(ResponseExample { status: 200, headers: Vec::new(), body, odata_type, is_collection, truncated, loc: loc_of(page, parts.body_offset) });
+    }
+    let parts = split_http(b);
+    let (off, line) = parts.first?;
+    let l = line.trim();
+    let lspan = Span::new(off, off + line.len());
+    let status = match status_line(l) {
+        Some((code, true)) => code,
+        Some((code, false)) => {
+            diags.push(page.diag(Code::MalformedStatusLine, lspan, format!("malformed status line `{l}`; expected `HTTP/1.1 {code} ...`")));
+            code
+        }
+        None => {
+            diags.push(page.diag(Code::MalformedStatusLine, lspan, format!("the response example does not start with a status line: `{l}`")));
+            return None;
+        }
+    };
+    let headers = parse_headers(page, &parts, diags);
+    let body = parse_body(page, &parts, diags);
+    Some(ResponseExample { status, headers, body, odata_type, is_collection, truncated, loc: loc_of(page, off) })
+}
+
+/// Reads `HTTP/1.1 200 OK`; returns the code and whether the line is well formed.
+fn status_line(l: &str) -> Option<(u16, bool)> {
+    let mut words = l.split_whitespace();
+    let proto = words.next()?;
+    let code = words.next()?;
+    let code_n: u16 = code.parse().ok().filter(|c| (100..600).contains(c))?;
+    let ok_proto = proto.starts_with("HTTP/") && proto.len() > 5;
+    if ok_proto {
+        return Some((code_n, true));
+    }
+    if proto.eq_ignore_ascii_case("http") || proto.to_ascii_uppercase().starts_with("HTTP") {
+        return Some((code_n, false));
+    }
+    None
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cross-page resolution
+
+/// Primitive type names in all their spellings, to their EDM form.
+pub fn primitive(name: &str) -> Option<&'static str> {
+    let n = name.trim().to_ascii_lowercase();
+    let n = n.strip_prefix("edm.").unwrap_or(&n);
+    Some(match n {
+        "string" | "str" | "url" | "uri" => "String",
+        "boolean" | "bool" => "Boolean",
+        "int32" | "int" | "integer" => "Int32",
+        "int64" | "long" => "Int64",
+        "int16" => "Int16",
+        "byte" => "Byte",
+        "sbyte" => "SByte",
+        "single" | "float" => "Single",
+        "double" | "number" => "Double",
+        "decimal" => "Decimal",
+        "datetimeoffset" | "datetime" | "timestamp" => "DateTimeOffset",
+        "date" => "Date",
+        "timeofday" => "TimeOfDay",
+        "duration" | "timespan" => "Duration",
+        "guid" | "uuid" => "Guid",
+        "binary" => "Binary",
+        "stream" => "Stream",
+        "json" | "object" => "Json",
+        "untyped" => "Untyped",
+        _ => return None,
+    })
+}
+
+struct TypeEntry {
+    page: usize,
+    decl: usize,
+}
+
+struct Resolver<'p, 'd> {
+    pages: &'p [Page<'p>],
+    decls: &'d [PageDecls],
+    diags: &'d mut Vec<Diagnostic>,
+    /// Lower-cased qualified name → type entry; first definition (by path) wins.
+    types: BTreeMap<String, TypeEntry>,
+    /// Lower-cased simple name → qualified keys.
+    type_names: HashMap<String, Vec<String>>,
+    enums: BTreeMap<String, (usize, usize)>,
+    enum_names: HashMap<String, Vec<String>>,
+    /// Page path → the single type or enum it defines (qualified key, is_enum).
+    page_defs: HashMap<String, (String, bool)>,
+    /// Enums inferred from "Possible values" lists: qualified key → (name, namespace, values, loc).
+    inferred: BTreeMap<String, (String, String, Vec<String>, Loc)>,
+}
+
+#[derive(Clone)]
+enum Resolved {
+    Primitive(&'static str),
+    Type(String),
+    Enum(String),
+}
+
+impl<'p, 'd> Resolver<'p, 'd> {
+    fn new(pages: &'p [Page<'p>], decls: &'d [PageDecls], diags: &'d mut Vec<Diagnostic>) -> Self {
+        Resolver {
+            pages,
+            decls,
+            diags,
+            types: BTreeMap::new(),
+            type_names: HashMap::new(),
+            enums: BTreeMap::new(),
+            enum_names: HashMap::new(),
+            page_defs: HashMap::new(),
+            inferred: BTreeMap::new(),
+        }
+    }
+
+    fn build(&mut self, ir: &mut Ir) {
+        for d in self.decls {
+            self.diags.extend(d.diagnostics.iter().cloned());
+        }
+        self.index_definitions();
+        self.build_types(ir);
+        self.build_enums(ir);
+        self.build_operations(ir);
+    }
+
+    fn index_definitions(&mut self) {
+        for (pi, d) in self.decls.iter().enumerate() {
+            let page = &self.pages[pi];
+            for (ti, t) in d.types.iter().enumerate() {
+                let key = format!("{}.{}", t.namespace, t.name).to_ascii_lowercase();
+                if let Some(prev) = self.types.get(&key) {
+                    let prev_page = self.pages[prev.page].path;
+                    self.diags.push(page.diag(Code::DuplicateType, t.loc, format!("type `{}` is also defined by {prev_page}", t.name)));
+                    continue;
+                }
+                self.types.insert(key.clone(), TypeEntry { page: pi, decl: ti });
+                self.type_names.entry(t.name.to_ascii_lowercase()).or_default().push(key.clone());
+                if d.types.len() == 1 {
+                    self.page_defs.insert(page.path.to_ascii_lowercase(), (key, false));
+                }
+            }
+            for (ei, e) in d.enums.iter().enumerate() {
+                let key = format!("{}.{}", e.namespace, e.name).to_ascii_lowercase();
+                if self.enums.contains_key(&key) {
+                    // enums.md and an enum page may both list a type; the first (by path) wins
+                    // silently here, and disagreements are the validator's business.
+                    continue;
+                }
+                self.enums.insert(key.clone(), (pi, ei));
+                self.enum_names.entry(e.name.to_ascii_lowercase()).or_default().push(key.clone());
+                if d.enums.len() == 1 && d.types.is_empty() {
+                    self.page_defs.insert(page.path.to_ascii_lowercase(), (key, true));
+                }
+            }
+        }
+    }
+
+    /// Resolves a type reference made on `page`. `None` when nothing matches.
+    fn resolve(&self, page: &Page, r: &TypeRef) -> Option<Resolved> {
+        if let Some(p) = primitive(&r.name) {
+            return Some(Resolved::Primitive(p));
+        }
+        let (ns, name) = split_qualified(&r.name);
+        let lname = name.to_ascii_lowercase();
+        let page_ns = page.namespace.as_deref().unwrap_or(DEFAULT_NAMESPACE);
+        // A link to a page that defines exactly one type settles ambiguity.
+        if let Some(link) = &r.link
+            && let Some(target) = self.link_target(page, link)
+            && let Some((key, is_enum)) = self.page_defs.get(&target)
+            && key.rsplit('.').next() == Some(lname.as_str())
+        {
+            return Some(if *is_enum { Resolved::Enum(key.clone()) } else { Resolved::Type(key.clone()) });
+        }
+        if let Some(k) = pick_key(&self.types, &self.type_names, ns, name, page_ns) {
+            return Some(Resolved::Type(k));
+        }
+        if let Some(k) = pick_key(&self.enums, &self.enum_names, ns, name, page_ns) {
+            return Some(Resolved::Enum(k));
+        }
+        None
+    }
+
+    /// The docs path (lower-cased) a relative link from `page` points to.
+    fn link_target(&self, page: &Page, link: &str) -> Option<String> {
+        let file = link.split('#').next()?.trim();
+        if file.is_empty() || file.contains("://") {
+            return None;
+        }
+        let mut parts: Vec<&str> = page.path.split('/').collect();
+        parts.pop();
+        for seg in file.split('/') {
+            match seg {
+                "." | "" => {}
+                ".." => {
+                    parts.pop();
+                }
+                s => parts.push(s),
+            }
+        }
+        Some(parts.join("/").to_ascii_lowercase())
+    }
+
+    fn display_name(&self, r: &Resolved) -> String {
+        match r {
+            Resolved::Primitive(p) => p.to_string(),
+            Resolved::Type(k) => {
+                let e = &self.types[k];
+                let t = &self.decls[e.page].types[e.decl];
+                qualify(&t.namespace, &t.name)
+            }
+            Resolved::Enum(k) => {
+                if let Some(&(pi, ei)) = self.enums.get(k) {
+                    let e = &self.decls[pi].enums[ei];
+                    qualify(&e.namespace, &e.name)
+                } else if let Some((name, ns, _, _)) = self.inferred.get(k) {
+                    qualify(ns, name)
+                } else {
+                    k.clone()
+                }
+            }
+        }
+    }
+
+    /// Resolves a property's type to its IR spelling, inferring an enum from possible values when
+    /// the type names nothing, and reporting what cannot be resolved.
+    fn property_type(&mut self, page: &Page, p: &RawProperty) -> String {
+        let Some(r) = &p.ty else { return "Json".to_string() };
+        if r.name.eq_ignore_ascii_case("enumeration") || r.name.eq_ignore_ascii_case("enum") {
+            return "String".to_string();
+        }
+        if let Some(res) = self.resolve(page, r) {
+            return self.display_name(&res);
+        }
+        let (ns, name) = split_qualified(&r.name);
+        let namespace = ns.map(str::to_string).or_else(|| page.namespace.clone()).unwrap_or_else(|| DEFAULT_NAMESPACE.to_string());
+        if !p.possible_values.is_empty() && !name.contains('.') {
+            let key = format!("{namespace}.{name}").to_ascii_lowercase();
+            let loc = loc_of(page, p.type_span.start);
+            let entry = self.inferred.entry(key).or_insert_with(|| (name.to_string(), namespace.clone(), Vec::new(), loc));
+            for v in &p.possible_values {
+                if !entry.2.iter().any(|x| x == v) {
+                    entry.2.push(v.clone());
+                }
+            }
+            return qualify(&namespace, name);
+        }
+        let mut d = page.diag(Code::UnresolvedType, p.type_span, format!("no page defines the type `{}`", r.name));
+        if let Some(s) = self.suggest(name) {
+            d.help = Some(format!("did you mean `{s}`?"));
+        }
+        self.diags.push(d);
+        qualify(&namespace, name)
+    }
+
+    fn suggest(&self, name: &str) -> Option<String> {
+        let lname = name.to_ascii_lowercase();
+        let mut best: Option<(usize, &String)> = None;
+        for k in self.type_names.keys().chain(self.enum_names.keys()) {
+            let dist = edit_distance(&lname, k);
+            if dist <= 2.max(lname.len() / 5) && best.is_none_or(|(b, bk)| dist < b || dist == b && k < bk) {
+                best = Some((dist, k));
+            }
+        }
+        best.map(|(_, k)| {
+            let key = self.type_names.get(k).or_else(|| self.enum_names.get(k)).and_then(|v| v.first()).cloned().unwrap_or_default();
+            self.types
+                .get(&key)
+                .map(|e| self.decls[e.page].types[e.decl].name.clone())
+                .or_else(|| self.enums.get(&key).map(|&(p, e)| self.decls[p].enums[e].name.clone()))
+                .unwrap_or_else(|| k.clone())
+        })
+    }
+
+    fn build_types(&mut self, ir: &mut Ir) {
+        let keys: Vec<String> = self.types.keys().cloned().collect();
+        let mut defs = Vec::new();
+        for key in &keys {
+            let e = &self.types[key];
+            let (pi, ti) = (e.page, e.decl);
+            let page = &self.pages[pi];
+            let t = &self.decls[pi].types[ti];
+            let mut properties = Vec::new();
+            for p in &t.properties {
+                let ty = self.property_type(page, p);
+                properties.push(Property {
+                    name: p.name.clone(),
+                    ty,
+                    collection: p.ty.as_ref().is_some_and(|r| r.collection),
+                    navigation: p.navigation,
+                    nullable: p.nullable,
+                    read_only: p.read_only,
+                    description: p.description.clone(),
+                    possible_values: p.possible_values.clone(),
+                    loc: loc_of(page, p.span.start),
+                });
+            }
+            let base = self.base_of(page, t);
+            defs.push((key.clone(), TypeDef {
+                name: t.name.clone(),
+                namespace: t.namespace.clone(),
+                kind: if t.entity_hint { TypeKind::Entity } else { TypeKind::Complex },
+                base,
+                is_abstract: t.is_abstract,
+                open: t.open,
+                description: t.description.clone(),
+                properties,
+                loc: loc_of(page, t.loc.start),
+            }));
+        }
+        // Entity kind flows down the inheritance chain: anything based on an entity is one.
+        let by_key: HashMap<String, usize> = defs.iter().enumerate().map(|(i, (k, _))| (k.clone(), i)).collect();
+        let base_key = |d: &TypeDef| -> Option<String> {
+            let b = d.base.as_ref()?;
+            let (ns, name) = split_qualified(b);
+            Some(format!("{}.{}", ns.unwrap_or(DEFAULT_NAMESPACE), name).to_ascii_lowercase())
+        };
+        let mut kinds: Vec<TypeKind> = defs.iter().map(|(_, d)| d.kind).collect();
+        for i in 0..defs.len() {
+            let mut seen = HashSet::new();
+            let mut cur = i;
+            while seen.insert(cur) {
+                if defs[cur].1.kind == TypeKind::Entity || defs[cur].1.name.eq_ignore_ascii_case("entity") {
+                    kinds[i] = TypeKind::Entity;
+                    break;
+                }
+                match base_key(&defs[cur].1).and_then(|k| by_key.get(&k).copied()) {
+                    Some(n) => cur = n,
+                    None => break,
+                }
+            }
+            if seen.len() > 1 && seen.contains(&i) && base_key(&defs[cur].1).and_then(|k| by_key.get(&k).copied()) == Some(i) {
+                let d = &defs[i].1;
+                let page = self.pages.iter().find(|p| p.path == d.loc.file);
+                if let Some(page) = page {
+                    let off = page.index.line_range(page.text, d.loc.line).map(|r| r.0).unwrap_or(0);
+                    self.diags.push(page.diag(Code::InheritanceCycle, Span::new(off, off), format!("`{}` inherits from itself", d.name)));
+                }
+            }
+        }
+        for (i, (_, mut d)) in defs.into_iter().enumerate() {
+            d.kind = kinds[i];
+            ir.types.push(d);
+        }
+        ir.types.sort_by(|a, b| (a.namespace.to_ascii_lowercase(), a.name.to_ascii_lowercase()).cmp(&(b.namespace.to_ascii_lowercase(), b.name.to_ascii_lowercase())));
+    }
+
+    /// The base type: the annotation's baseType, else the "Inherits from" sentence, else the most
+    /// derived of the types that "Inherited from" rows name.
+    fn base_of(&mut self, page: &Page, t: &RawType) -> Option<String> {
+        let resolve_name = |this: &Self, name: &str, link: Option<&String>| -> Option<String> {
+            let r = TypeRef { name: name.to_string(), collection: false, link: link.cloned() };
+            match this.resolve(page, &r)? {
+                Resolved::Type(k) => Some(this.display_name(&Resolved::Type(k))),
+                _ => None,
+            }
+        };
+        if let Some(b) = &t.base_annotation
+            && let Some(n) = resolve_name(self, b, None)
+        {
+            return Some(n);
+        }
+        if let Some((name, link)) = &t.base_sentence
+            && let Some(n) = resolve_name(self, name, link.as_ref())
+        {
+            return Some(n);
+        }
+        let mut cands: Vec<String> = Vec::new();
+        for (name, link) in &t.base_rows {
+            if let Some(n) = resolve_name(self, name, link.as_ref())
+                && !cands.contains(&n)
+                && !n.eq_ignore_ascii_case(&qualify(&t.namespace, &t.name))
+            {
+                cands.push(n);
+            }
+        }
+        // The most derived candidate is the one whose ancestors include all the others.
+        let ancestors = |this: &Self, n: &str| -> Vec<String> {
+            let mut out = Vec::new();
+            let mut cur = n.to_string();
+            for _ in 0..32 {
+                let (ns, name) = split_qualified(&cur);
+                let key = format!("{}.{}", ns.unwrap_or(DEFAULT_NAMESPACE), name).to_ascii_lowercase();
+                let Some(e) = this.types.get(&key) else { break };
+                let raw = &this.decls[e.page].types[e.decl];
+                let Some(b) = raw.base_annotation.clone().or_else(|| raw.base_sentence.as_ref().map(|s| s.0.clone())) else { break };
+                let b = split_qualified(&b).1.to_string();
+                out.push(b.to_ascii_lowercase());
+                cur = b;
+            }
+            out
+        };
+        let mut best = cands.first().cloned();
+        for c in &cands {
+            let anc = ancestors(self, c);
+            if cands.iter().all(|o| o == c || anc.contains(&split_qualified(o).1.to_ascii_lowercase())) {
+                best = Some(c.clone());
+                break;
+            }
+        }
+        if best.is_none() {
+            let named = t.base_annotation.clone().or_else(|| t.base_sentence.as_ref().map(|s| s.0.clone()));
+            if let Some(b) = named {
+                let span = t.loc;
+                let mut d = page.diag(Code::UnresolvedType, span, format!("the base type `{b}` of `{}` is defined by no page", t.name));
+                if let Some(s) = self.suggest(split_qualified(&b).1) {
+                    d.help = Some(format!("did you mean `{s}`?"));
+                }
+                self.diags.push(d);
+                return Some(split_qualified(&b).1.to_string());
+            }
+        }
+        best
+    }
+
+    fn build_enums(&mut self, ir: &mut Ir) {
+        for (key, &(pi, ei)) in &self.enums {
+            let page = &self.pages[pi];
+            let e = &self.decls[pi].enums[ei];
+            let members: Vec<EnumMember> = e
+                .members
+                .iter()
+                .map(|(name, value, desc, span)| EnumMember { name: name.clone(), value: *value, description: desc.clone(), loc: loc_of(page, span.start) })
+                .collect();
+            let _ = key;
+            ir.enums.push(make_enum(&e.name, &e.namespace, &e.description, members, false, loc_of(page, e.loc.start)));
+        }
+        for (key, (name, ns, values, loc)) in &self.inferred {
+            if self.enums.contains_key(key) {
+                continue;
+            }
+            let members = values.iter().map(|v| EnumMember { name: v.clone(), value: None, description: String::new(), loc: loc.clone() }).collect();
+            ir.enums.push(make_enum(name, ns, "", members, true, loc.clone()));
+        }
+        ir.enums.sort_by(|a, b| (a.namespace.to_ascii_lowercase(), a.name.to_ascii_lowercase()).cmp(&(b.namespace.to_ascii_lowercase(), b.name.to_ascii_lowercase())));
+    }
+
+    fn build_operations(&mut self, ir: &mut Ir) {
+        for (pi, d) in self.decls.iter().enumerate() {
+            let page = &self.pages[pi];
+            let mut op_index = None;
+            if let Some(op) = &d.operation {
+                let request_body = self.request_body(page, op);
+                let response = self.response(page, op, d);
+                op_index = Some(ir.operations.len());
+                ir.operations.push(Operation {
+                    name: operation_name(&op.title),
+                    title: op.title.clone(),
+                    description: op.description.clone(),
+                    method: op.method,
+                    paths: op.paths.clone(),
+                    request_body,
+                    response,
+                    permissions: op.permissions.clone(),
+                    loc: loc_of(page, op.loc.start),
+                });
+            }
+            for (n, ex) in d.examples.iter().enumerate() {
+                let name = ex.name.clone().unwrap_or_else(|| format!("{}-example-{}", file_stem(page.path), n + 1));
+                ir.examples.push(Example {
+                    name,
+                    operation: op_index,
+                    request: ex.request.as_ref().map(|r| r.0.clone()),
+                    response: ex.response.as_ref().map(|r| r.0.clone()),
+                    path_match: None,
+                    verdict: Verdict::Pending,
+                    loc: loc_of(page, ex.loc.start),
+                });
+            }
+        }
+    }
+
+    fn request_body(&mut self, page: &Page, op: &RawOperation) -> Option<RequestBody> {
+        if op.body_type_link.is_none() && op.body_properties.is_empty() {
+            return None;
+        }
+        let ty = op.body_type_link.as_ref().and_then(|(text, dest)| {
+            let r = TypeRef { name: text.trim().to_string(), collection: false, link: Some(dest.clone()) };
+            match self.resolve(page, &r) {
+                Some(res @ Resolved::Type(_)) => Some(self.display_name(&res)),
+                _ => None,
+            }
+        });
+        // Only bodies that are the resource itself take the resource's type; a parameter table
+        // with its own rows (actions) defines its own body.
+        let is_resource_body = matches!(op.method, Method::Patch | Method::Put | Method::Post) && ty.is_some();
+        let mut properties = Vec::new();
+        for p in &op.body_properties {
+            let t = self.body_property_type(page, p, ty.as_deref());
+            properties.push(Property {
+                name: p.name.clone(),
+                ty: t,
+                collection: p.ty.as_ref().is_some_and(|r| r.collection),
+                navigation: false,
+                nullable: p.nullable,
+                read_only: p.read_only,
+                description: p.description.clone(),
+                possible_values: p.possible_values.clone(),
+                loc: loc_of(page, p.span.start),
+            });
+        }
+        let table_is_parameters = !op.body_properties.is_empty() && ty.is_none();
+        Some(RequestBody {
+            ty: if is_resource_body && !table_is_parameters { ty } else { None },
+            collection: op.body_collection,
+            properties,
+            loc: loc_of(page, op.body_span.start),
+        })
+    }
+
+    /// A request body row's type; `Enumeration` takes the type of the resource's property.
+    fn body_property_type(&mut self, page: &Page, p: &RawProperty, resource: Option<&str>) -> String {
+        if p.ty.as_ref().is_some_and(|r| r.name.eq_ignore_ascii_case("enumeration"))
+            && let Some(res) = resource
+            && let Some(t) = self.find_property_type(res, &p.name)
+        {
+            return t;
+        }
+        self.property_type(page, p)
+    }
+
+    /// The resolved type of a property on a type or its ancestors, from the raw declarations.
+    fn find_property_type(&mut self, ty: &str, prop: &str) -> Option<String> {
+        let mut cur = ty.to_string();
+        for _ in 0..32 {
+            let (ns, name) = split_qualified(&cur);
+            let key = format!("{}.{}", ns.unwrap_or(DEFAULT_NAMESPACE), name).to_ascii_lowercase();
+            let e = self.types.get(&key)?;
+            let (pi, ti) = (e.page, e.decl);
+            let raw = &self.decls[pi].types[ti];
+            if let Some(p) = raw.properties.iter().find(|p| p.name.eq_ignore_ascii_case(prop)).cloned() {
+                let page = &self.pages[pi];
+                return Some(self.property_type(page, &p));
+            }
+            let page = &self.pages[pi];
+            let raw = &self.decls[pi].types[ti];
+            cur = self.base_of(page, raw)?;
+        }
+        None
+    }
+
+    fn response(&mut self, page: &Page, op: &RawOperation, d: &PageDecls) -> Option<ResponseInfo> {
+        let mut ty = None;
+        for (text, dest) in &op.response_links {
+            if !dest.contains(".md") {
+                continue;
+            }
+            let r = TypeRef { name: text.trim().to_string(), collection: false, link: Some(dest.clone()) };
+            if let Some(res @ (Resolved::Type(_) | Resolved::Enum(_))) = self.resolve(page, &r) {
+                ty = Some(self.display_name(&res));
+                break;
+            }
+        }
+        let ex = d.examples.iter().find_map(|e| e.response.as_ref());
+        let mut collection = op.response_collection;
+        if ty.is_none()
+            && let Some((r, _)) = ex
+            && let Some(t) = &r.odata_type
+        {
+            let r2 = TypeRef { name: t.trim_start_matches('#').to_string(), collection: false, link: None };
+            if let Some(res @ Resolved::Type(_)) = self.resolve(page, &r2) {
+                ty = Some(self.display_name(&res));
+                collection = r.is_collection;
+            }
+        }
+        let status = op.response_status.or(ex.map(|e| e.0.status))?;
+        if status == 204 {
+            ty = None;
+        }
+        Some(ResponseInfo { status, ty: ty.clone(), collection: collection && ty.is_some(), loc: loc_of(page, op.response_span.start) })
+    }
+}
+
+/// Finds a definition by exact qualified name, then in the referring page's namespace, then in
+/// the default namespace, then the first candidate of that simple name.
+fn pick_key<V>(map: &BTreeMap<String, V>, names: &HashMap<String, Vec<String>>, ns: Option<&str>, name: &str, page_ns: &str) -> Option<String> {
+    if let Some(ns) = ns {
+        let k = format!("{ns}.{name}").to_ascii_lowercase();
+        if map.contains_key(&k) {
+            return Some(k);
+        }
+    }
+    let cands = names.get(&name.to_ascii_lowercase())?;
+    let local = format!("{page_ns}.{name}").to_ascii_lowercase();
+    if cands.contains(&local) {
+        return Some(local);
+    }
+    let default = format!("{DEFAULT_NAMESPACE}.{name}").to_ascii_lowercase();
+    if ns.is_none() && cands.contains(&default) {
+        return Some(default);
+    }
+    cands.first().cloned()
+}
+
+fn make_enum(name: &str, namespace: &str, description: &str, members: Vec<EnumMember>, inferred: bool, loc: Loc) -> EnumDef {
+    let evolvable = members.iter().any(|m| m.name.eq_ignore_ascii_case("unknownFutureValue"));
+    let values: Vec<i64> = members.iter().filter_map(|m| m.value).collect();
+    // Flags enums number their members 1, 2, 4, 8 ...; at least three to tell them apart.
+    let flags = values.len() >= 3 && values.len() == members.len() && values.iter().all(|v| *v > 0 && (v & (v - 1)) == 0) && values.contains(&4);
+    EnumDef { name: name.to_string(), namespace: namespace.to_string(), evolvable, flags, inferred, description: description.to_string(), members, loc }
+}
+
+/// The IR spelling of a type name: unqualified in the default namespace, qualified elsewhere.
+pub fn qualify(namespace: &str, name: &str) -> String {
+    if namespace.eq_ignore_ascii_case(DEFAULT_NAMESPACE) || namespace.is_empty() { name.to_string() } else { format!("{namespace}.{name}") }
+}
+
+/// A stable operation name from a page title: `call: cancelMediaProcessing` → `cancelMediaProcessing`;
+/// `Update cancelMediaProcessingOperation` → `updateCancelMediaProcessingOperation`.
+pub fn operation_name(title: &str) -> String {
+    let t = title.trim();
+    if let Some((_, action)) = t.split_once(':') {
+        let a = action.trim();
+        if !a.is_empty() && a.chars().all(|c| c.is_alphanumeric()) {
+            return a.to_string();
+        }
+    }
+    let mut out = String::new();
+    for (i, w) in t.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).enumerate() {
+        let mut chars = w.chars();
+        let first = chars.next().unwrap_or(' ');
+        if i == 0 {
+            out.extend(first.to_lowercase());
+        } else {
+            out.extend(first.to_uppercase());
+        }
+        out.push_str(chars.as_str());
+    }
+    out
+}
+
+/// Levenshtein distance, for "did you mean" suggestions.
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    if a.len().abs_diff(b.len()) > 3 {
+        return usize::MAX;
+    }
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for i in 1..=a.len() {
+        cur[0] = i;
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn possible_values_in_all_phrasings() {
+        assert_eq!(possible_values("Possible values are: `notStarted`, `running`, `completed`, `failed`. Read-only."), ["notStarted", "running", "completed", "failed"]);
+        assert_eq!(possible_values("The possible values are `a`, `b`, and `c`."), ["a", "b", "c"]);
+        assert_eq!(possible_values("Possible values: `a` | `b`"), ["a", "b"]);
+        assert_eq!(possible_values("Possible values are: none, low, high."), ["none", "low", "high"]);
+        assert_eq!(possible_values("Possible values are **x**, **y**"), ["x", "y"]);
+        assert!(possible_values("No list here.").is_empty());
+    }
+
+    #[test]
+    fn paths_and_placeholders() {
+        let (t, q, p) = parse_path("/users/{id | userPrincipalName}/calendar?$top=1").unwrap();
+        assert_eq!(t, "/users/{id | userPrincipalName}/calendar");
+        assert_eq!(q.as_deref(), Some("$top=1"));
+        assert_eq!(p[0].alternatives, ["id", "userPrincipalName"]);
+        let (t, _, _) = parse_path("https://graph.microsoft.com/v1.0/me").unwrap();
+        assert_eq!(t, "/me");
+        assert!(parse_path("** Entity URI for microsoft.graph.x not found").is_none());
+        let (_, _, p) = parse_path("/me/workbook/range(address='<address>')").unwrap();
+        assert_eq!(p[0].alternatives, ["address"]);
+    }
+
+    #[test]
+    fn operation_names() {
+        assert_eq!(operation_name("call: cancelMediaProcessing"), "cancelMediaProcessing");
+        assert_eq!(operation_name("Update cancelMediaProcessingOperation"), "updateCancelMediaProcessingOperation");
+        assert_eq!(operation_name("List users"), "listUsers");
+    }
+
+    #[test]
+    fn status_lines() {
+        assert_eq!(status_line("HTTP/1.1 200 OK"), Some((200, true)));
+        assert_eq!(status_line("HTTP 201 Created"), Some((201, false)));
+        assert_eq!(status_line("POST https://x"), None);
+    }
+}

@@ -1,0 +1,1155 @@
+//! Parse: one markdown page into its syntactic parts, with byte spans.
+//!
+//! A page becomes front matter, headings, tables (re-split from their source lines so that a row
+//! with the wrong cell count is seen, not silently padded), code blocks with the annotation that
+//! announces them, paragraphs with their links, and the HTML-comment annotations. Nothing here
+//! knows what a type or an operation is; that is [`crate::lower`]'s job. pulldown-cmark finds the
+//! block structure; every range it reports is clamped before use (see ANCHORS.md on its range bugs).
+
+use crate::Source;
+use crate::diagnostics::{Code, Diagnostic, LineIndex, PageDiagnostics, Span};
+use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use rayon::prelude::*;
+use std::collections::HashMap;
+
+/// A parsed page. Borrows the source text.
+#[derive(Debug)]
+pub struct Page<'a> {
+    pub path: &'a str,
+    pub text: &'a str,
+    pub index: LineIndex,
+    pub front: FrontMatter,
+    /// The normalised doc_type, from the front matter or, failing that, the folder.
+    pub doc_type: Option<DocType>,
+    /// The H1 title (tab markers excluded).
+    pub title: Option<(String, Span)>,
+    /// The `Namespace: x` line.
+    pub namespace: Option<String>,
+    pub headings: Vec<Heading>,
+    pub tables: Vec<Table>,
+    pub code_blocks: Vec<CodeBlock>,
+    pub annotations: Vec<Annotation>,
+    pub paragraphs: Vec<Paragraph>,
+    pub links: Vec<Link>,
+    /// Reference-style link definitions (`[name]: target.md`), keyed by lower-cased label.
+    pub ref_defs: HashMap<String, String>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Page<'_> {
+    /// The H2 section a position belongs to, by heading index.
+    pub fn heading_text(&self, heading: Option<usize>) -> &str {
+        heading.and_then(|i| self.headings.get(i)).map(|h| h.text.as_str()).unwrap_or("")
+    }
+
+    pub fn span_text(&self, span: Span) -> &str {
+        self.text.get(span.start.min(self.text.len())..span.end.min(self.text.len())).unwrap_or("")
+    }
+
+    pub fn line_col(&self, offset: usize) -> (u32, u32) {
+        self.index.line_col(self.text, offset)
+    }
+
+    pub fn diag(&self, code: Code, span: Span, message: impl Into<String>) -> Diagnostic {
+        crate::diagnostics::make(self.path, self.text, &self.index, code, span, message.into())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DocType {
+    Api,
+    Resource,
+    Enum,
+    Conceptual,
+}
+
+impl DocType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DocType::Api => "apiPageType",
+            DocType::Resource => "resourcePageType",
+            DocType::Enum => "enumPageType",
+            DocType::Conceptual => "conceptualPageType",
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct FrontMatter {
+    pub present: bool,
+    /// The whole block including the `---` lines.
+    pub span: Span,
+    /// Keys in order, with string values (non-string YAML values are rendered as YAML).
+    pub entries: Vec<(String, String)>,
+}
+
+impl FrontMatter {
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.entries.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Heading {
+    pub level: u8,
+    /// Plain text of the heading, trimmed.
+    pub text: String,
+    /// GitHub-style anchor (`operationstatus-values`).
+    pub anchor: String,
+    pub span: Span,
+    /// Index of the enclosing H2 (for an H2, itself).
+    pub section: Option<usize>,
+}
+
+/// Where an item sits: its nearest H2 and its nearest heading of any level (H1 excluded).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Place {
+    pub section: Option<usize>,
+    pub heading: Option<usize>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Table {
+    pub header: Vec<Cell>,
+    pub rows: Vec<Row>,
+    pub span: Span,
+    pub place: Place,
+}
+
+impl Table {
+    /// Index of the first column whose lower-cased header satisfies `pred`.
+    pub fn column(&self, pred: impl Fn(&str) -> bool) -> Option<usize> {
+        self.header.iter().position(|c| pred(&c.text.to_ascii_lowercase()))
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub cells: Vec<Cell>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct Cell {
+    /// Raw markdown of the cell, trimmed (tabs and NBSPs included in trimming).
+    pub text: String,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct CodeBlock {
+    /// The info string, lower-cased and trimmed (`http`, `json`).
+    pub info: String,
+    /// Source lines between the fences, each with its byte offset, fence indentation removed.
+    pub lines: Vec<(usize, String)>,
+    /// The whole block including fences.
+    pub span: Span,
+    /// Index into [`Page::annotations`] of the annotation right before the block.
+    pub annotation: Option<usize>,
+    pub place: Place,
+}
+
+impl CodeBlock {
+    pub fn content(&self) -> String {
+        let mut s = String::new();
+        for (_, l) in &self.lines {
+            s.push_str(l);
+            s.push('\n');
+        }
+        s
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Annotation {
+    /// The parsed JSON object, after repairs; `None` when unreadable.
+    pub json: Option<serde_json::Map<String, serde_json::Value>>,
+    /// `<!--` to `-->`.
+    pub span: Span,
+    /// Span of the JSON text inside the comment.
+    pub json_span: Span,
+    pub kind: AnnotationKind,
+    /// Index of the code block this annotation announces, if one follows it.
+    pub block: Option<usize>,
+    pub place: Place,
+}
+
+impl Annotation {
+    pub fn str(&self, key: &str) -> Option<&str> {
+        self.json.as_ref()?.get(key)?.as_str()
+    }
+
+    /// A boolean that may be written `true` or `"true"`.
+    pub fn flag(&self, key: &str) -> Option<bool> {
+        match self.json.as_ref()?.get(key)? {
+            serde_json::Value::Bool(b) => Some(*b),
+            serde_json::Value::String(s) => match s.trim().to_ascii_lowercase().as_str() {
+                "true" => Some(true),
+                "false" => Some(false),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    pub fn block_type(&self) -> Option<&str> {
+        self.str("blockType")
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AnnotationKind {
+    Page,
+    Block,
+    /// JSON that is neither (or unreadable JSON).
+    Other,
+}
+
+#[derive(Debug, Clone)]
+pub struct Paragraph {
+    /// Plain text: markup removed, links replaced by their text.
+    pub text: String,
+    pub span: Span,
+    /// Links inside the paragraph: (text, destination, span).
+    pub links: Vec<Link>,
+    pub place: Place,
+}
+
+#[derive(Debug, Clone)]
+pub struct Link {
+    pub text: String,
+    pub dest: String,
+    pub span: Span,
+}
+
+/// Parses every page, in parallel; the result is in the order given.
+pub fn parse_all<'a>(sources: &[&'a Source]) -> Vec<Page<'a>> {
+    sources.par_iter().map(|s| parse_page(&s.path, &s.text)).collect()
+}
+
+/// Parses one page. Never panics; every problem becomes a diagnostic of the page.
+pub fn parse_page<'a>(path: &'a str, text: &'a str) -> Page<'a> {
+    let index = LineIndex::new(text);
+    let mut diags = PageDiagnostics::new(path, text, &index);
+    let front = parse_front_matter(text, &mut diags);
+    let doc_type = doc_type_of(path, &front, &mut diags);
+    let body_start = if front.present { front.span.end } else { 0 };
+    let mut page = Page {
+        path,
+        text,
+        index: LineIndex::new(""),
+        front,
+        doc_type,
+        title: None,
+        namespace: None,
+        headings: Vec::new(),
+        tables: Vec::new(),
+        code_blocks: Vec::new(),
+        annotations: Vec::new(),
+        paragraphs: Vec::new(),
+        links: Vec::new(),
+        ref_defs: HashMap::new(),
+        diagnostics: Vec::new(),
+    };
+    walk_markdown(&mut page, body_start, &mut diags);
+    scan_annotations(&mut page, body_start, &mut diags);
+    attach_annotations(&mut page, &mut diags);
+    find_namespace(&mut page);
+    page.diagnostics = diags.items;
+    page.index = index;
+    page
+}
+
+fn parse_front_matter(text: &str, diags: &mut PageDiagnostics) -> FrontMatter {
+    let first_line_end = text.find('\n').unwrap_or(text.len());
+    if text[..first_line_end].trim_end() != "---" {
+        diags.push(Code::FrontMatterMissing, Span::new(0, first_line_end), "the page has no front matter");
+        return FrontMatter::default();
+    }
+    // Find the closing `---` line.
+    let mut pos = (first_line_end + 1).min(text.len());
+    let mut close = None;
+    while pos < text.len() {
+        let end = text[pos..].find('\n').map(|i| pos + i).unwrap_or(text.len());
+        if text[pos..end].trim_end() == "---" {
+            close = Some((pos, (end + 1).min(text.len())));
+            break;
+        }
+        pos = end + 1;
+    }
+    let Some((close_start, block_end)) = close else {
+        diags.push(Code::FrontMatterUnreadable, Span::new(0, first_line_end), "the front matter is never closed by a `---` line");
+        return FrontMatter::default();
+    };
+    let yaml_start = (first_line_end + 1).min(close_start);
+    let yaml = &text[yaml_start..close_start];
+    let mut fm = FrontMatter { present: true, span: Span::new(0, block_end), entries: Vec::new() };
+    match serde_norway::from_str::<serde_norway::Value>(yaml) {
+        Ok(serde_norway::Value::Mapping(map)) => {
+            for (k, v) in map {
+                let key = match k {
+                    serde_norway::Value::String(s) => s,
+                    other => yaml_scalar(&other),
+                };
+                fm.entries.push((key, yaml_scalar(&v)));
+            }
+        }
+        Ok(serde_norway::Value::Null) => {}
+        Ok(_) => {
+            diags.push(Code::FrontMatterUnreadable, Span::new(yaml_start, close_start), "the front matter is not a mapping of keys to values");
+        }
+        Err(e) => {
+            let offset = e.location().map(|l| yaml_start + l.index()).unwrap_or(yaml_start).min(close_start);
+            let line_end = text[offset..].find('\n').map(|i| offset + i).unwrap_or(text.len());
+            let msg = e.to_string();
+            let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
+            diags.push(Code::FrontMatterUnreadable, Span::new(offset, line_end), format!("the front matter is not valid YAML: {msg}"));
+        }
+    }
+    let readable = !diags.items.iter().any(|d| d.code == Code::FrontMatterUnreadable.as_str());
+    for key in ["title", "description", "doc_type"] {
+        if readable && fm.get(key).is_none() {
+            diags.push(Code::FrontMatterKeyMissing, Span::new(0, first_line_end), format!("the front matter has no `{key}`"));
+        }
+    }
+    fm
+}
+
+fn yaml_scalar(v: &serde_norway::Value) -> String {
+    match v {
+        serde_norway::Value::String(s) => s.clone(),
+        serde_norway::Value::Null => String::new(),
+        serde_norway::Value::Bool(b) => b.to_string(),
+        serde_norway::Value::Number(n) => n.to_string(),
+        other => serde_norway::to_string(other).unwrap_or_default().trim().to_string(),
+    }
+}
+
+fn doc_type_of(path: &str, fm: &FrontMatter, diags: &mut PageDiagnostics) -> Option<DocType> {
+    let from_folder = || {
+        let lower = path.to_ascii_lowercase();
+        if lower.starts_with("api/") || lower.contains("/api/") {
+            Some(DocType::Api)
+        } else if lower.starts_with("resources/") || lower.contains("/resources/") {
+            Some(DocType::Resource)
+        } else {
+            None
+        }
+    };
+    let Some(raw) = fm.get("doc_type") else { return from_folder() };
+    let cleaned = raw.trim().trim_matches(|c| c == '"' || c == '\'').trim();
+    let parse = |s: &str| match s.to_ascii_lowercase().as_str() {
+        "apipagetype" => Some(DocType::Api),
+        "resourcepagetype" => Some(DocType::Resource),
+        "enumpagetype" => Some(DocType::Enum),
+        "conceptualpagetype" => Some(DocType::Conceptual),
+        _ => None,
+    };
+    if let Some(t) = parse(cleaned) {
+        return Some(t);
+    }
+    let span = key_span(diags.text, fm, "doc_type");
+    let guess = parse(cleaned.trim_matches(|c: char| !c.is_ascii_alphabetic()));
+    let d = diags.push(Code::UnknownDocType, span, format!("unknown doc_type `{raw}`"));
+    if let Some(g) = guess {
+        d.help = Some(format!("did you mean `{}`?", g.as_str()));
+        return Some(g);
+    }
+    from_folder()
+}
+
+/// The span of a front matter key's line, for diagnostics about that key.
+fn key_span(text: &str, fm: &FrontMatter, key: &str) -> Span {
+    let block = &text[fm.span.start.min(text.len())..fm.span.end.min(text.len())];
+    let mut pos = 0;
+    for line in block.split_inclusive('\n') {
+        if line.trim_start().starts_with(key) {
+            return Span::new(fm.span.start + pos, fm.span.start + pos + line.trim_end().len());
+        }
+        pos += line.len();
+    }
+    Span::new(0, 3)
+}
+
+/// One pass of pulldown-cmark over the body: headings, tables, code blocks, paragraphs, links.
+fn walk_markdown(page: &mut Page, body_start: usize, diags: &mut PageDiagnostics) {
+    let text = page.text;
+    let body = &text[body_start..];
+    let mut opts = Options::empty();
+    opts.insert(Options::ENABLE_TABLES);
+    let parser = Parser::new_ext(body, opts).into_offset_iter();
+    for (label, def) in parser.reference_definitions().iter() {
+        page.ref_defs.insert(label.to_ascii_lowercase(), def.dest.to_string());
+    }
+    let clamp = |r: std::ops::Range<usize>| -> Span {
+        let s = (body_start + r.start).min(text.len());
+        let e = (body_start + r.end).min(text.len());
+        Span::new(s, e)
+    };
+
+    let mut place = Place::default();
+    // Inline text collection for headings and paragraphs.
+    let mut collecting: Option<Collect> = None;
+    let mut link_stack: Vec<(String, usize, String)> = Vec::new();
+    let mut in_table = 0usize;
+
+    for (event, range) in parser {
+        let span = clamp(range);
+        match event {
+            Event::Start(Tag::Heading { level, .. }) => {
+                collecting = Some(Collect::new(CollectKind::Heading(heading_level(level)), span));
+            }
+            Event::End(TagEnd::Heading(_)) => {
+                if let Some(c) = collecting.take() {
+                    finish_heading(page, c, &mut place);
+                }
+            }
+            Event::Start(Tag::Paragraph) if in_table == 0 => {
+                collecting = Some(Collect::new(CollectKind::Paragraph, span));
+            }
+            Event::End(TagEnd::Paragraph) => {
+                if let Some(c) = collecting.take()
+                    && !c.text.trim().is_empty()
+                {
+                    page.paragraphs.push(Paragraph { text: normalise_space(&c.text), span: c.span, links: c.links, place });
+                }
+            }
+            Event::Start(Tag::Table(_)) => {
+                in_table += 1;
+                if let Some(t) = split_table(text, span, place) {
+                    page.tables.push(t);
+                }
+            }
+            Event::End(TagEnd::Table) => in_table = in_table.saturating_sub(1),
+            Event::Start(Tag::CodeBlock(kind)) => {
+                let info = match kind {
+                    pulldown_cmark::CodeBlockKind::Fenced(info) => info.trim().to_ascii_lowercase(),
+                    pulldown_cmark::CodeBlockKind::Indented => continue,
+                };
+                page.code_blocks.push(code_block(text, span, info, place));
+            }
+            Event::Start(Tag::Link { dest_url, .. }) => {
+                link_stack.push((dest_url.to_string(), span.start, String::new()));
+            }
+            Event::End(TagEnd::Link) => {
+                if let Some((dest, start, ltext)) = link_stack.pop() {
+                    let link = Link { text: normalise_space(&ltext), dest, span: Span::new(start, span.end) };
+                    if let Some(c) = collecting.as_mut() {
+                        c.links.push(link.clone());
+                    }
+                    page.links.push(link);
+                }
+            }
+            Event::Text(t) | Event::Code(t) => {
+                if let Some(c) = collecting.as_mut() {
+                    c.text.push_str(&t);
+                }
+                if let Some(l) = link_stack.last_mut() {
+                    l.2.push_str(&t);
+                }
+            }
+            Event::SoftBreak | Event::HardBreak => {
+                if let Some(c) = collecting.as_mut() {
+                    c.text.push(' ');
+                }
+            }
+            _ => {}
+        }
+    }
+    let _ = diags;
+}
+
+#[derive(Debug)]
+enum CollectKind {
+    Heading(u8),
+    Paragraph,
+}
+
+#[derive(Debug)]
+struct Collect {
+    kind: CollectKind,
+    span: Span,
+    text: String,
+    links: Vec<Link>,
+}
+
+impl Collect {
+    fn new(kind: CollectKind, span: Span) -> Collect {
+        Collect { kind, span, text: String::new(), links: Vec::new() }
+    }
+}
+
+fn heading_level(l: HeadingLevel) -> u8 {
+    match l {
+        HeadingLevel::H1 => 1,
+        HeadingLevel::H2 => 2,
+        HeadingLevel::H3 => 3,
+        HeadingLevel::H4 => 4,
+        HeadingLevel::H5 => 5,
+        HeadingLevel::H6 => 6,
+    }
+}
+
+fn finish_heading(page: &mut Page, c: Collect, place: &mut Place) {
+    let CollectKind::Heading(level) = c.kind else { return };
+    let src = page.span_text(c.span);
+    // Only ATX headings count: a setext underline `---` is how tab groups end, not a heading.
+    if !src.trim_start().starts_with('#') {
+        return;
+    }
+    // Tab markers such as `# [HTTP](#tab/http)` look like headings but only label a tab.
+    if c.links.iter().any(|l| l.dest.starts_with("#tab/")) {
+        return;
+    }
+    let text = normalise_space(&c.text);
+    if level == 1 {
+        if page.title.is_none() {
+            page.title = Some((text, c.span));
+        }
+        return;
+    }
+    let anchor = anchor_of(&text);
+    let idx = page.headings.len();
+    if level == 2 {
+        place.section = Some(idx);
+    }
+    place.heading = Some(idx);
+    page.headings.push(Heading { level, text, anchor, span: c.span, section: place.section });
+}
+
+/// GitHub/docs anchor of a heading: lower case, spaces to `-`, punctuation dropped.
+pub fn anchor_of(text: &str) -> String {
+    let mut s = String::new();
+    for ch in text.trim().chars() {
+        if ch.is_alphanumeric() || ch == '_' || ch == '-' {
+            s.extend(ch.to_lowercase());
+        } else if ch == ' ' {
+            s.push('-');
+        }
+    }
+    s
+}
+
+/// Collapses runs of whitespace (including NBSP and tabs) into single spaces.
+pub fn normalise_space(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut space = false;
+    for ch in s.chars() {
+        if ch.is_whitespace() || ch == '\u{a0}' || ch == '\u{202f}' || ch == '\u{200b}' {
+            space = true;
+        } else {
+            if space && !out.is_empty() {
+                out.push(' ');
+            }
+            space = false;
+            out.push(ch);
+        }
+    }
+    out
+}
+
+/// Re-splits a table from its source lines, so cell spans are exact and rows keep the cell count
+/// they were written with.
+fn split_table(text: &str, span: Span, place: Place) -> Option<Table> {
+    let src = &text[span.start..span.end];
+    let mut lines = Vec::new();
+    let mut pos = span.start;
+    for line in src.split_inclusive('\n') {
+        let content = line.trim_end_matches(['\n', '\r']);
+        lines.push((pos, content));
+        pos += line.len();
+    }
+    // Drop trailing blank lines that a range may include.
+    while lines.last().is_some_and(|(_, l)| l.trim().is_empty()) {
+        lines.pop();
+    }
+    // pulldown-cmark ends a table at a line holding only a pipe (the tail of a wrapped row);
+    // such lines still belong to the table, so their rows get counted and reported.
+    let mut end = lines.last().map(|(o, l)| o + l.len()).unwrap_or(span.end);
+    while end < text.len() {
+        let next_start = end + 1;
+        if next_start >= text.len() {
+            break;
+        }
+        let next_end = text[next_start..].find('\n').map(|i| next_start + i).unwrap_or(text.len());
+        let l = text[next_start..next_end].trim_end_matches('\r');
+        if !l.trim_start().starts_with('|') {
+            break;
+        }
+        lines.push((next_start, l));
+        end = next_end;
+    }
+    let span = Span::new(span.start, end.max(span.end));
+    if lines.len() < 2 {
+        return None;
+    }
+    let header = split_row(lines[0].0, lines[0].1);
+    let mut rows = Vec::new();
+    for &(off, line) in &lines[2..] {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let cells = split_row(off, line);
+        rows.push(Row { cells, span: Span::new(off, off + line.len()) });
+    }
+    Some(Table { header, rows, span, place })
+}
+
+/// Splits one table line into cells. Pipes escaped as `\|`, inside back-ticks, or inside braces
+/// (`{id|name}` placeholders) do not separate cells.
+fn split_row(offset: usize, line: &str) -> Vec<Cell> {
+    // Tables inside block quotes keep their `>` marker on every line.
+    let mut start = 0;
+    let trimmed = line.trim_start();
+    let lead = line.len() - trimmed.len();
+    if trimmed.starts_with('>') {
+        start = lead + 1;
+    }
+    let bytes = line.as_bytes();
+    let mut cuts = Vec::new();
+    let mut in_code = false;
+    let mut braces = 0i32;
+    let mut i = start;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => {
+                i += 2;
+                continue;
+            }
+            b'`' => in_code = !in_code,
+            b'{' if !in_code => braces += 1,
+            b'}' if !in_code => braces = (braces - 1).max(0),
+            b'|' if !in_code && braces == 0 => cuts.push(i),
+            _ => {}
+        }
+        i += 1;
+    }
+    let inner_first = line[start..].trim_start();
+    let has_lead = inner_first.starts_with('|');
+    let has_trail = line.trim_end().ends_with('|') && cuts.last().is_some_and(|&c| c == line.trim_end().len() - 1);
+    let mut bounds = Vec::new();
+    let mut prev = start;
+    for (k, &c) in cuts.iter().enumerate() {
+        if k == 0 && has_lead && line[prev..c].trim().is_empty() {
+            prev = c + 1;
+            continue;
+        }
+        bounds.push((prev, c));
+        prev = c + 1;
+    }
+    if !has_trail {
+        bounds.push((prev, line.len()));
+    }
+    bounds
+        .into_iter()
+        .map(|(s, e)| {
+            let raw = &line[s..e];
+            let lead = raw.len() - raw.trim_start_matches(is_cell_space).len();
+            let t = raw.trim_matches(is_cell_space);
+            Cell { text: t.to_string(), span: Span::new(offset + s + lead, offset + s + lead + t.len()) }
+        })
+        .collect()
+}
+
+fn is_cell_space(c: char) -> bool {
+    c.is_whitespace() || c == '\u{a0}' || c == '\u{202f}'
+}
+
+fn code_block(text: &str, span: Span, info: String, place: Place) -> CodeBlock {
+    let src = &text[span.start..span.end];
+    let mut lines: Vec<(usize, &str)> = Vec::new();
+    let mut pos = span.start;
+    for line in src.split_inclusive('\n') {
+        lines.push((pos, line.trim_end_matches(['\n', '\r'])));
+        pos += line.len();
+    }
+    let fence_line = lines.first().map(|l| l.1).unwrap_or("");
+    let indent = fence_line.len() - fence_line.trim_start().len();
+    let fence_char = fence_line.trim_start().chars().next().unwrap_or('`');
+    let mut content = Vec::new();
+    for (k, &(off, line)) in lines.iter().enumerate().skip(1) {
+        let t = line.trim();
+        if k == lines.len() - 1 && t.len() >= 3 && t.chars().all(|c| c == fence_char) {
+            break;
+        }
+        let strip = line.len() - line.trim_start().len();
+        let cut = strip.min(indent);
+        content.push((off + cut, line[cut..].to_string()));
+    }
+    CodeBlock { info, lines: content, span, annotation: None, place }
+}
+
+/// Finds every `<!-- ... -->` comment outside code blocks and reads the JSON ones.
+fn scan_annotations(page: &mut Page, body_start: usize, diags: &mut PageDiagnostics) {
+    let text = page.text;
+    let mut pos = body_start;
+    let mut blocks = page.code_blocks.iter().map(|b| b.span).peekable();
+    while let Some(found) = text[pos..].find("<!--") {
+        let start = pos + found;
+        // Skip comments that are inside code blocks.
+        while blocks.peek().is_some_and(|b| b.end <= start) {
+            blocks.next();
+        }
+        if let Some(b) = blocks.peek()
+            && b.start <= start
+            && start < b.end
+        {
+            pos = b.end;
+            continue;
+        }
+        let Some(close) = text[start + 4..].find("-->") else { break };
+        let end = start + 4 + close + 3;
+        pos = end;
+        let inner_start = start + 4;
+        let inner_end = end - 3;
+        let inner = &text[inner_start..inner_end];
+        let trimmed = inner.trim_start_matches(['-', ' ', '\n', '\r', '\t']);
+        if !trimmed.starts_with('{') {
+            continue;
+        }
+        let json_start = inner_start + (inner.len() - trimmed.len());
+        let json_text = trimmed.trim_end_matches(['-', ' ', '\n', '\r', '\t']);
+        let json_span = Span::new(json_start, json_start + json_text.len());
+        let place = place_at(page, start);
+        let span = Span::new(start, end);
+        let (json, repaired) = read_annotation_json(json_text);
+        match &json {
+            Ok(_) => {
+                if let Some(what) = repaired {
+                    diags.push(Code::AnnotationRepaired, json_span, format!("the annotation is not strict JSON ({what}); read it after repair"));
+                }
+            }
+            Err((offset, msg)) => {
+                let at = (json_start + offset).min(json_span.end);
+                let mut end = at + 1;
+                while end < text.len() && !text.is_char_boundary(end) {
+                    end += 1;
+                }
+                diags.push(Code::AnnotationJson, Span::new(at, end.min(text.len())), format!("the annotation is not valid JSON: {msg}"));
+            }
+        }
+        let json = json.ok();
+        // Booleans written as strings (`"truncated": "true"`) are read as booleans, with a warning.
+        if let Some(m) = &json {
+            for key in ["truncated", "isCollection", "openType", "abstract", "isComposable", "isEmpty", "isMediaEntity", "idempotent"] {
+                if let Some(serde_json::Value::String(v)) = m.get(key) {
+                    let needle = format!("\"{key}\"");
+                    let at = json_text.find(&needle).map(|i| json_start + i).unwrap_or(json_start);
+                    diags.push(Code::AnnotationRepaired, Span::new(at, at + needle.len()), format!("`{key}` is the string \"{v}\"; write the boolean {v} without quotes"));
+                }
+            }
+        }
+        let kind = match &json {
+            Some(m) if m.get("type").and_then(|v| v.as_str()) == Some("#page.annotation") => AnnotationKind::Page,
+            Some(m) if m.contains_key("blockType") => AnnotationKind::Block,
+            // An unreadable annotation that mentions blockType is still a block annotation: it
+            // announces the next code block, which must not be reported as unannotated too.
+            None if json_text.contains("\"blockType\"") => AnnotationKind::Block,
+            _ => AnnotationKind::Other,
+        };
+        page.annotations.push(Annotation { json, span, json_span, kind, block: None, place });
+    }
+}
+
+fn place_at(page: &Page, offset: usize) -> Place {
+    let idx = page.headings.partition_point(|h| h.span.start <= offset);
+    if idx == 0 {
+        return Place::default();
+    }
+    let h = &page.headings[idx - 1];
+    Place { section: h.section, heading: Some(idx - 1) }
+}
+
+/// Reads annotation JSON, repairing the defects FORMAT.md measured: trailing commas, raw control
+/// characters inside strings, and a missing comma between a value and the next key on a new line.
+/// Returns the object and what was repaired, or the byte offset and message of the error.
+pub fn read_annotation_json(s: &str) -> (Result<serde_json::Map<String, serde_json::Value>, (usize, String)>, Option<&'static str>) {
+    match serde_json::from_str::<serde_json::Value>(s) {
+        Ok(serde_json::Value::Object(m)) => return (Ok(m), None),
+        Ok(_) => return (Err((0, "expected a JSON object".into())), None),
+        Err(first) => {
+            let (fixed, what) = repair_json(s);
+            if let Some(what) = what
+                && let Ok(serde_json::Value::Object(m)) = serde_json::from_str::<serde_json::Value>(&fixed)
+            {
+                return (Ok(m), Some(what));
+            }
+            (Err((offset_of(s, first.line(), first.column()), strip_position(&first.to_string()))), None)
+        }
+    }
+}
+
+fn strip_position(msg: &str) -> String {
+    msg.split(" at line ").next().unwrap_or(msg).to_string()
+}
+
+/// Byte offset of a serde_json (line, column) position; columns count bytes from 1.
+pub fn offset_of(s: &str, line: usize, column: usize) -> usize {
+    let mut off = 0;
+    for (i, l) in s.split_inclusive('\n').enumerate() {
+        if i + 1 == line {
+            return (off + column.saturating_sub(1)).min(s.len());
+        }
+        off += l.len();
+    }
+    s.len()
+}
+
+/// Repairs JSON the way annotation writers break it. Returns the text and a description of the
+/// first kind of repair made, if any.
+pub fn repair_json(s: &str) -> (String, Option<&'static str>) {
+    let mut out = String::with_capacity(s.len() + 8);
+    let mut what: Option<&'static str> = None;
+    let mut in_str = false;
+    let mut escaped = false;
+    let chars: Vec<char> = s.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if in_str {
+            if escaped {
+                escaped = false;
+                out.push(c);
+            } else if c == '\\' {
+                escaped = true;
+                out.push(c);
+            } else if c == '"' {
+                in_str = false;
+                out.push(c);
+            } else if (c as u32) < 0x20 {
+                what.get_or_insert("raw line break inside a string");
+                match c {
+                    '\n' => out.push_str("\\n"),
+                    '\r' => out.push_str("\\r"),
+                    '\t' => out.push_str("\\t"),
+                    _ => out.push(' '),
+                }
+            } else {
+                out.push(c);
+            }
+            i += 1;
+            continue;
+        }
+        match c {
+            '"' => {
+                // A string starting on a new line right after a value: a missing comma.
+                let prev = out.trim_end().chars().last();
+                let gap_has_newline = out.len() != out.trim_end().len() && out[out.trim_end().len()..].contains('\n');
+                if gap_has_newline && matches!(prev, Some('"') | Some('}') | Some(']') | Some('e') | Some('l') | Some('0'..='9')) {
+                    let keep = out.trim_end().len();
+                    let tail = out[keep..].to_string();
+                    out.truncate(keep);
+                    out.push(',');
+                    out.push_str(&tail);
+                    what.get_or_insert("missing comma");
+                }
+                in_str = true;
+                out.push(c);
+            }
+            ',' => {
+                // A comma followed only by whitespace and a closing bracket is a trailing comma.
+                let mut j = i + 1;
+                while j < chars.len() && chars[j].is_whitespace() {
+                    j += 1;
+                }
+                if j < chars.len() && (chars[j] == '}' || chars[j] == ']') {
+                    what.get_or_insert("trailing comma");
+                } else {
+                    out.push(c);
+                }
+            }
+            _ => out.push(c),
+        }
+        i += 1;
+    }
+    (out, what)
+}
+
+/// Links each block annotation to the code block that follows it (only blank lines between),
+/// and reports annotations that announce nothing.
+fn attach_annotations(page: &mut Page, diags: &mut PageDiagnostics) {
+    let text = page.text;
+    let mut bi = 0;
+    for (ai, ann) in page.annotations.iter_mut().enumerate() {
+        if ann.kind != AnnotationKind::Block {
+            continue;
+        }
+        while bi < page.code_blocks.len() && page.code_blocks[bi].span.start < ann.span.end {
+            bi += 1;
+        }
+        let next = page.code_blocks.get(bi);
+        let between = next.map(|b| text.get(ann.span.end..b.span.start).unwrap_or("x"));
+        if let (Some(b), Some(gap)) = (next, between)
+            && gap.trim().is_empty()
+            && b.annotation.is_none()
+        {
+            ann.block = Some(bi);
+            page.code_blocks[bi].annotation = Some(ai);
+        } else {
+            diags.push(Code::AnnotationOrphan, ann.span, "this annotation is not followed by a code block");
+        }
+    }
+}
+
+/// Reads the `Namespace: microsoft.graph` line that follows the title.
+fn find_namespace(page: &mut Page) {
+    for p in &page.paragraphs {
+        if let Some(rest) = p.text.strip_prefix("Namespace:") {
+            let ns = rest.trim().split_whitespace().next().unwrap_or("").trim_end_matches('.');
+            if !ns.is_empty() {
+                page.namespace = Some(ns.to_string());
+                return;
+            }
+        }
+    }
+}
+
+/// A type as written in a table's type cell.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TypeRef {
+    /// The name as written, namespace kept (`microsoft.graph.callRecords.session`, `String`).
+    pub name: String,
+    pub collection: bool,
+    /// The link target, when the cell links to a page.
+    pub link: Option<String>,
+}
+
+/// Reads a type cell: `String`, `` `Int32` ``, `[resultInfo](resultinfo.md)`, `[x][] collection`,
+/// `X collection`, `collection of X`, `Collection(X)`, `Edm.X`, `microsoft.graph.X`, `string (url)`.
+pub fn type_cell(cell: &str, ref_defs: &HashMap<String, String>) -> Option<TypeRef> {
+    let mut s = decode_entities(cell.trim());
+    s = s.replace(['`', '*'], "");
+    let mut link = None;
+    // Take the first link, inline or reference-style, and replace it by its text.
+    if let Some(open) = s.find('[')
+        && let Some(close_rel) = s[open..].find(']')
+    {
+        let close = open + close_rel;
+        let label = s[open + 1..close].to_string();
+        let after = &s[close + 1..];
+        let (dest, consumed) = if let Some(rest) = after.strip_prefix('(') {
+            match rest.find(')') {
+                Some(e) => (Some(rest[..e].trim().to_string()), 1 + e + 1),
+                None => (None, 0),
+            }
+        } else if let Some(rest) = after.strip_prefix('[') {
+            match rest.find(']') {
+                Some(e) => {
+                    let key = if rest[..e].trim().is_empty() { label.clone() } else { rest[..e].to_string() };
+                    (ref_defs.get(&key.to_ascii_lowercase()).cloned(), 1 + e + 1)
+                }
+                None => (None, 0),
+            }
+        } else {
+            (ref_defs.get(&label.to_ascii_lowercase()).cloned(), 0)
+        };
+        link = dest;
+        s = format!("{}{}{}", &s[..open], label, &after[consumed..]);
+    }
+    let mut t = normalise_space(&s);
+    let mut collection = false;
+    // Trailing qualifiers in parentheses: `string (url)`, `String (optional)`.
+    if !t.to_ascii_lowercase().starts_with("collection(")
+        && let Some(p) = t.find(" (")
+    {
+        t.truncate(p);
+    }
+    let lower = t.to_ascii_lowercase();
+    if lower.starts_with("collection(") && t.ends_with(')') {
+        t = t[11..t.len() - 1].trim().to_string();
+        collection = true;
+    } else if let Some(rest) = lower.strip_prefix("collection of ") {
+        t = t[t.len() - rest.len()..].trim().to_string();
+        collection = true;
+    } else if lower.ends_with(" collection") {
+        t = t[..t.len() - " collection".len()].trim().to_string();
+        collection = true;
+    }
+    // Trailing words such as `resource` or `object` after a link: `[itemAnalytics][] resource`.
+    for suffix in [" resource", " object", " objects", " type"] {
+        if t.to_ascii_lowercase().ends_with(suffix) && t.len() > suffix.len() {
+            t.truncate(t.len() - suffix.len());
+        }
+    }
+    let t = t.trim().trim_end_matches(['.', ',']).trim();
+    if t.is_empty() || !t.chars().all(|c| c.is_alphanumeric() || c == '.' || c == '_') {
+        return None;
+    }
+    Some(TypeRef { name: t.to_string(), collection, link })
+}
+
+/// Markdown of a description cell to plain text: links to their text, emphasis and code marks
+/// removed, `<br>` and other inline HTML dropped, entities decoded.
+pub fn plain_text(md: &str) -> String {
+    let mut out = String::with_capacity(md.len());
+    let b = md.as_bytes();
+    let mut i = 0;
+    while i < md.len() {
+        let c = b[i];
+        match c {
+            b'\\' if i + 1 < md.len() && md.is_char_boundary(i + 1) => {
+                let ch = md[i + 1..].chars().next().unwrap_or(' ');
+                out.push(ch);
+                i += 1 + ch.len_utf8();
+                continue;
+            }
+            b'*' | b'`' => {}
+            b'[' => {
+                // `[text](dest)` or `[text][ref]`: keep the text.
+                if let Some(close) = md[i..].find(']') {
+                    let label = &md[i + 1..i + close];
+                    let after = &md[i + close + 1..];
+                    let skip = if after.starts_with('(') {
+                        after.find(')').map(|e| e + 1).unwrap_or(0)
+                    } else if after.starts_with('[') {
+                        after.find(']').map(|e| e + 1).unwrap_or(0)
+                    } else {
+                        0
+                    };
+                    out.push_str(&plain_text(label));
+                    i += close + 1 + skip;
+                    continue;
+                }
+                out.push('[');
+            }
+            b'<' => {
+                // Inline HTML tags are dropped; `<br>` becomes a space.
+                if let Some(close) = md[i..].find('>') {
+                    let tag = &md[i + 1..i + close];
+                    if tag.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '/') && !tag.contains(' ') || tag.starts_with("br") || tag.starts_with('a') {
+                        out.push(' ');
+                        i += close + 1;
+                        continue;
+                    }
+                }
+                out.push('<');
+            }
+            _ => {
+                let ch = md[i..].chars().next().unwrap_or(' ');
+                out.push(ch);
+                i += ch.len_utf8();
+                continue;
+            }
+        }
+        i += 1;
+    }
+    normalise_space(&decode_entities(&out))
+}
+
+/// Decodes the HTML entities the docs use.
+pub fn decode_entities(s: &str) -> String {
+    if !s.contains('&') {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(amp) = rest.find('&') {
+        out.push_str(&rest[..amp]);
+        let tail = &rest[amp..];
+        let semi = tail.find(';').filter(|&k| k <= 10);
+        let decoded = semi.and_then(|k| {
+            let name = &tail[1..k];
+            let ch = match name {
+                "lt" => Some('<'),
+                "gt" => Some('>'),
+                "amp" => Some('&'),
+                "quot" => Some('"'),
+                "apos" => Some('\''),
+                "nbsp" => Some(' '),
+                _ if name.starts_with("#x") || name.starts_with("#X") => u32::from_str_radix(&name[2..], 16).ok().and_then(char::from_u32),
+                _ if name.starts_with('#') => name[1..].parse::<u32>().ok().and_then(char::from_u32),
+                _ => None,
+            };
+            ch.map(|c| (c, k + 1))
+        });
+        match decoded {
+            Some((c, len)) => {
+                if c != '\u{feff}' {
+                    out.push(c);
+                }
+                rest = &tail[len..];
+            }
+            None => {
+                out.push('&');
+                rest = &tail[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cells(line: &str) -> Vec<String> {
+        split_row(0, line).into_iter().map(|c| c.text).collect()
+    }
+
+    #[test]
+    fn rows_split_on_unprotected_pipes_only() {
+        assert_eq!(cells("|a|b|c|"), ["a", "b", "c"]);
+        assert_eq!(cells("| Property\t  | Type\t|Description|"), ["Property", "Type", "Description"]);
+        assert_eq!(cells("| Member"), ["Member"]);
+        assert_eq!(cells("a | b"), ["a", "b"]);
+        assert_eq!(cells("|x|`a|b`|{id|name}|c \\| d|"), ["x", "`a|b`", "{id|name}", "c \\| d"]);
+        assert_eq!(cells("|a||c|"), ["a", "", "c"]);
+    }
+
+    #[test]
+    fn type_cells_in_all_spellings() {
+        let refs: HashMap<String, String> = [("identityset".to_string(), "identityset.md".to_string())].into();
+        let t = |s: &str| type_cell(s, &refs).map(|t| (t.name, t.collection, t.link));
+        assert_eq!(t("String"), Some(("String".into(), false, None)));
+        assert_eq!(t("`Edm.DateTimeOffset`"), Some(("Edm.DateTimeOffset".into(), false, None)));
+        assert_eq!(t("[resultInfo](resultinfo.md)"), Some(("resultInfo".into(), false, Some("resultinfo.md".into()))));
+        assert_eq!(t("[x](x.md) collection"), Some(("x".into(), true, Some("x.md".into()))));
+        assert_eq!(t("String collection"), Some(("String".into(), true, None)));
+        assert_eq!(t("Collection(microsoft.graph.x)"), Some(("microsoft.graph.x".into(), true, None)));
+        assert_eq!(t("collection of String"), Some(("String".into(), true, None)));
+        assert_eq!(t("[identitySet][]"), Some(("identitySet".into(), false, Some("identityset.md".into()))));
+        assert_eq!(t("string (url)"), Some(("string".into(), false, None)));
+        assert_eq!(t("**TODO**"), Some(("TODO".into(), false, None)));
+        assert_eq!(t("a b c"), None);
+    }
+
+    #[test]
+    fn annotation_json_repairs() {
+        let (r, w) = read_annotation_json("{ \"blockType\": \"response\", }");
+        assert!(r.is_ok());
+        assert_eq!(w, Some("trailing comma"));
+        let (r, w) = read_annotation_json("{\"tocPath\": \"\"\n  \"suppressions\": []}");
+        assert!(r.is_ok(), "{r:?}");
+        assert_eq!(w, Some("missing comma"));
+        let (r, _) = read_annotation_json("{\"s\": [\"a\nb\"]}");
+        assert!(r.is_ok());
+        let (r, _) = read_annotation_json("{\"a\": }");
+        assert!(r.is_err());
+    }
+
+    #[test]
+    fn plain_text_drops_markup() {
+        assert_eq!(plain_text("Inherited from [entity](entity.md). **Read-only**.<br/>x &lt;y&gt;"), "Inherited from entity. Read-only. x <y>");
+    }
+
+    #[test]
+    fn page_parts_are_found() {
+        let text = "---\ntitle: \"T\"\ndescription: d\ndoc_type: \"apiPageType\"\n---\n\n# Title\n\nNamespace: microsoft.graph\n\n## HTTP request\n<!-- { \"blockType\": \"ignored\" } -->\n```http\nGET /me\n```\n\n# [HTTP](#tab/http)\n<!-- {\n  \"blockType\": \"request\",\n  \"name\": \"x\",\n}-->\n``` http\nGET https://graph.microsoft.com/v1.0/me\n```\n---\n\n## Properties\n| Property | Type |\n|:--|:--|\n|a|String|\n|b|Int32|extra|\n";
+        let p = parse_page("api/x.md", text);
+        assert_eq!(p.doc_type, Some(DocType::Api));
+        assert_eq!(p.title.as_ref().map(|t| t.0.as_str()), Some("Title"));
+        assert_eq!(p.namespace.as_deref(), Some("microsoft.graph"));
+        let heads: Vec<_> = p.headings.iter().map(|h| h.text.as_str()).collect();
+        assert_eq!(heads, ["HTTP request", "Properties"]);
+        assert_eq!(p.code_blocks.len(), 2);
+        assert_eq!(p.code_blocks[0].annotation, Some(0));
+        assert_eq!(p.code_blocks[1].annotation, Some(1));
+        assert_eq!(p.code_blocks[1].lines[0].1, "GET https://graph.microsoft.com/v1.0/me");
+        let codes: Vec<_> = p.diagnostics.iter().map(|d| (d.code.as_str(), d.line)).collect();
+        assert_eq!(codes, [("annotation-repaired", 18)]);
+        assert_eq!(p.tables.len(), 1);
+        assert_eq!(p.tables[0].rows[1].cells.len(), 3);
+        assert_eq!(p.heading_text(p.tables[0].place.section), "Properties");
+    }
+}

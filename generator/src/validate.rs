@@ -1,0 +1,845 @@
+//! Validate: cross-checks on the IR: examples against the documented types, request URLs
+//! against documented paths, enums against their "Possible values" lists, request bodies against
+//! resources, links against pages, and example names across the doc set.
+//!
+//! Validation decides each example's [`Verdict`]: only an example that fits the documented types
+//! becomes a generated test, and every rejection names its diagnostics.
+
+use crate::diagnostics::{Code, Diagnostic, Severity, Span};
+use crate::formats;
+use crate::ir::*;
+use crate::lower::{DEFAULT_NAMESPACE, edit_distance, file_stem, primitive, split_qualified};
+use crate::parse::Page;
+use serde_json::Value;
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// Runs every check, sets each example's path match and verdict, and returns the diagnostics.
+pub fn validate(ir: &mut Ir, pages: &[Page]) -> Vec<Diagnostic> {
+    let by_path: HashMap<&str, &Page> = pages.iter().map(|p| (p.path, p)).collect();
+    let model = Model::new(ir);
+    let mut out = Vec::new();
+    let mut verdicts = Vec::with_capacity(ir.examples.len());
+    for ex in &ir.examples {
+        let page = by_path.get(ex.loc.file.as_str()).copied();
+        let mut ctx = ExampleCheck { model: &model, page, diags: Vec::new() };
+        let (path_match, verdict) = ctx.check(ir, ex);
+        out.extend(ctx.diags);
+        verdicts.push((path_match, verdict));
+    }
+    check_example_names(ir, &by_path, &mut out);
+    check_enum_lists(ir, &model, &by_path, &mut out);
+    check_request_bodies(ir, &model, &by_path, &mut out);
+    check_links(pages, &mut out);
+    drop(model);
+    for (ex, (m, v)) in ir.examples.iter_mut().zip(verdicts) {
+        ex.path_match = m;
+        ex.verdict = v;
+    }
+    out
+}
+
+/// Lookup tables over the IR's types and enums.
+pub struct Model<'a> {
+    types: HashMap<String, &'a TypeDef>,
+    type_names: HashMap<String, Vec<&'a TypeDef>>,
+    enums: HashMap<String, &'a EnumDef>,
+    enum_names: HashMap<String, Vec<&'a EnumDef>>,
+}
+
+pub enum Kind<'a> {
+    Primitive(&'static str),
+    Type(&'a TypeDef),
+    Enum(&'a EnumDef),
+    Unknown,
+}
+
+impl<'a> Model<'a> {
+    pub fn new(ir: &'a Ir) -> Model<'a> {
+        let mut m = Model { types: HashMap::new(), type_names: HashMap::new(), enums: HashMap::new(), enum_names: HashMap::new() };
+        for t in &ir.types {
+            m.types.insert(t.qualified_name().to_ascii_lowercase(), t);
+            m.type_names.entry(t.name.to_ascii_lowercase()).or_default().push(t);
+        }
+        for e in &ir.enums {
+            m.enums.insert(format!("{}.{}", e.namespace, e.name).to_ascii_lowercase(), e);
+            m.enum_names.entry(e.name.to_ascii_lowercase()).or_default().push(e);
+        }
+        m
+    }
+
+    /// What an IR type string names: `String`, `resultInfo`, `microsoft.graph.callRecords.session`.
+    pub fn kind(&self, ty: &str) -> Kind<'a> {
+        let ty = ty.trim().trim_start_matches('#');
+        if let Some(p) = primitive(ty) {
+            return Kind::Primitive(p);
+        }
+        let (ns, name) = split_qualified(ty);
+        let key = format!("{}.{}", ns.unwrap_or(DEFAULT_NAMESPACE), name).to_ascii_lowercase();
+        if let Some(t) = self.types.get(&key) {
+            return Kind::Type(t);
+        }
+        if let Some(e) = self.enums.get(&key) {
+            return Kind::Enum(e);
+        }
+        let lname = name.to_ascii_lowercase();
+        if let Some(ts) = self.type_names.get(&lname)
+            && let Some(t) = ts.first()
+        {
+            return Kind::Type(t);
+        }
+        if let Some(es) = self.enum_names.get(&lname)
+            && let Some(e) = es.first()
+        {
+            return Kind::Enum(e);
+        }
+        Kind::Unknown
+    }
+
+    pub fn base(&self, t: &TypeDef) -> Option<&'a TypeDef> {
+        match self.kind(t.base.as_deref()?) {
+            Kind::Type(b) if !std::ptr::eq(b, t) => Some(b),
+            _ => None,
+        }
+    }
+
+    /// The type and its ancestors, nearest first; stops on cycles.
+    pub fn chain(&self, t: &'a TypeDef) -> Vec<&'a TypeDef> {
+        let mut out = vec![t];
+        let mut cur = t;
+        while let Some(b) = self.base(cur) {
+            if out.iter().any(|x| std::ptr::eq(*x, b)) {
+                break;
+            }
+            out.push(b);
+            cur = b;
+        }
+        out
+    }
+
+    /// A property declared on the type or inherited, by exact wire name.
+    pub fn property(&self, t: &'a TypeDef, name: &str) -> Option<&'a Property> {
+        self.chain(t).into_iter().find_map(|c| c.properties.iter().find(|p| p.name == name))
+    }
+
+    pub fn property_ci(&self, t: &'a TypeDef, name: &str) -> Option<&'a Property> {
+        self.chain(t).into_iter().find_map(|c| c.properties.iter().find(|p| p.name.eq_ignore_ascii_case(name)))
+    }
+
+    pub fn is_open(&self, t: &'a TypeDef) -> bool {
+        self.chain(t).iter().any(|c| c.open)
+    }
+
+    /// Whether `sub` is `sup` or derives from it.
+    pub fn derives(&self, sub: &'a TypeDef, sup: &'a TypeDef) -> bool {
+        self.chain(sub).iter().any(|c| std::ptr::eq(*c, sup))
+    }
+}
+
+struct ExampleCheck<'m, 'a> {
+    model: &'m Model<'a>,
+    page: Option<&'m Page<'m>>,
+    diags: Vec<Diagnostic>,
+}
+
+/// One finding inside a JSON body: the code, the message, and the JSON key (and value) to point at.
+struct Issue {
+    code: Code,
+    message: String,
+    key: Option<String>,
+    value: Option<String>,
+}
+
+impl ExampleCheck<'_, '_> {
+    fn diag_at(&mut self, code: Code, loc: &Loc, key: Option<&str>, value: Option<&str>, message: String) {
+        let Some(page) = self.page else {
+            self.diags.push(Diagnostic {
+                code: code.as_str().into(),
+                severity: code.severity(),
+                file: loc.file.clone(),
+                line: loc.line,
+                column: loc.column,
+                end_line: loc.line,
+                end_column: loc.column,
+                span: Span::default(),
+                message,
+                help: Some(code.fix().into()),
+            });
+            return;
+        };
+        let start = page.index.line_range(page.text, loc.line).map(|r| r.0).unwrap_or(0);
+        let block_end = page.code_blocks.iter().find(|b| b.span.start <= start && start < b.span.end).map(|b| b.span.end).unwrap_or(page.text.len());
+        let span = locate(page.text, start, block_end, key, value).unwrap_or_else(|| {
+            let end = page.index.line_range(page.text, loc.line).map(|r| r.1).unwrap_or(start);
+            Span::new(start, end)
+        });
+        self.diags.push(page.diag(code, span, message));
+    }
+
+    fn check(&mut self, ir: &Ir, ex: &Example) -> (Option<PathMatch>, Verdict) {
+        let mut reasons: Vec<String> = Vec::new();
+        let op = ex.operation.and_then(|i| ir.operations.get(i));
+        let mut path_match = None;
+        match (&ex.request, op) {
+            (None, _) => reasons.push(Code::ResponseWithoutRequest.as_str().into()),
+            (Some(_), None) => reasons.push(Code::MissingHttpRequest.as_str().into()),
+            (Some(req), Some(op)) => {
+                if req.method != op.method {
+                    let msg = format!("the example sends {} but the page documents {}", req.method.as_str(), op.method.as_str());
+                    self.diag_at(Code::ExampleUrlUnmatched, &req.loc, None, None, msg);
+                    reasons.push(Code::ExampleUrlUnmatched.as_str().into());
+                } else {
+                    path_match = match_paths(op, &req.path);
+                    if path_match.is_none() {
+                        let msg = if op.paths.is_empty() {
+                            format!("`{}` cannot be checked: the page documents no usable path", req.url)
+                        } else {
+                            format!("`{}` matches none of the page's {} documented path(s)", req.url, op.paths.len())
+                        };
+                        self.diag_at(Code::ExampleUrlUnmatched, &req.loc, None, None, msg);
+                        reasons.push(Code::ExampleUrlUnmatched.as_str().into());
+                    }
+                }
+                if let Some(body) = &req.body {
+                    match op.request_body.as_ref() {
+                        None => {
+                            self.diag_at(Code::ExampleUntyped, &req.loc, None, None, "the request example has a body but the page documents no request body".into());
+                            reasons.push(Code::ExampleUntyped.as_str().into());
+                        }
+                        Some(rb) => {
+                            let issues = self.check_request_body(rb, body);
+                            self.report(&req.loc, issues, &mut reasons);
+                        }
+                    }
+                }
+            }
+        }
+        match &ex.response {
+            None => reasons.push(Code::RequestWithoutResponse.as_str().into()),
+            Some(resp) => {
+                if let Some(body) = &resp.body {
+                    let ty = self.response_type(op, resp);
+                    match ty {
+                        None => {
+                            self.diag_at(Code::ExampleUntyped, &resp.loc, None, None, "the response body's type is documented nowhere (no `@odata.type` in the annotation, no type in the Response section)".into());
+                            reasons.push(Code::ExampleUntyped.as_str().into());
+                        }
+                        Some((t, collection)) => {
+                            let mut issues = Vec::new();
+                            if collection {
+                                match body.get("value") {
+                                    Some(Value::Array(items)) => {
+                                        for item in items {
+                                            self.check_value(item, &t, false, &mut issues);
+                                        }
+                                    }
+                                    _ => issues.push(Issue {
+                                        code: Code::ExampleWrongType,
+                                        message: "a collection response must be an object with a `value` array".into(),
+                                        key: None,
+                                        value: None,
+                                    }),
+                                }
+                            } else {
+                                self.check_value(body, &t, false, &mut issues);
+                                if !resp.truncated
+                                    && let Kind::Type(td) = self.model.kind(&t)
+                                    && let Value::Object(map) = body
+                                {
+                                    let missing: Vec<&str> = self
+                                        .model
+                                        .chain(td)
+                                        .iter()
+                                        .flat_map(|c| c.properties.iter())
+                                        .filter(|p| !p.navigation && !map.contains_key(&p.name))
+                                        .map(|p| p.name.as_str())
+                                        .collect();
+                                    if !missing.is_empty() {
+                                        issues.push(Issue {
+                                            code: Code::ExampleMissingProperties,
+                                            message: format!("the response leaves out {} documented propert{} (`{}`...) but is not marked truncated", missing.len(), if missing.len() == 1 { "y" } else { "ies" }, missing[0]),
+                                            key: None,
+                                            value: None,
+                                        });
+                                    }
+                                }
+                            }
+                            self.report(&resp.loc, issues, &mut reasons);
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(op) = op
+            && op.paths.is_empty()
+            && !reasons.iter().any(|r| r == Code::ExampleUrlUnmatched.as_str())
+        {
+            reasons.push(Code::OperationWithoutPath.as_str().into());
+        }
+        reasons.sort();
+        reasons.dedup();
+        let verdict = if reasons.is_empty() { Verdict::Tested } else { Verdict::Rejected(reasons) };
+        (path_match, verdict)
+    }
+
+    /// The documented type of a response body: the annotation's `@odata.type` when it names a
+    /// type, else the operation's response type.
+    fn response_type(&self, op: Option<&Operation>, resp: &ResponseExample) -> Option<(String, bool)> {
+        if let Some(t) = &resp.odata_type
+            && !matches!(self.model.kind(t), Kind::Unknown)
+        {
+            let collection = resp.is_collection || op.and_then(|o| o.response.as_ref()).is_some_and(|r| r.collection && r.ty.as_deref().is_some_and(|rt| same_type(rt, t)));
+            return Some((t.trim_start_matches('#').to_string(), collection));
+        }
+        let r = op?.response.as_ref()?;
+        Some((r.ty.clone()?, r.collection || resp.is_collection))
+    }
+
+    fn check_request_body(&self, rb: &RequestBody, body: &Value) -> Vec<Issue> {
+        let mut issues = Vec::new();
+        if let Some(t) = &rb.ty {
+            if rb.collection {
+                if let Value::Array(items) = body {
+                    for i in items {
+                        self.check_value(i, t, false, &mut issues);
+                    }
+                    return issues;
+                }
+            }
+            self.check_value(body, t, false, &mut issues);
+            return issues;
+        }
+        let Value::Object(map) = body else {
+            issues.push(Issue { code: Code::ExampleWrongType, message: "the request body must be a JSON object of the documented parameters".into(), key: None, value: None });
+            return issues;
+        };
+        for (k, v) in map {
+            if k.contains('@') {
+                continue;
+            }
+            match rb.properties.iter().find(|p| p.name == *k) {
+                Some(p) => self.check_property(p, v, &mut issues),
+                None => {
+                    let hint = rb.properties.iter().find(|p| p.name.eq_ignore_ascii_case(k)).map(|p| format!(" (did you mean `{}`?)", p.name)).unwrap_or_default();
+                    issues.push(Issue { code: Code::ExampleUnknownProperty, message: format!("the request body has `{k}`, which is not a documented parameter{hint}"), key: Some(k.clone()), value: None });
+                }
+            }
+        }
+        issues
+    }
+
+    fn check_property(&self, p: &Property, v: &Value, issues: &mut Vec<Issue>) {
+        if v.is_null() {
+            if p.nullable == Some(false) {
+                issues.push(Issue { code: Code::ExampleNull, message: format!("`{}` is null but documented as not nullable", p.name), key: Some(p.name.clone()), value: None });
+            }
+            return;
+        }
+        if p.collection {
+            match v {
+                Value::Array(items) => {
+                    for i in items {
+                        if !i.is_null() {
+                            self.check_value_at(i, &p.ty, &p.name, issues);
+                        }
+                    }
+                }
+                _ => issues.push(Issue {
+                    code: Code::ExampleWrongType,
+                    message: format!("`{}` is a collection of {} but the example gives {}", p.name, p.ty, describe(v)),
+                    key: Some(p.name.clone()),
+                    value: None,
+                }),
+            }
+        } else {
+            self.check_value_at(v, &p.ty, &p.name, issues);
+        }
+    }
+
+    fn check_value_at(&self, v: &Value, ty: &str, key: &str, issues: &mut Vec<Issue>) {
+        let before = issues.len();
+        self.check_value(v, ty, true, issues);
+        for i in &mut issues[before..] {
+            if i.key.is_none() {
+                i.key = Some(key.to_string());
+            }
+        }
+    }
+
+    /// Checks one JSON value against an IR type string.
+    fn check_value(&self, v: &Value, ty: &str, nested: bool, issues: &mut Vec<Issue>) {
+        let _ = nested;
+        match self.model.kind(ty) {
+            Kind::Unknown => {}
+            Kind::Primitive(p) => {
+                if let Some(msg) = primitive_mismatch(p, v) {
+                    let code = match (p, v) {
+                        ("DateTimeOffset" | "Date" | "TimeOfDay" | "Duration", Value::String(_)) => Code::ExampleDateTime,
+                        ("Guid", Value::String(_)) => Code::ExampleGuid,
+                        _ => Code::ExampleWrongType,
+                    };
+                    issues.push(Issue { code, message: msg, key: None, value: v.as_str().map(str::to_string) });
+                }
+            }
+            Kind::Enum(e) => {
+                let Value::String(s) = v else {
+                    issues.push(Issue { code: Code::ExampleWrongType, message: format!("expected a `{}` value (a string) but found {}", e.name, describe(v)), key: None, value: None });
+                    return;
+                };
+                let parts: Vec<&str> = if e.flags { s.split(',').map(str::trim).collect() } else { vec![s.as_str()] };
+                for part in parts {
+                    if e.members.iter().any(|m| m.name == part) {
+                        continue;
+                    }
+                    if let Some(m) = e.members.iter().find(|m| m.name.eq_ignore_ascii_case(part)) {
+                        issues.push(Issue { code: Code::ExampleEnumCase, message: format!("`{part}` is spelled `{}` in the `{}` enum", m.name, e.name), key: None, value: Some(s.clone()) });
+                        continue;
+                    }
+                    let list: Vec<&str> = e.members.iter().map(|m| m.name.as_str()).take(6).collect();
+                    issues.push(Issue {
+                        code: Code::ExampleEnumValue,
+                        message: format!("`{part}` is not a member of the `{}` enum (members: {}{})", e.name, list.join(", "), if e.members.len() > 6 { ", ..." } else { "" }),
+                        key: None,
+                        value: Some(s.clone()),
+                    });
+                }
+            }
+            Kind::Type(t) => {
+                let Value::Object(map) = v else {
+                    issues.push(Issue { code: Code::ExampleWrongType, message: format!("expected a `{}` object but found {}", t.name, describe(v)), key: None, value: v.as_str().map(str::to_string) });
+                    return;
+                };
+                // `@odata.type` may name a derived type, whose properties then apply.
+                let mut actual = t;
+                if let Some(Value::String(ot)) = map.get("@odata.type") {
+                    match self.model.kind(ot) {
+                        Kind::Type(sub) if self.model.derives(sub, t) => actual = sub,
+                        Kind::Type(sub) if self.model.derives(t, sub) => {}
+                        Kind::Type(other) => issues.push(Issue {
+                            code: Code::ExampleOdataType,
+                            message: format!("`@odata.type` says `{}`, which is not `{}` nor derived from it", other.name, t.name),
+                            key: Some("@odata.type".into()),
+                            value: Some(ot.clone()),
+                        }),
+                        _ => {}
+                    }
+                }
+                let open = self.model.is_open(actual);
+                for (k, val) in map {
+                    if k.contains('@') {
+                        continue;
+                    }
+                    match self.model.property(actual, k) {
+                        Some(p) => self.check_property(p, val, issues),
+                        None if open => {}
+                        None => {
+                            let hint = self.model.property_ci(actual, k).map(|p| format!(" (did you mean `{}`?)", p.name)).or_else(|| {
+                                let names: Vec<&str> = self.model.chain(actual).iter().flat_map(|c| c.properties.iter().map(|p| p.name.as_str())).collect();
+                                names.into_iter().filter(|n| edit_distance(&n.to_ascii_lowercase(), &k.to_ascii_lowercase()) <= 2).min().map(|n| format!(" (did you mean `{n}`?)"))
+                            });
+                            issues.push(Issue {
+                                code: Code::ExampleUnknownProperty,
+                                message: format!("`{k}` is not a property of `{}`{}", actual.name, hint.unwrap_or_default()),
+                                key: Some(k.clone()),
+                                value: None,
+                            });
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn report(&mut self, loc: &Loc, issues: Vec<Issue>, reasons: &mut Vec<String>) {
+        for i in issues {
+            if i.code.severity() == Severity::Error {
+                reasons.push(i.code.as_str().to_string());
+            }
+            self.diag_at(i.code, loc, i.key.as_deref(), i.value.as_deref(), i.message);
+        }
+    }
+}
+
+fn same_type(a: &str, b: &str) -> bool {
+    split_qualified(a.trim_start_matches('#')).1.eq_ignore_ascii_case(split_qualified(b.trim_start_matches('#')).1)
+}
+
+fn describe(v: &Value) -> String {
+    match v {
+        Value::Null => "null".into(),
+        Value::Bool(b) => format!("the boolean {b}"),
+        Value::Number(n) => format!("the number {n}"),
+        Value::String(s) => format!("the string \"{}\"", s.chars().take(40).collect::<String>()),
+        Value::Array(_) => "an array".into(),
+        Value::Object(_) => "an object".into(),
+    }
+}
+
+/// Why a JSON value does not fit an EDM primitive, or `None` when it does.
+pub fn primitive_mismatch(p: &str, v: &Value) -> Option<String> {
+    let ok = match p {
+        "String" | "Binary" => v.is_string(),
+        "Boolean" => v.is_boolean(),
+        "Int32" => v.as_i64().is_some_and(|n| i32::try_from(n).is_ok()),
+        "Int16" => v.as_i64().is_some_and(|n| i16::try_from(n).is_ok()),
+        "Byte" => v.as_u64().is_some_and(|n| n <= 255),
+        "SByte" => v.as_i64().is_some_and(|n| i8::try_from(n).is_ok()),
+        "Int64" => v.is_i64() || v.is_u64() && v.as_u64().is_some_and(|n| i64::try_from(n).is_ok()),
+        "Single" | "Double" | "Decimal" => v.is_number() || v.as_str().is_some_and(|s| matches!(s, "NaN" | "INF" | "-INF" | "Infinity" | "-Infinity")),
+        "DateTimeOffset" => v.as_str().is_some_and(formats::is_date_time_offset),
+        "Date" => v.as_str().is_some_and(formats::is_date),
+        "TimeOfDay" => v.as_str().is_some_and(formats::is_time_of_day),
+        "Duration" => v.as_str().is_some_and(formats::is_duration),
+        "Guid" => v.as_str().is_some_and(formats::is_guid),
+        _ => true,
+    };
+    if ok {
+        return None;
+    }
+    Some(match (p, v) {
+        ("DateTimeOffset" | "Date" | "TimeOfDay" | "Duration", Value::String(s)) => format!("\"{s}\" is not an ISO 8601 {p}"),
+        ("Guid", Value::String(s)) => format!("\"{s}\" is not a GUID"),
+        _ => format!("expected {} but found {}", article(p), describe(v)),
+    })
+}
+
+fn article(p: &str) -> String {
+    match p {
+        "Int32" | "Int64" | "Int16" => format!("an {p}"),
+        _ => format!("a {p}"),
+    }
+}
+
+/// Points at `"key"` (and its value, when given) inside a body, searching from `start`.
+fn locate(text: &str, start: usize, end: usize, key: Option<&str>, value: Option<&str>) -> Option<Span> {
+    let hay = text.get(start..end.min(text.len()))?;
+    if let Some(k) = key {
+        let needle = format!("\"{k}\"");
+        let mut from = 0;
+        while let Some(i) = hay[from..].find(&needle) {
+            let at = from + i;
+            let after = hay[at + needle.len()..].trim_start();
+            if after.starts_with(':') {
+                if let Some(v) = value {
+                    let vneedle = format!("\"{v}\"");
+                    if let Some(j) = hay[at..].find(&vneedle).filter(|j| !hay[at..at + j].contains('\n') || hay[at..at + j].trim_end().ends_with(':')) {
+                        return Some(Span::new(start + at + j, start + at + j + vneedle.len()));
+                    }
+                }
+                return Some(Span::new(start + at, start + at + needle.len()));
+            }
+            from = at + needle.len();
+        }
+    }
+    if let Some(v) = value {
+        let vneedle = format!("\"{v}\"");
+        if let Some(j) = hay.find(&vneedle) {
+            return Some(Span::new(start + j, start + j + vneedle.len()));
+        }
+    }
+    None
+}
+
+/// Matches a request path against the operation's documented paths.
+pub fn match_paths(op: &Operation, path: &str) -> Option<PathMatch> {
+    let path = path.trim();
+    op.paths.iter().enumerate().find_map(|(i, p)| match_template(&p.template, path).map(|values| PathMatch { path: i, values: values.into_iter().map(|v| percent_decode(&v)).collect() }))
+}
+
+/// Matches `path` against a template with `{x}` or `<x>` placeholders; literal parts compare
+/// ignoring case (Graph paths are case-insensitive). Returns the text of each placeholder.
+pub fn match_template(template: &str, path: &str) -> Option<Vec<String>> {
+    let tpl = tokenize(template);
+    let mut values = Vec::new();
+    if match_from(&tpl, 0, path.trim_end_matches('/'), &mut values) {
+        Some(values)
+    } else {
+        None
+    }
+}
+
+enum Tok<'t> {
+    Lit(&'t str),
+    /// A placeholder; `true` when it may span `/` (path-based addressing such as `{item-path}`).
+    Hole(bool),
+}
+
+fn tokenize(t: &str) -> Vec<Tok<'_>> {
+    let t = t.trim_end_matches('/');
+    let mut out = Vec::new();
+    let mut rest = t;
+    while !rest.is_empty() {
+        let next = rest.find(['{', '<']);
+        match next {
+            Some(0) => {
+                let close = if rest.starts_with('{') { '}' } else { '>' };
+                match rest.find(close) {
+                    Some(e) => {
+                        let inner = &rest[1..e];
+                        out.push(Tok::Hole(inner.to_ascii_lowercase().contains("path")));
+                        rest = &rest[e + 1..];
+                    }
+                    None => {
+                        out.push(Tok::Lit(rest));
+                        rest = "";
+                    }
+                }
+            }
+            Some(i) => {
+                out.push(Tok::Lit(&rest[..i]));
+                rest = &rest[i..];
+            }
+            None => {
+                out.push(Tok::Lit(rest));
+                rest = "";
+            }
+        }
+    }
+    out
+}
+
+fn match_from(tpl: &[Tok], ti: usize, path: &str, values: &mut Vec<String>) -> bool {
+    let Some(tok) = tpl.get(ti) else { return path.is_empty() };
+    match tok {
+        Tok::Lit(l) => {
+            if path.len() >= l.len() && path.is_char_boundary(l.len()) && path[..l.len()].eq_ignore_ascii_case(l) {
+                match_from(tpl, ti + 1, &path[l.len()..], values)
+            } else {
+                false
+            }
+        }
+        Tok::Hole(span_slash) => {
+            // Try every non-empty prefix, shortest first, that does not cross a `/` unless allowed.
+            let mut ends: Vec<usize> = path.char_indices().map(|(i, _)| i).skip(1).collect();
+            ends.push(path.len());
+            for end in ends {
+                let v = &path[..end];
+                if !span_slash && v.contains('/') {
+                    break;
+                }
+                values.push(v.to_string());
+                if match_from(tpl, ti + 1, &path[end..], values) {
+                    return true;
+                }
+                values.pop();
+            }
+            false
+        }
+    }
+}
+
+pub fn percent_decode(s: &str) -> String {
+    if !s.contains('%') {
+        return s.to_string();
+    }
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%'
+            && i + 2 < b.len() + 0
+            && let Ok(h) = u8::from_str_radix(std::str::from_utf8(&b[i + 1..i + 3]).unwrap_or("zz"), 16)
+        {
+            out.push(h);
+            i += 3;
+            continue;
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8(out).unwrap_or_else(|_| s.to_string())
+}
+
+fn page_diag(by_path: &HashMap<&str, &Page>, loc: &Loc, code: Code, message: String) -> Option<Diagnostic> {
+    let page = by_path.get(loc.file.as_str())?;
+    let (s, e) = page.index.line_range(page.text, loc.line)?;
+    let start = (s + loc.column.saturating_sub(1) as usize).min(e);
+    Some(page.diag(code, Span::new(start, e), message))
+}
+
+fn check_example_names(ir: &Ir, by_path: &HashMap<&str, &Page>, out: &mut Vec<Diagnostic>) {
+    let mut seen: BTreeMap<String, &Loc> = BTreeMap::new();
+    for ex in &ir.examples {
+        if ex.name.ends_with(&format!("-example-{}", ex.name.rsplit('-').next().unwrap_or(""))) && ex.name.starts_with(file_stem(&ex.loc.file)) {
+            // Names the generator made up cannot collide meaningfully.
+            continue;
+        }
+        let key = ex.name.to_ascii_lowercase();
+        match seen.get(&key) {
+            Some(first) => {
+                let msg = format!("the example name `{}` is also used at {}:{}", ex.name, first.file, first.line);
+                out.extend(page_diag(by_path, &ex.loc, Code::DuplicateExampleName, msg));
+            }
+            None => {
+                seen.insert(key, &ex.loc);
+            }
+        }
+    }
+}
+
+/// "Possible values" lists against the enum a property is typed with.
+fn check_enum_lists(ir: &Ir, model: &Model, by_path: &HashMap<&str, &Page>, out: &mut Vec<Diagnostic>) {
+    let body_props = ir.operations.iter().filter_map(|o| o.request_body.as_ref()).flat_map(|b| b.properties.iter());
+    for p in ir.types.iter().flat_map(|t| t.properties.iter()).chain(body_props) {
+        if p.possible_values.is_empty() {
+            continue;
+        }
+        let Kind::Enum(e) = model.kind(&p.ty) else { continue };
+        if e.inferred {
+            continue;
+        }
+        let listed: HashSet<String> = p.possible_values.iter().map(|v| v.to_ascii_lowercase()).collect();
+        let defined: HashSet<String> = e.members.iter().map(|m| m.name.to_ascii_lowercase()).collect();
+        let extra: Vec<&String> = p.possible_values.iter().filter(|v| !defined.contains(&v.to_ascii_lowercase())).collect();
+        let missing: Vec<&str> = e.members.iter().filter(|m| !listed.contains(&m.name.to_ascii_lowercase()) && !m.name.eq_ignore_ascii_case("unknownFutureValue")).map(|m| m.name.as_str()).collect();
+        if !extra.is_empty() || !missing.is_empty() {
+            let mut msg = format!("the possible values of `{}` disagree with the `{}` enum", p.name, e.name);
+            if !extra.is_empty() {
+                msg.push_str(&format!("; not members: {}", extra.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ")));
+            }
+            if !missing.is_empty() {
+                msg.push_str(&format!("; not listed: {}", missing.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ")));
+            }
+            out.extend(page_diag(by_path, &p.loc, Code::EnumValuesDisagree, msg));
+            continue;
+        }
+        let case_diff: Vec<(&String, &str)> = p
+            .possible_values
+            .iter()
+            .filter_map(|v| e.members.iter().find(|m| m.name.eq_ignore_ascii_case(v) && m.name != *v).map(|m| (v, m.name.as_str())))
+            .collect();
+        if let Some((v, m)) = case_diff.first() {
+            let msg = format!("`{}` lists `{v}` but the `{}` enum defines `{m}` ({} value(s) differ in case)", p.name, e.name, case_diff.len());
+            out.extend(page_diag(by_path, &p.loc, Code::EnumMemberCase, msg));
+        }
+    }
+}
+
+fn check_request_bodies(ir: &Ir, model: &Model, by_path: &HashMap<&str, &Page>, out: &mut Vec<Diagnostic>) {
+    for op in &ir.operations {
+        let Some(rb) = &op.request_body else { continue };
+        let Some(t) = &rb.ty else { continue };
+        let Kind::Type(td) = model.kind(t) else { continue };
+        if model.is_open(td) {
+            continue;
+        }
+        for p in &rb.properties {
+            if model.property(td, &p.name).is_none() && model.property_ci(td, &p.name).is_none() {
+                let msg = format!("the request body lists `{}`, which `{}` does not have", p.name, td.name);
+                out.extend(page_diag(by_path, &p.loc, Code::RequestBodyUnknownProperty, msg));
+            }
+        }
+    }
+}
+
+/// Relative links to pages: missing targets, case-only differences, missing anchors.
+fn check_links(pages: &[Page], out: &mut Vec<Diagnostic>) {
+    let exact: HashMap<&str, &Page> = pages.iter().map(|p| (p.path, p)).collect();
+    let folded: HashMap<String, &Page> = pages.iter().map(|p| (p.path.to_ascii_lowercase(), p)).collect();
+    let folders: HashSet<String> = pages.iter().filter_map(|p| p.path.rsplit_once('/').map(|(d, _)| d.to_ascii_lowercase())).collect();
+    for page in pages {
+        for link in &page.links {
+            let dest = link.dest.trim();
+            if dest.is_empty() || dest.contains("://") || dest.starts_with('/') || dest.starts_with("mailto:") {
+                continue;
+            }
+            let (file, anchor) = match dest.split_once('#') {
+                Some((f, a)) => (f, Some(a)),
+                None => (dest, None),
+            };
+            let target_page: &Page = if file.is_empty() {
+                page
+            } else {
+                if !file.to_ascii_lowercase().ends_with(".md") {
+                    continue;
+                }
+                let target = join(page.path, file);
+                match exact.get(target.as_str()) {
+                    Some(p) => p,
+                    None => match folded.get(&target.to_ascii_lowercase()) {
+                        Some(p) => {
+                            let msg = format!("the link `{file}` differs in case from the page `{}`", p.path);
+                            let mut d = page.diag(Code::LinkCase, link.span, msg);
+                            d.help = Some(format!("write `{}`", relative_name(file, p.path)));
+                            out.push(d);
+                            p
+                        }
+                        None => {
+                            // Only folders the doc set has can be judged; links to other doc
+                            // sets (concepts, includes) are outside what was read.
+                            let dir = target.rsplit_once('/').map(|(d, _)| d.to_ascii_lowercase()).unwrap_or_default();
+                            if folders.contains(&dir) {
+                                out.push(page.diag(Code::LinkTargetMissing, link.span, format!("the link `{file}` points to no page")));
+                            }
+                            continue;
+                        }
+                    },
+                }
+            };
+            if let Some(a) = anchor
+                && !a.is_empty()
+                && !a.starts_with("tab/")
+                && !target_page.headings.iter().any(|h| h.anchor == a.to_ascii_lowercase())
+                && target_page.title.as_ref().is_none_or(|t| crate::parse::anchor_of(&t.0) != a.to_ascii_lowercase())
+            {
+                out.push(page.diag(Code::LinkAnchorMissing, link.span, format!("`#{a}` matches no heading of {}", target_page.path)));
+            }
+        }
+    }
+}
+
+fn relative_name(link: &str, actual: &str) -> String {
+    let name = actual.rsplit('/').next().unwrap_or(actual);
+    match link.rsplit_once('/') {
+        Some((dir, _)) => format!("{dir}/{name}"),
+        None => name.to_string(),
+    }
+}
+
+/// Joins a relative link to the folder of `from`.
+fn join(from: &str, rel: &str) -> String {
+    let mut parts: Vec<&str> = from.split('/').collect();
+    parts.pop();
+    for seg in rel.split('/') {
+        match seg {
+            "." | "" => {}
+            ".." => {
+                parts.pop();
+            }
+            s => parts.push(s),
+        }
+    }
+    parts.join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn templates_match_paths() {
+        assert_eq!(match_template("/communications/calls/{id}/operations/{id}", "/communications/calls/abc/operations/d-1"), Some(vec!["abc".into(), "d-1".into()]));
+        assert_eq!(match_template("/me/drive/root:/{item-path}:/content", "/me/drive/root:/a/b.txt:/content"), Some(vec!["a/b.txt".into()]));
+        assert_eq!(match_template("/users/{id}", "/Users/x/"), Some(vec!["x".into()]));
+        assert_eq!(match_template("/users/{id}", "/users/x/y"), None);
+        assert_eq!(match_template("/workbook/range(address='<address>')", "/workbook/range(address='A1:B2')"), Some(vec!["A1:B2".into()]));
+    }
+
+    #[test]
+    fn percent_decoding() {
+        assert_eq!(percent_decode("a%20b%2Fc"), "a b/c");
+        assert_eq!(percent_decode("100%"), "100%");
+    }
+
+    #[test]
+    fn primitives() {
+        use serde_json::json;
+        assert!(primitive_mismatch("String", &json!("x")).is_none());
+        assert!(primitive_mismatch("Int32", &json!(4)).is_none());
+        assert!(primitive_mismatch("Int32", &json!("4")).is_some());
+        assert!(primitive_mismatch("Int32", &json!(5_000_000_000i64)).is_some());
+        assert!(primitive_mismatch("Double", &json!(4)).is_none());
+        assert!(primitive_mismatch("Guid", &json!("4c838a1d-8a1d-4c83-1d8a-834c1d8a834c")).is_none());
+        assert!(primitive_mismatch("Guid", &json!("String (identifier)")).is_some());
+        assert!(primitive_mismatch("DateTimeOffset", &json!("2021-07-16T18:32:44.123Z")).is_none());
+    }
+}

@@ -1,0 +1,109 @@
+//! Data-driven tests of parse → lower → validate: each case is a folder of pages with the IR and
+//! the diagnostics it must give. Run with `UPDATE_EXPECT=1` to rewrite the expectations after an
+//! intended change, then review the diff.
+//!
+//! Cases live in `tests/data/pages/<case>/docs/`; the cases built from the shared corpus read
+//! `../shared` by path (its pages are never copied into this repository).
+
+use docgen::Source;
+use docgen::diagnostics::Severity;
+use expect_test::expect_file;
+use std::path::{Path, PathBuf};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+}
+
+fn shared() -> PathBuf {
+    let p = root().parent().unwrap().join("shared");
+    assert!(p.is_dir(), "the shared corpus is expected at {}", p.display());
+    p
+}
+
+/// Runs the front half of the pipeline and compares the IR and the diagnostics with the files
+/// `data/pages/<case>/ir.json` and `data/pages/<case>/diagnostics.txt`.
+fn check(case: &str, sources: &[Source]) {
+    let out = docgen::generate(sources).expect("the generator must not fail on any docs");
+    let ir = serde_json::to_string_pretty(&out.ir).unwrap() + "\n";
+    let mut diags = String::new();
+    for d in &out.diagnostics {
+        diags.push_str(&format!("{}:{}:{}: {} {}: {}\n", d.file, d.line, d.column, d.severity, d.code, d.message));
+    }
+    expect_file![format!("data/pages/{case}/ir.json")].assert_eq(&ir);
+    expect_file![format!("data/pages/{case}/diagnostics.txt")].assert_eq(&diags);
+}
+
+fn case_sources(case: &str) -> Vec<Source> {
+    docgen::read_docs(&root().join("generator/tests/data/pages").join(case).join("docs")).unwrap()
+}
+
+fn from_shared(files: &[(&str, &str)]) -> Vec<Source> {
+    files
+        .iter()
+        .map(|(from, to)| Source { path: to.to_string(), text: std::fs::read_to_string(shared().join(from)).unwrap() })
+        .collect()
+}
+
+/// The default docs of this repository.
+#[test]
+fn default_docs() {
+    let sources = docgen::read_docs(&root().join("docs")).unwrap();
+    check("default-docs", &sources);
+}
+
+/// The seed page with the doc-stub resources around it and the real entity page: the folder the
+/// end-to-end issue names.
+#[test]
+fn seed() {
+    let s = from_shared(&[
+        ("seeds/000_d0de68f014d3ec12.txt", "api/cancelmediaprocessingoperation-update.md"),
+        ("corpus/comms-family/doc-stubs/resources/cancelmediaprocessingoperation.md", "resources/cancelmediaprocessingoperation.md"),
+        ("corpus/comms-family/doc-stubs/resources/commsoperation.md", "resources/commsoperation.md"),
+        ("corpus/comms-family/doc-stubs/resources/resultinfo.md", "resources/resultinfo.md"),
+        ("corpus/graph-v1.0/resources/entity.md", "resources/entity.md"),
+    ]);
+    check("seed", &s);
+}
+
+/// Every synthetic case folder under data/pages that has a `docs/` folder.
+#[test]
+fn synthetic_cases() {
+    let dir = root().join("generator/tests/data/pages");
+    let mut cases: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().join("docs").is_dir())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    cases.sort();
+    for case in cases {
+        check(&case, &case_sources(&case));
+    }
+}
+
+/// Every page of the comms family: no panic, and every diagnostic is placed.
+#[test]
+fn comms_family_is_read_without_panics_and_every_diagnostic_is_placed() {
+    let base = shared().join("corpus/comms-family");
+    let sources = docgen::read_docs(&base).unwrap();
+    assert!(sources.len() >= 30, "{} pages", sources.len());
+    let out = docgen::generate(&sources).unwrap();
+    for d in &out.diagnostics {
+        assert!(!d.file.is_empty() && d.line >= 1 && d.column >= 1, "unplaced: {d:?}");
+        let text = &sources.iter().find(|s| s.path == d.file).unwrap().text;
+        assert!(d.line as usize <= text.lines().count() + 1, "line out of range: {d:?}");
+    }
+    assert!(out.diagnostics.iter().any(|d| d.severity == Severity::Error));
+}
+
+/// The result does not depend on the order in which pages are given.
+#[test]
+fn output_is_independent_of_page_order() {
+    let mut sources = docgen::read_docs(&shared().join("corpus/comms-family")).unwrap();
+    let a = docgen::generate(&sources).unwrap();
+    sources.reverse();
+    let b = docgen::generate(&sources).unwrap();
+    assert_eq!(serde_json::to_string(&a.ir).unwrap(), serde_json::to_string(&b.ir).unwrap());
+    assert_eq!(a.diagnostics, b.diagnostics);
+    assert_eq!(a.files, b.files);
+}

@@ -1,0 +1,607 @@
+//! The HTTP runtime of the generated Microsoft Graph clients; it is embedded verbatim into every generated crate as `src/runtime.rs`.
+//!
+//! Because the same text is compiled both as the root of the `docgen-runtime` crate and as the
+//! module `runtime` of each generated crate, it carries no crate-level attributes, never names
+//! `crate::`, and depends only on `reqwest`, `serde` and `serde_json`, which every generated
+//! crate already has. Its one child module, `formats`, is copied beside it (`src/formats.rs`
+//! here, `src/runtime/formats.rs` there) because the generator's validator shares it.
+
+use std::fmt;
+
+mod formats;
+pub use formats::{is_date, is_date_time_offset, is_duration, is_guid, is_time_of_day};
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+/// The HTTP method of a request, re-exported so that generated code can write `runtime::Method::PATCH`
+/// without depending on `reqwest` by name.
+pub use reqwest::Method;
+
+/// A client for one service root, shared by every generated operation.
+///
+/// Cloning is cheap because the underlying `reqwest::Client` is reference-counted, so one
+/// connection pool can serve many clones.
+#[derive(Clone)]
+pub struct Client {
+    /// `None` only when the default `reqwest` client could not be built; each request then tries
+    /// again and reports the failure as [`Error::Transport`] instead of panicking at construction.
+    http: Option<reqwest::Client>,
+    base_url: String,
+    bearer_token: Option<String>,
+}
+
+impl Client {
+    /// The service root of Microsoft Graph v1.0.
+    pub const GRAPH_V1: &'static str = "https://graph.microsoft.com/v1.0";
+
+    /// Creates a client whose requests go to `base_url` followed by each operation's path.
+    ///
+    /// Trailing slashes are removed because every operation path already starts with one.
+    pub fn new(base_url: impl Into<String>) -> Client {
+        let mut base_url = base_url.into();
+        let kept = base_url.trim_end_matches('/').len();
+        base_url.truncate(kept);
+        Client {
+            http: default_http_client().ok(),
+            base_url,
+            bearer_token: None,
+        }
+    }
+
+    /// Sends `Authorization: Bearer <token>` with every request to the service root.
+    #[must_use]
+    pub fn with_bearer_token(self, token: impl Into<String>) -> Client {
+        Client {
+            bearer_token: Some(token.into()),
+            ..self
+        }
+    }
+
+    /// Uses a caller-configured `reqwest::Client`, for example one with timeouts, a proxy or
+    /// extra default headers.
+    #[must_use]
+    pub fn with_http_client(self, http: reqwest::Client) -> Client {
+        Client {
+            http: Some(http),
+            ..self
+        }
+    }
+
+    /// The service root that paths are appended to, without a trailing slash.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// Sends a request and decodes a JSON response body into `R`.
+    ///
+    /// `path` starts with '/', is already percent-encoded (see [`encode_path_param`]), and is
+    /// appended to the base URL. `query` is an optional already-encoded query string without '?'.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Api`] or [`Error::Status`] for a non-2xx answer, [`Error::Decode`] when a 2xx
+    /// body is not JSON of type `R`, and [`Error::Transport`] when no answer could be had.
+    pub async fn send_json<B, R>(
+        &self,
+        method: Method,
+        path: &str,
+        query: Option<&str>,
+        body: Option<&B>,
+    ) -> Result<R, Error>
+    where
+        B: Serialize + ?Sized,
+        R: DeserializeOwned,
+    {
+        let url = self.url(path, query);
+        let (status, text) = self.execute(method, url, true, body).await?;
+        decode_json(status, text)
+    }
+
+    /// Sends a request for an operation that returns no body (204 or any other 2xx) and ignores
+    /// whatever body the service sends anyway.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Api`] or [`Error::Status`] for a non-2xx answer, and [`Error::Transport`] when
+    /// no answer could be had.
+    pub async fn send_empty<B>(
+        &self,
+        method: Method,
+        path: &str,
+        query: Option<&str>,
+        body: Option<&B>,
+    ) -> Result<(), Error>
+    where
+        B: Serialize + ?Sized,
+    {
+        let url = self.url(path, query);
+        self.execute(method, url, true, body).await?;
+        Ok(())
+    }
+
+    /// Fetches the page that `page.next_link` points to, or returns `Ok(None)` on the last page.
+    ///
+    /// The link is an absolute URL chosen by the service, so the bearer token is only sent when
+    /// the link has the same scheme, host and port as the base URL; this keeps the token from
+    /// leaking to another host. A link that is not absolute is treated as a path under the base URL.
+    ///
+    /// # Errors
+    ///
+    /// The same as [`Client::send_json`].
+    pub async fn next_page<T>(&self, page: &Collection<T>) -> Result<Option<Collection<T>>, Error>
+    where
+        T: DeserializeOwned,
+    {
+        let Some(link) = page.next_link.as_deref() else {
+            return Ok(None);
+        };
+        let (url, same_origin) = if link.starts_with("https://") || link.starts_with("http://") {
+            let same_origin = origin(link).eq_ignore_ascii_case(origin(&self.base_url));
+            (link.to_owned(), same_origin)
+        } else {
+            (self.url(link, None), true)
+        };
+        let (status, text) = self
+            .execute::<()>(Method::GET, url, same_origin, None)
+            .await?;
+        decode_json(status, text).map(Some)
+    }
+
+    /// Joins the base URL, the path and the query; a missing leading '/' is supplied so that a
+    /// careless path cannot glue itself onto the last segment of the base URL.
+    fn url(&self, path: &str, query: Option<&str>) -> String {
+        let mut url = String::with_capacity(self.base_url.len() + path.len() + 1);
+        url.push_str(&self.base_url);
+        if !path.is_empty() && !path.starts_with('/') {
+            url.push('/');
+        }
+        url.push_str(path);
+        if let Some(query) = query.filter(|query| !query.is_empty()) {
+            url.push('?');
+            url.push_str(query);
+        }
+        url
+    }
+
+    /// Sends one request and returns the status and body text of a 2xx response; any other
+    /// status becomes [`Error::Api`] or [`Error::Status`].
+    async fn execute<B>(
+        &self,
+        method: Method,
+        url: String,
+        send_token: bool,
+        body: Option<&B>,
+    ) -> Result<(u16, String), Error>
+    where
+        B: Serialize + ?Sized,
+    {
+        let http = match &self.http {
+            Some(http) => http.clone(),
+            None => default_http_client().map_err(Error::Transport)?,
+        };
+        // reqwest defers URL, header and body errors to `send`, so they surface as
+        // `Error::Transport` rather than as panics here.
+        let mut request = http
+            .request(method.clone(), url)
+            .header(reqwest::header::ACCEPT, "application/json");
+        if let Some(token) = self.bearer_token.as_deref().filter(|_| send_token) {
+            request = request.bearer_auth(token);
+        }
+        match body {
+            // `json` also sets `Content-Type: application/json`.
+            Some(body) => request = request.json(body),
+            // Graph answers 411 Length Required to a body-less POST, PUT or PATCH that lacks
+            // `Content-Length`, and an empty body alone does not make hyper send one.
+            None if method_expects_body(&method) => {
+                request = request.header(reqwest::header::CONTENT_LENGTH, "0");
+            }
+            None => {}
+        }
+        let response = request.send().await.map_err(Error::Transport)?;
+        let status = response.status();
+        let text = response.text().await.map_err(Error::Transport)?;
+        if status.is_success() {
+            Ok((status.as_u16(), text))
+        } else {
+            Err(Error::from_failure(status.as_u16(), text))
+        }
+    }
+}
+
+impl fmt::Debug for Client {
+    /// Shows the configuration but never the token, so that logging a client cannot leak it.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("base_url", &self.base_url)
+            .field(
+                "bearer_token",
+                &self.bearer_token.as_ref().map(|_| "<redacted>"),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds the client used when the caller supplies none; the user agent names the crate this
+/// file is compiled into, which for a generated SDK is the SDK itself.
+fn default_http_client() -> Result<reqwest::Client, reqwest::Error> {
+    reqwest::Client::builder()
+        .user_agent(concat!(
+            env!("CARGO_PKG_NAME"),
+            "/",
+            env!("CARGO_PKG_VERSION")
+        ))
+        .build()
+}
+
+/// Whether a request with this method is expected to carry a body, so that an empty one must be
+/// announced with `Content-Length: 0`.
+fn method_expects_body(method: &Method) -> bool {
+    *method == Method::POST || *method == Method::PUT || *method == Method::PATCH
+}
+
+/// Decodes a 2xx body, keeping the text on failure so that callers can see what was sent.
+fn decode_json<R: DeserializeOwned>(status: u16, body: String) -> Result<R, Error> {
+    match serde_json::from_str(&body) {
+        Ok(value) => Ok(value),
+        Err(source) => Err(Error::Decode {
+            status,
+            body,
+            source,
+        }),
+    }
+}
+
+/// The `scheme://host:port` prefix of an absolute URL, used to decide whether a link stays on
+/// the service's own host.
+fn origin(url: &str) -> &str {
+    let after_scheme = url.find("://").map_or(0, |at| at + 3);
+    let end = url[after_scheme..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |at| after_scheme + at);
+    &url[..end]
+}
+
+/// The error of every call.
+#[derive(Debug)]
+pub enum Error {
+    /// The service answered with a non-2xx status and a Graph error body
+    /// `{"error": {"code", "message", "innerError"?, "details"?, "target"?}}`.
+    Api {
+        /// The HTTP status code.
+        status: u16,
+        /// The decoded `error` object, boxed because it is several times larger than the other
+        /// variants and every `Result` of the SDK carries this enum.
+        error: Box<GraphError>,
+    },
+    /// The service answered with a non-2xx status whose body is not a Graph error.
+    Status {
+        /// The HTTP status code.
+        status: u16,
+        /// The response body as text, possibly empty.
+        body: String,
+    },
+    /// The service answered with a 2xx status, but the body is not the documented JSON.
+    Decode {
+        /// The HTTP status code.
+        status: u16,
+        /// The response body as text.
+        body: String,
+        /// Why the body did not decode.
+        source: serde_json::Error,
+    },
+    /// The request could not be built or sent, or the response could not be read
+    /// (connection, TLS, timeout, invalid URL, unserializable body).
+    Transport(reqwest::Error),
+}
+
+impl Error {
+    /// The HTTP status of the response, when there was one.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Api { status, .. }
+            | Error::Status { status, .. }
+            | Error::Decode { status, .. } => Some(*status),
+            Error::Transport(error) => error.status().map(|status| status.as_u16()),
+        }
+    }
+
+    /// The Graph error object, when the service sent one.
+    pub fn graph_error(&self) -> Option<&GraphError> {
+        match self {
+            Error::Api { error, .. } => Some(&**error),
+            _ => None,
+        }
+    }
+
+    /// Classifies a non-2xx response: a body of the form `{"error": {...}}` is a Graph error,
+    /// anything else is kept as text.
+    fn from_failure(status: u16, body: String) -> Error {
+        #[derive(Deserialize)]
+        struct Envelope {
+            error: GraphError,
+        }
+        match serde_json::from_str::<Envelope>(&body) {
+            Ok(envelope) => Error::Api {
+                status,
+                error: Box::new(envelope.error),
+            },
+            Err(_) => Error::Status { status, body },
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    /// Describes this error alone; the underlying cause is reachable through `source()`, as the
+    /// standard error conventions ask, so that reports do not print it twice.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Api { status, error } => {
+                write!(f, "HTTP {status}: {}", error.code)?;
+                if !error.message.is_empty() {
+                    write!(f, ": {}", error.message)?;
+                }
+                Ok(())
+            }
+            Error::Status { status, body } => {
+                write!(f, "HTTP {status}")?;
+                let excerpt = excerpt(body, 200);
+                if !excerpt.is_empty() {
+                    write!(f, ": {excerpt}")?;
+                }
+                Ok(())
+            }
+            Error::Decode { status, .. } => {
+                write!(
+                    f,
+                    "HTTP {status}: the response body is not the expected JSON"
+                )
+            }
+            Error::Transport(_) => write!(f, "the HTTP request failed"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Decode { source, .. } => Some(source),
+            Error::Transport(error) => Some(error),
+            Error::Api { .. } | Error::Status { .. } => None,
+        }
+    }
+}
+
+/// The first `max_chars` characters of a trimmed body, so that an HTML error page does not flood
+/// a log line; cutting at a character boundary keeps the slice valid UTF-8.
+fn excerpt(body: &str, max_chars: usize) -> &str {
+    let body = body.trim();
+    match body.char_indices().nth(max_chars) {
+        Some((end, _)) => &body[..end],
+        None => body,
+    }
+}
+
+/// The `error` object of a Graph error response.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GraphError {
+    /// A machine-readable code such as `itemNotFound`.
+    pub code: String,
+    /// A human-readable message; defaults to empty because some services omit it.
+    #[serde(default)]
+    pub message: String,
+    /// Service diagnostics such as `request-id` and `date`; some services spell the key
+    /// `innererror`, which is accepted too.
+    #[serde(
+        rename = "innerError",
+        alias = "innererror",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub inner_error: Option<serde_json::Value>,
+    /// Further errors, for example one per invalid property.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub details: Vec<GraphErrorDetail>,
+    /// The target of the error, such as a property name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    /// Any other keys, kept so that nothing the service said is lost.
+    #[serde(flatten)]
+    pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+/// One entry of [`GraphError::details`]; every field defaults so that an unusual detail cannot
+/// turn a Graph error into an undecodable body.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GraphErrorDetail {
+    /// A machine-readable code.
+    #[serde(default)]
+    pub code: String,
+    /// A human-readable message.
+    #[serde(default)]
+    pub message: String,
+    /// The target of the error, such as a property name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+}
+
+/// A page of a collection response:
+/// `{"value": [...], "@odata.nextLink": "...", "@odata.count": n, ...}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Collection<T> {
+    /// The items of this page.
+    pub value: Vec<T>,
+    /// The absolute URL of the next page, absent on the last page; see [`Client::next_page`].
+    #[serde(
+        rename = "@odata.nextLink",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub next_link: Option<String>,
+    /// Every other key, such as `@odata.context`, `@odata.count` or `@odata.deltaLink`.
+    #[serde(flatten)]
+    pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+impl<T> Collection<T> {
+    /// The total item count that `$count=true` asks for, if the service sent it.
+    pub fn count(&self) -> Option<u64> {
+        self.additional_properties
+            .get("@odata.count")
+            .and_then(serde_json::Value::as_u64)
+    }
+
+    /// The link that a delta query returns on its last page, to be used for the next round.
+    pub fn delta_link(&self) -> Option<&str> {
+        self.additional_properties
+            .get("@odata.deltaLink")
+            .and_then(serde_json::Value::as_str)
+    }
+}
+
+/// Percent-encodes a value for use as one path segment.
+///
+/// RFC 3986 unreserved characters, the sub-delimiters `!$&'()*+,;=`, ':' and '@' are kept, since
+/// they are legal inside a segment and Graph's key syntax `('abc')` relies on them; every other
+/// byte becomes `%XX`, including '/', '?', '#', '%', space and each UTF-8 byte of non-ASCII text.
+pub fn encode_path_param(value: &str) -> String {
+    percent_encode(value, false)
+}
+
+/// Percent-encodes like [`encode_path_param`] but keeps '/', for Graph's `root:/{item-path}:`
+/// addressing where the value is itself a path.
+pub fn encode_path_param_keep_slashes(value: &str) -> String {
+    percent_encode(value, true)
+}
+
+fn percent_encode(value: &str, keep_slashes: bool) -> String {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let mut encoded = String::with_capacity(value.len());
+    for &byte in value.as_bytes() {
+        if is_segment_byte(byte) || (keep_slashes && byte == b'/') {
+            encoded.push(char::from(byte));
+        } else {
+            encoded.push('%');
+            encoded.push(char::from(HEX[usize::from(byte >> 4)]));
+            encoded.push(char::from(HEX[usize::from(byte & 0x0F)]));
+        }
+    }
+    encoded
+}
+
+/// Whether a byte may appear unencoded in a path segment (RFC 3986 `pchar` minus `%`).
+fn is_segment_byte(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric()
+        || matches!(
+            byte,
+            b'-' | b'.'
+                | b'_'
+                | b'~'
+                | b'!'
+                | b'$'
+                | b'&'
+                | b'\''
+                | b'('
+                | b')'
+                | b'*'
+                | b'+'
+                | b','
+                | b';'
+                | b'='
+                | b':'
+                | b'@'
+        )
+}
+
+/// Defines a lossless wrapper around the wire text of one of Graph's string-encoded primitives.
+///
+/// The text is kept as received rather than parsed, so a value the checker would reject still
+/// round-trips byte for byte; `is_valid` lets callers check the format when they care.
+macro_rules! string_primitive {
+    ($(#[$doc:meta])* $name:ident, $checker:ident) => {
+        $(#[$doc])*
+        ///
+        /// Ordering and equality compare the text, not the value it denotes.
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            /// Wraps the text without checking it.
+            pub fn new(value: impl Into<String>) -> Self {
+                $name(value.into())
+            }
+
+            /// The text as it appears on the wire.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+
+            /// Unwraps the text.
+            pub fn into_string(self) -> String {
+                self.0
+            }
+
+            /// Whether the text has this type's format.
+            pub fn is_valid(&self) -> bool {
+                $checker(&self.0)
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl From<String> for $name {
+            fn from(value: String) -> Self {
+                $name(value)
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(value: &str) -> Self {
+                $name(value.to_owned())
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(value: $name) -> Self {
+                value.0
+            }
+        }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+    };
+}
+
+string_primitive!(
+    /// An `Edm.DateTimeOffset` such as `2021-07-16T18:32:44.1234567Z`; see [`is_date_time_offset`].
+    DateTimeOffset,
+    is_date_time_offset
+);
+string_primitive!(
+    /// An `Edm.Date` such as `2021-07-16`; see [`is_date`].
+    Date,
+    is_date
+);
+string_primitive!(
+    /// An `Edm.TimeOfDay` such as `18:32:44.0000000`; see [`is_time_of_day`].
+    TimeOfDay,
+    is_time_of_day
+);
+string_primitive!(
+    /// An `Edm.Duration` such as `PT1H30M`; see [`is_duration`].
+    Duration,
+    is_duration
+);
+string_primitive!(
+    /// An `Edm.Guid` such as `3fa85f64-5717-4562-b3fc-2c963f66afa6`; see [`is_guid`].
+    Guid,
+    is_guid
+);

@@ -1,0 +1,669 @@
+//! Tests of the runtime against a real local HTTP server, so that headers, bodies and status
+//! handling are checked on the wire rather than through mocks of reqwest.
+
+use docgen_runtime::{
+    Client, Collection, Date, DateTimeOffset, Duration, Error, GraphError, Guid, Method, TimeOfDay,
+    encode_path_param, encode_path_param_keep_slashes, is_date, is_date_time_offset, is_duration,
+    is_guid, is_time_of_day,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use wiremock::matchers::{body_json, header, method, path, query_param};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct User {
+    id: String,
+    #[serde(rename = "displayName")]
+    display_name: String,
+}
+
+/// A body type for operations that send nothing, since `None` alone cannot name `B`.
+type NoBody = serde_json::Value;
+
+#[tokio::test]
+async fn send_json_sends_method_path_headers_and_body_and_decodes_the_response() {
+    let server = MockServer::start().await;
+    Mock::given(method("PATCH"))
+        .and(path("/v1.0/users/a%20b%2Fc"))
+        .and(query_param("$select", "id,displayName"))
+        .and(header("authorization", "Bearer secret-token"))
+        .and(header("accept", "application/json"))
+        .and(header("content-type", "application/json"))
+        .and(body_json(json!({"displayName": "Adele"})))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"id": "1", "displayName": "Adele"})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+
+    let client = Client::new(format!("{}/v1.0/", server.uri())).with_bearer_token("secret-token");
+    assert_eq!(client.base_url(), format!("{}/v1.0", server.uri()));
+    let path = format!("/users/{}", encode_path_param("a b/c"));
+    let user: User = client
+        .send_json(
+            Method::PATCH,
+            &path,
+            Some("%24select=id,displayName"),
+            Some(&json!({"displayName": "Adele"})),
+        )
+        .await
+        .expect("the mock answers 200 with a user");
+    assert_eq!(
+        user,
+        User {
+            id: "1".into(),
+            display_name: "Adele".into()
+        }
+    );
+}
+
+#[tokio::test]
+async fn requests_without_token_or_body_send_neither_header() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/me"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"id": "me", "displayName": "Me"})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+
+    let client = Client::new(server.uri());
+    let _: User = client
+        .send_json::<NoBody, _>(Method::GET, "/me", None, None)
+        .await
+        .expect("the mock answers 200");
+
+    let requests = server.received_requests().await.expect("recording is on");
+    assert_eq!(requests.len(), 1);
+    let request = &requests[0];
+    assert!(request.headers.get("authorization").is_none());
+    assert!(request.headers.get("content-type").is_none());
+    assert_eq!(request.headers["accept"], "application/json");
+    assert!(request.body.is_empty());
+    assert_eq!(request.url.query(), None);
+}
+
+#[tokio::test]
+async fn send_empty_accepts_204() {
+    let server = MockServer::start().await;
+    Mock::given(method("DELETE"))
+        .and(path("/users/42"))
+        .and(header("authorization", "Bearer t"))
+        .respond_with(ResponseTemplate::new(204))
+        .expect(1)
+        .mount(&server)
+        .await;
+
+    Client::new(server.uri())
+        .with_bearer_token("t")
+        .send_empty::<NoBody>(Method::DELETE, "/users/42", None, None)
+        .await
+        .expect("204 is success");
+}
+
+#[tokio::test]
+async fn send_empty_ignores_a_body_on_other_2xx() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/me/sendMail"))
+        .and(body_json(json!({"message": {"subject": "Hi"}})))
+        .respond_with(ResponseTemplate::new(202).set_body_string("not json at all"))
+        .expect(1)
+        .mount(&server)
+        .await;
+
+    Client::new(server.uri())
+        .send_empty(
+            Method::POST,
+            "/me/sendMail",
+            None,
+            Some(&json!({"message": {"subject": "Hi"}})),
+        )
+        .await
+        .expect("202 is success whatever the body");
+}
+
+#[tokio::test]
+async fn post_without_body_sends_content_length_zero() {
+    // Graph rejects a body-less POST without Content-Length with 411, so the runtime must send it.
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/me/revokeSignInSessions"))
+        .respond_with(ResponseTemplate::new(204))
+        .expect(1)
+        .mount(&server)
+        .await;
+
+    Client::new(server.uri())
+        .send_empty::<NoBody>(Method::POST, "/me/revokeSignInSessions", None, None)
+        .await
+        .expect("204 is success");
+    let requests = server.received_requests().await.expect("recording is on");
+    assert_eq!(requests[0].headers["content-length"], "0");
+}
+
+#[tokio::test]
+async fn graph_error_body_becomes_api_error() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/users/missing"))
+        .respond_with(ResponseTemplate::new(404).set_body_json(json!({
+            "error": {
+                "code": "itemNotFound",
+                "message": "The resource could not be found.",
+                "innerError": {"request-id": "abc", "date": "2021-07-16T18:32:44"},
+                "details": [{"code": "badKey", "message": "No such key", "target": "id"}],
+                "target": "users",
+                "extra": 1
+            }
+        })))
+        .mount(&server)
+        .await;
+
+    let error = Client::new(server.uri())
+        .send_json::<NoBody, User>(Method::GET, "/users/missing", None, None)
+        .await
+        .expect_err("404 is an error");
+    assert_eq!(error.status(), Some(404));
+    let Error::Api {
+        status,
+        error: graph,
+    } = &error
+    else {
+        panic!("expected Error::Api, got {error:?}");
+    };
+    assert_eq!(*status, 404);
+    assert_eq!(graph.code, "itemNotFound");
+    assert_eq!(graph.message, "The resource could not be found.");
+    assert_eq!(
+        graph.inner_error,
+        Some(json!({"request-id": "abc", "date": "2021-07-16T18:32:44"}))
+    );
+    assert_eq!(graph.details.len(), 1);
+    assert_eq!(graph.details[0].code, "badKey");
+    assert_eq!(graph.details[0].target.as_deref(), Some("id"));
+    assert_eq!(graph.target.as_deref(), Some("users"));
+    assert_eq!(graph.additional_properties.get("extra"), Some(&json!(1)));
+    assert_eq!(error.graph_error(), Some(&**graph));
+    assert_eq!(
+        error.to_string(),
+        "HTTP 404: itemNotFound: The resource could not be found."
+    );
+    assert!(std::error::Error::source(&error).is_none());
+}
+
+#[test]
+fn graph_error_serializes_back_without_empty_fields() {
+    let parsed: GraphError =
+        serde_json::from_str(r#"{"code":"x","message":"y","innererror":{"a":1}}"#).expect("valid");
+    assert_eq!(parsed.inner_error, Some(json!({"a": 1})));
+    assert_eq!(
+        serde_json::to_string(&parsed).expect("serializable"),
+        r#"{"code":"x","message":"y","innerError":{"a":1}}"#
+    );
+}
+
+#[tokio::test]
+async fn non_json_error_body_becomes_status_error() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(500).set_body_string("<html>Internal Server Error</html>"),
+        )
+        .mount(&server)
+        .await;
+
+    let error = Client::new(server.uri())
+        .send_json::<NoBody, User>(Method::GET, "/me", None, None)
+        .await
+        .expect_err("500 is an error");
+    match &error {
+        Error::Status { status, body } => {
+            assert_eq!(*status, 500);
+            assert_eq!(body, "<html>Internal Server Error</html>");
+        }
+        other => panic!("expected Error::Status, got {other:?}"),
+    }
+    assert_eq!(error.status(), Some(500));
+    assert_eq!(
+        error.to_string(),
+        "HTTP 500: <html>Internal Server Error</html>"
+    );
+}
+
+#[tokio::test]
+async fn json_error_body_of_another_shape_becomes_status_error() {
+    // OAuth endpoints answer `{"error": "invalid_grant", ...}`, which is not a Graph error object.
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(401).set_body_json(json!({"error": "invalid_grant"})))
+        .mount(&server)
+        .await;
+
+    let error = Client::new(server.uri())
+        .send_empty::<NoBody>(Method::GET, "/me", None, None)
+        .await
+        .expect_err("401 is an error");
+    assert!(
+        matches!(&error, Error::Status { status: 401, body } if body == r#"{"error":"invalid_grant"}"#),
+        "{error:?}"
+    );
+}
+
+#[tokio::test]
+async fn invalid_json_on_success_becomes_decode_error() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("{\"id\": 1"))
+        .mount(&server)
+        .await;
+
+    let error = Client::new(server.uri())
+        .send_json::<NoBody, User>(Method::GET, "/me", None, None)
+        .await
+        .expect_err("the body is truncated JSON");
+    match &error {
+        Error::Decode { status, body, .. } => {
+            assert_eq!(*status, 200);
+            assert_eq!(body, "{\"id\": 1");
+        }
+        other => panic!("expected Error::Decode, got {other:?}"),
+    }
+    assert_eq!(error.status(), Some(200));
+    assert!(std::error::Error::source(&error).is_some());
+}
+
+#[tokio::test]
+async fn wrong_json_shape_on_success_becomes_decode_error() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": 1})))
+        .mount(&server)
+        .await;
+
+    let error = Client::new(server.uri())
+        .send_json::<NoBody, User>(Method::GET, "/me", None, None)
+        .await
+        .expect_err("id is not a string");
+    assert!(
+        matches!(error, Error::Decode { status: 200, .. }),
+        "{error:?}"
+    );
+}
+
+#[tokio::test]
+async fn unreachable_server_becomes_transport_error() {
+    // Port 1 on the loopback address is closed, so the connection is refused at once.
+    let error = Client::new("http://127.0.0.1:1")
+        .send_empty::<NoBody>(Method::GET, "/me", None, None)
+        .await
+        .expect_err("nothing listens there");
+    assert!(matches!(error, Error::Transport(_)), "{error:?}");
+    assert_eq!(error.status(), None);
+    assert!(std::error::Error::source(&error).is_some());
+}
+
+#[tokio::test]
+async fn invalid_base_url_becomes_transport_error_without_panicking() {
+    let error = Client::new("not a url")
+        .send_empty::<NoBody>(Method::GET, "/me", None, None)
+        .await
+        .expect_err("the URL cannot be parsed");
+    assert!(matches!(error, Error::Transport(_)), "{error:?}");
+}
+
+#[tokio::test]
+async fn invalid_token_becomes_transport_error_without_panicking() {
+    let error = Client::new("http://127.0.0.1:1")
+        .with_bearer_token("bad\ntoken")
+        .send_empty::<NoBody>(Method::GET, "/me", None, None)
+        .await
+        .expect_err("a newline cannot be in a header");
+    assert!(matches!(error, Error::Transport(_)), "{error:?}");
+}
+
+#[test]
+fn debug_output_redacts_the_token() {
+    let client = Client::new(Client::GRAPH_V1).with_bearer_token("secret-token");
+    let debug = format!("{client:?}");
+    assert!(!debug.contains("secret-token"), "{debug}");
+    assert!(debug.contains("<redacted>"), "{debug}");
+    assert_eq!(client.base_url(), "https://graph.microsoft.com/v1.0");
+}
+
+#[tokio::test]
+async fn with_http_client_uses_the_given_client() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(header("x-custom", "yes"))
+        .respond_with(ResponseTemplate::new(204))
+        .expect(1)
+        .mount(&server)
+        .await;
+
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("x-custom", reqwest::header::HeaderValue::from_static("yes"));
+    let http = reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .expect("a plain client builds");
+    Client::new(server.uri())
+        .with_http_client(http)
+        .send_empty::<NoBody>(Method::GET, "/me", None, None)
+        .await
+        .expect("the custom header matched");
+}
+
+#[tokio::test]
+async fn collection_pages_decode_and_next_page_follows_the_link() {
+    let server = MockServer::start().await;
+    let next = format!("{}/v1.0/users?$skiptoken=abc", server.uri());
+    Mock::given(method("GET"))
+        .and(path("/v1.0/users"))
+        .and(query_param("$skiptoken", "abc"))
+        .and(header("authorization", "Bearer t"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "value": [{"id": "2", "displayName": "B"}]
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1.0/users"))
+        .and(query_param("$count", "true"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#users",
+            "@odata.count": 2,
+            "value": [{"id": "1", "displayName": "A"}],
+            "@odata.nextLink": next
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+
+    let client = Client::new(format!("{}/v1.0", server.uri())).with_bearer_token("t");
+    let first: Collection<User> = client
+        .send_json::<NoBody, _>(Method::GET, "/users", Some("$count=true"), None)
+        .await
+        .expect("first page");
+    assert_eq!(first.value.len(), 1);
+    assert_eq!(first.next_link.as_deref(), Some(next.as_str()));
+    assert_eq!(first.count(), Some(2));
+    assert_eq!(
+        first.additional_properties.get("@odata.context"),
+        Some(&json!("https://graph.microsoft.com/v1.0/$metadata#users"))
+    );
+
+    let second = client
+        .next_page(&first)
+        .await
+        .expect("second page")
+        .expect("there is a next link");
+    assert_eq!(second.value[0].id, "2");
+    assert_eq!(second.next_link, None);
+    assert!(
+        client
+            .next_page(&second)
+            .await
+            .expect("no request")
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn next_page_on_another_host_does_not_send_the_token() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/page2"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"value": []})))
+        .expect(1)
+        .mount(&server)
+        .await;
+
+    let page = Collection::<User> {
+        value: Vec::new(),
+        next_link: Some(format!("{}/page2", server.uri())),
+        additional_properties: serde_json::Map::new(),
+    };
+    // The client's own origin differs from the server's (another port), so the link is foreign.
+    let client = Client::new("http://127.0.0.1:1/v1.0").with_bearer_token("t");
+    client
+        .next_page(&page)
+        .await
+        .expect("the foreign page loads")
+        .expect("there is a next link");
+    let requests = server.received_requests().await.expect("recording is on");
+    assert!(requests[0].headers.get("authorization").is_none());
+}
+
+#[test]
+fn collection_round_trips_with_next_link_and_extra_keys() {
+    let text = r#"{"value":[{"id":"1","displayName":"A"}],"@odata.nextLink":"https://graph.microsoft.com/v1.0/users?$skiptoken=x","@odata.context":"ctx","@odata.count":1,"@odata.deltaLink":"d"}"#;
+    let page: Collection<User> = serde_json::from_str(text).expect("valid collection");
+    assert_eq!(page.value[0].display_name, "A");
+    assert_eq!(
+        page.next_link.as_deref(),
+        Some("https://graph.microsoft.com/v1.0/users?$skiptoken=x")
+    );
+    assert_eq!(page.additional_properties.len(), 3);
+    assert_eq!(page.count(), Some(1));
+    assert_eq!(page.delta_link(), Some("d"));
+    let back = serde_json::to_string(&page).expect("serializable");
+    assert_eq!(back, text);
+    let reparsed: Collection<User> = serde_json::from_str(&back).expect("valid collection");
+    assert_eq!(reparsed, page);
+
+    let last: Collection<User> = serde_json::from_str(r#"{"value":[]}"#).expect("valid");
+    assert_eq!(last.next_link, None);
+    assert_eq!(
+        serde_json::to_string(&last).expect("serializable"),
+        r#"{"value":[]}"#
+    );
+    assert!(serde_json::from_str::<Collection<User>>(r#"{"id":"1"}"#).is_err());
+}
+
+#[test]
+fn date_time_offset_checks() {
+    for good in [
+        "2021-07-16T18:32:44.1234567Z",
+        "0001-01-01T00:00:00Z",
+        "2021-07-16T18:32:44Z",
+        "2021-07-16T18:32:44.1Z",
+        "2021-07-16T18:32:44.123456789Z",
+        "2021-07-16T18:32:44+05:30",
+        "2021-07-16T18:32:44.5-08:00",
+        "2021-07-16T18:32Z",
+        "2024-02-29T23:59:59Z",
+    ] {
+        assert!(is_date_time_offset(good), "{good}");
+        assert!(DateTimeOffset::from(good).is_valid(), "{good}");
+    }
+    for bad in [
+        "",
+        "2021-07-16",
+        "2021-07-16T18:32:44",
+        "2021-07-16 18:32:44Z",
+        "2021-07-16t18:32:44z",
+        "2021-07-16T18:32:44.Z",
+        "2021-07-16T24:00:00Z",
+        "2021-07-16T18:60:00Z",
+        "2021-07-16T18:32:60Z",
+        "2021-07-16T18:32:44+0530",
+        "2021-07-16T18:32:44+24:00",
+        "2021-13-16T18:32:44Z",
+        "2023-02-29T00:00:00Z",
+        "2021-07-16T18:32:44ZZ",
+        "2021-07-16T18:32:44Z+01:00",
+        "21-07-16T18:32:44Z",
+        "2021-07-16T1:32:44Z",
+    ] {
+        assert!(!is_date_time_offset(bad), "{bad}");
+    }
+}
+
+#[test]
+fn date_checks() {
+    for good in ["2021-07-16", "0001-01-01", "2000-02-29", "2024-12-31"] {
+        assert!(is_date(good), "{good}");
+        assert!(Date::from(good).is_valid(), "{good}");
+    }
+    for bad in [
+        "",
+        "2021-7-16",
+        "2021-07-16T00:00:00Z",
+        "1900-02-29",
+        "2021-04-31",
+        "2021-00-10",
+        "2021-01-00",
+        "2021/01/01",
+        "+021-01-01",
+        "２０２１-01-01",
+    ] {
+        assert!(!is_date(bad), "{bad}");
+    }
+}
+
+#[test]
+fn time_of_day_checks() {
+    for good in ["18:32:44", "00:00:00.0000000", "23:59:59.1", "08:30"] {
+        assert!(is_time_of_day(good), "{good}");
+        assert!(TimeOfDay::from(good).is_valid(), "{good}");
+    }
+    for bad in [
+        "",
+        "24:00:00",
+        "8:30:00",
+        "08:30:0",
+        "08:30:00.",
+        "08:30:00Z",
+        "08:61:00",
+        "08-30-00",
+        "08:30:00.12a",
+    ] {
+        assert!(!is_time_of_day(bad), "{bad}");
+    }
+}
+
+#[test]
+fn duration_checks() {
+    for good in [
+        "PT1H30M",
+        "P1D",
+        "-PT5S",
+        "+P1D",
+        "PT0S",
+        "P1Y2M3DT4H5M6.5S",
+        "P2W",
+        "PT0.25S",
+        "P90D",
+        "P1DT12H",
+    ] {
+        assert!(is_duration(good), "{good}");
+        assert!(Duration::from(good).is_valid(), "{good}");
+    }
+    for bad in [
+        "", "P", "PT", "P1DT", "1D", "PT1.5H", "P1H", "PT1D", "P1D1Y", "P1M1M", "PT1S1M", "pt1h",
+        "PT1HT1M", "P-1D", "PT.5S", "PT5.S", " PT1H",
+    ] {
+        assert!(!is_duration(bad), "{bad}");
+    }
+}
+
+#[test]
+fn guid_checks() {
+    for good in [
+        "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+        "3FA85F64-5717-4562-B3FC-2C963F66AFA6",
+        "00000000-0000-0000-0000-000000000000",
+    ] {
+        assert!(is_guid(good), "{good}");
+        assert!(Guid::from(good).is_valid(), "{good}");
+    }
+    for bad in [
+        "",
+        "{3fa85f64-5717-4562-b3fc-2c963f66afa6}",
+        "3fa85f6457174562b3fc2c963f66afa6",
+        "3fa85f64-5717-4562-b3fc-2c963f66afa",
+        "3fa85f64-5717-4562-b3fc-2c963f66afag",
+        "3fa85f64-5717-4562-b3fc_2c963f66afa6",
+        "3fa85f64-5717-4562-b3fc-2c963f66afa6 ",
+    ] {
+        assert!(!is_guid(bad), "{bad}");
+    }
+}
+
+#[test]
+fn primitive_wrappers_are_transparent_and_lossless() {
+    #[derive(Debug, PartialEq, Serialize, Deserialize)]
+    struct Event {
+        start: DateTimeOffset,
+        day: Date,
+        at: TimeOfDay,
+        length: Duration,
+        id: Guid,
+    }
+    // A value outside the checker's rules still round-trips, since the wrappers never rewrite text.
+    let text = r#"{"start":"2021-07-16T18:32:44.1234567Z","day":"2021-07-16","at":"08:00:00.0000000","length":"PT1H30M","id":"not-a-guid"}"#;
+    let event: Event = serde_json::from_str(text).expect("strings decode");
+    assert_eq!(event.start.as_str(), "2021-07-16T18:32:44.1234567Z");
+    assert!(event.start.is_valid());
+    assert!(!event.id.is_valid());
+    assert_eq!(serde_json::to_string(&event).expect("serializable"), text);
+
+    assert_eq!(event.length.to_string(), "PT1H30M");
+    assert_eq!(Date::from(String::from("2021-07-16")), event.day);
+    assert_eq!(Guid::new("x").into_string(), "x");
+    assert_eq!(String::from(TimeOfDay::from("08:00")), "08:00");
+    assert_eq!(
+        serde_json::to_value(Duration::from("P1D")).expect("ok"),
+        json!("P1D")
+    );
+    assert!(serde_json::from_str::<Date>("20210716").is_err());
+}
+
+#[test]
+fn encode_path_param_samples() {
+    assert_eq!(encode_path_param("a b/c?d"), "a%20b%2Fc%3Fd");
+    assert_eq!(encode_path_param("user@contoso.com"), "user@contoso.com");
+    assert_eq!(encode_path_param("('abc')"), "('abc')");
+    assert_eq!(encode_path_param("!$&'()*+,;=:@-._~"), "!$&'()*+,;=:@-._~");
+    assert_eq!(encode_path_param("100%#x"), "100%25%23x");
+    assert_eq!(encode_path_param("é€"), "%C3%A9%E2%82%AC");
+    assert_eq!(
+        encode_path_param("a\\b\"<>`{}|^[]"),
+        "a%5Cb%22%3C%3E%60%7B%7D%7C%5E%5B%5D"
+    );
+    assert_eq!(encode_path_param("\n\t\u{7f}"), "%0A%09%7F");
+    assert_eq!(encode_path_param(""), "");
+    assert_eq!(
+        encode_path_param_keep_slashes("Documents/My File?.docx"),
+        "Documents/My%20File%3F.docx"
+    );
+    assert_eq!(encode_path_param_keep_slashes("/a#b/"), "/a%23b/");
+}
+
+#[tokio::test]
+async fn encoded_path_reaches_the_server_unchanged() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/drives/b!x/root:/Documents/My%20File%3F.docx:"))
+        .respond_with(ResponseTemplate::new(204))
+        .expect(1)
+        .mount(&server)
+        .await;
+
+    let item = encode_path_param_keep_slashes("Documents/My File?.docx");
+    Client::new(server.uri())
+        .send_empty::<NoBody>(
+            Method::GET,
+            &format!("/drives/{}/root:/{item}:", encode_path_param("b!x")),
+            None,
+            None,
+        )
+        .await
+        .expect("the path matched");
+}

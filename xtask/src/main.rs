@@ -1,0 +1,87 @@
+//! `cargo xtask`: the commands SDK maintainers and CI run on the generator.
+//!
+//! - `regenerate`: docs → `generated/` (or `--out DIR`), with `--check` for drift, `--report`
+//!   and `--ir` for machine-readable output;
+//! - `codes`: the table of diagnostic codes (DIAGNOSTICS.md is made from it);
+//! - `test`: the README's test command: the workspace's tests, then the generated crate's.
+//!
+//! Exit status: 0 when the command did its job, 1 for drift (or failing tests), 2 when it could
+//! not run at all.
+
+mod args;
+mod regenerate;
+mod render;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+usage: cargo xtask <command> [options]
+
+commands:
+  regenerate [--docs DIR] [--out DIR] [--check] [--report FILE] [--ir FILE] [--quiet]
+      Turn the docs (default: docs/) into the SDK crate (default: generated/).
+      --check    write nothing; exit 1 with a diff when the output is stale
+      --report   write a JSON summary (counts, diagnostics, timings)
+      --ir       write the intermediate representation as JSON
+      --quiet    print only the summary line, not each diagnostic
+  codes           print the table of diagnostic codes as markdown
+  test            run the workspace's tests, then the generated crate's
+";
+
+fn main() -> ExitCode {
+    let mut argv: Vec<String> = std::env::args().skip(1).collect();
+    if argv.is_empty() || argv[0] == "--help" || argv[0] == "-h" || argv[0] == "help" {
+        print!("{USAGE}");
+        return ExitCode::SUCCESS;
+    }
+    let command = argv.remove(0);
+    let result = match command.as_str() {
+        "regenerate" => args::Args::parse(&argv, &["check", "quiet"], &["docs", "out", "report", "ir"]).and_then(|a| regenerate::run(&a)),
+        "codes" => {
+            print!("{}", render::codes_markdown());
+            Ok(0)
+        }
+        "test" => run_tests(),
+        other => Err(format!("unknown command `{other}`\n\n{USAGE}")),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// The repository root: the parent of this crate's folder.
+pub fn project_root() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    dir.parent().map(PathBuf::from).unwrap_or(dir)
+}
+
+/// Runs `cargo test` on the workspace, then on the generated crate, sharing one target folder so
+/// that their common dependencies build once.
+fn run_tests() -> Result<u8, String> {
+    let root = project_root();
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let target = root.join("target");
+    let runs: [(&str, Vec<&str>); 2] = [
+        ("workspace", vec!["test", "--workspace"]),
+        ("generated crate", vec!["test", "--manifest-path", "generated/Cargo.toml"]),
+    ];
+    for (what, args) in runs {
+        eprintln!("==> cargo {} ({what})", args.join(" "));
+        let status = std::process::Command::new(&cargo)
+            .args(&args)
+            .current_dir(&root)
+            .env("CARGO_TARGET_DIR", &target)
+            .status()
+            .map_err(|e| format!("cannot run cargo: {e}"))?;
+        if !status.success() {
+            eprintln!("error: the tests of the {what} failed");
+            return Ok(1);
+        }
+    }
+    Ok(0)
+}

@@ -1,0 +1,310 @@
+//! `cargo xtask regenerate`: runs the pipeline and brings the output folder up to date, or, under
+//! `--check`, tells how it is out of date.
+//!
+//! Writing follows rust-analyzer's `ensure_file_contents`: only files whose content changed are
+//! written, generated files that are no longer produced are removed, and nothing is ever written
+//! outside the output folder. All new contents are first written to temporary files beside
+//! their targets; only when every one of them is written are they renamed into place, so a
+//! failure (a full disk, a read-only folder) leaves the previous output as it was.
+
+use crate::args::Args;
+use crate::render;
+use docgen::GeneratedFile;
+use std::collections::BTreeSet;
+use std::path::{Component, Path, PathBuf};
+use std::time::Instant;
+
+/// What a generated file's first line contains; only such files are ever removed as stale.
+pub const MARKER: &str = docgen::GENERATED_MARKER;
+
+pub fn run(args: &Args) -> Result<u8, String> {
+    let root = crate::project_root();
+    let docs = args.path("docs").unwrap_or_else(|| root.join("docs"));
+    let out = args.path("out").unwrap_or_else(|| root.join("generated"));
+    let check = args.flag("check");
+
+    let t0 = Instant::now();
+    let sources = docgen::read_docs(&docs).map_err(|e| format!("cannot read the docs folder {}: {e}", docs.display()))?;
+    if sources.is_empty() {
+        return Err(format!("no markdown pages found in {}", docs.display()));
+    }
+    let read_ms = t0.elapsed().as_secs_f64() * 1000.0;
+    let mut output = docgen::generate(&sources).map_err(|e| format!("generator bug: {e}"))?;
+    output.timings.read = read_ms;
+    for f in &output.files {
+        safe_relative(&f.path).map_err(|e| format!("generator bug: refusing to write `{}`: {e}", f.path))?;
+    }
+
+    let t_write = Instant::now();
+    let plan = plan(&out, &output.files)?;
+    let mut exit = 0;
+    if check {
+        if plan.is_empty() {
+            eprintln!("{} is up to date with {}", out.display(), docs.display());
+        } else {
+            print!("{}", plan.diff(&output.files));
+            let how = fix_command(&root, &docs, &out);
+            eprintln!("error: {} is out of date with {}: {} file(s) differ", out.display(), docs.display(), plan.len());
+            eprintln!("help: run `{how}` and commit the result");
+            exit = 1;
+        }
+    } else {
+        plan.apply(&out, &output.files)?;
+    }
+    let write_ms = t_write.elapsed().as_secs_f64() * 1000.0;
+    output.timings.total = t0.elapsed().as_secs_f64() * 1000.0;
+
+    if let Some(path) = args.path("ir") {
+        let json = serde_json::to_string_pretty(&output.ir).map_err(|e| e.to_string())?;
+        write_whole(&path, &(json + "\n"))?;
+    }
+    if let Some(path) = args.path("report") {
+        let report = render::report(&output, sources.len(), write_ms);
+        write_whole(&path, &(serde_json::to_string_pretty(&report).map_err(|e| e.to_string())? + "\n"))?;
+    }
+    if !args.flag("quiet") {
+        let sources_by_path = sources.iter().map(|s| (s.path.as_str(), s.text.as_str())).collect();
+        render::print_diagnostics(&output.diagnostics, &sources_by_path, &docs);
+    }
+    let summary = render::summary(&output, sources.len());
+    let changed = if check { String::new() } else { format!("; {} file(s) written, {} removed", plan.writes.len(), plan.removals.len()) };
+    eprintln!("{summary}{changed}");
+    Ok(exit)
+}
+
+/// The command that brings `out` up to date, spelled with the options the user gave.
+fn fix_command(root: &Path, docs: &Path, out: &Path) -> String {
+    let mut cmd = String::from("cargo xtask regenerate");
+    if docs != root.join("docs") {
+        cmd.push_str(&format!(" --docs {}", docs.display()));
+    }
+    if out != root.join("generated") {
+        cmd.push_str(&format!(" --out {}", out.display()));
+    }
+    cmd
+}
+
+/// Rejects absolute paths and `..`: the generator only ever writes below the output folder.
+fn safe_relative(p: &str) -> Result<(), String> {
+    let path = Path::new(p);
+    if p.is_empty() || path.is_absolute() {
+        return Err("not a relative path".into());
+    }
+    for c in path.components() {
+        if !matches!(c, Component::Normal(_)) {
+            return Err("the path leaves the output folder".into());
+        }
+    }
+    Ok(())
+}
+
+/// The difference between the output folder and what the generator produced.
+#[derive(Debug, Default)]
+pub struct Plan {
+    /// Indexes into the generated files that are missing or differ, with the old contents.
+    pub writes: Vec<(usize, Option<String>)>,
+    /// Generated files on disk that are no longer produced, with their contents.
+    pub removals: Vec<(String, String)>,
+}
+
+impl Plan {
+    pub fn is_empty(&self) -> bool {
+        self.writes.is_empty() && self.removals.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.writes.len() + self.removals.len()
+    }
+
+    /// A unified diff per stale, missing or extra file, paths relative to the output folder.
+    pub fn diff(&self, files: &[GeneratedFile]) -> String {
+        let mut s = String::new();
+        for (i, old) in &self.writes {
+            let f = &files[*i];
+            let old_text = old.as_deref().unwrap_or("");
+            let a = if old.is_some() { format!("a/{}", f.path) } else { "/dev/null".to_string() };
+            s.push_str(&unified(old_text, &f.contents, &a, &format!("b/{}", f.path)));
+        }
+        for (path, old) in &self.removals {
+            s.push_str(&unified(old, "", &format!("a/{path}"), "/dev/null"));
+        }
+        s
+    }
+
+    /// Writes every changed file through a temporary file, renames them all into place, then
+    /// removes stale files.
+    pub fn apply(&self, out: &Path, files: &[GeneratedFile]) -> Result<(), String> {
+        std::fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+        let mut staged: Vec<(PathBuf, PathBuf)> = Vec::new();
+        let cleanup = |staged: &[(PathBuf, PathBuf)]| {
+            for (tmp, _) in staged {
+                let _ = std::fs::remove_file(tmp);
+            }
+        };
+        for (i, _) in &self.writes {
+            let f = &files[*i];
+            let target = out.join(&f.path);
+            let tmp = temp_name(&target);
+            let res = target
+                .parent()
+                .map(std::fs::create_dir_all)
+                .unwrap_or(Ok(()))
+                .and_then(|_| std::fs::write(&tmp, &f.contents));
+            if let Err(e) = res {
+                cleanup(&staged);
+                let _ = std::fs::remove_file(&tmp);
+                return Err(format!("cannot write {}: {e}; nothing was changed", target.display()));
+            }
+            staged.push((tmp, target));
+        }
+        for (k, (tmp, target)) in staged.iter().enumerate() {
+            if let Err(e) = std::fs::rename(tmp, target) {
+                cleanup(&staged[k..]);
+                return Err(format!("cannot replace {}: {e}", target.display()));
+            }
+        }
+        let mut dirs = BTreeSet::new();
+        for (path, _) in &self.removals {
+            let p = out.join(path);
+            std::fs::remove_file(&p).map_err(|e| format!("cannot remove stale {}: {e}", p.display()))?;
+            if let Some(d) = p.parent() {
+                dirs.insert(d.to_path_buf());
+            }
+        }
+        // Folders emptied by removals go too (deepest first); `remove_dir` keeps non-empty ones.
+        for d in dirs.into_iter().rev() {
+            if d.starts_with(out) && d != out {
+                let _ = std::fs::remove_dir(&d);
+            }
+        }
+        Ok(())
+    }
+}
+
+fn temp_name(target: &Path) -> PathBuf {
+    let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    target.with_file_name(format!(".{name}.regenerate-tmp"))
+}
+
+/// Compares the output folder with the generated files.
+pub fn plan(out: &Path, files: &[GeneratedFile]) -> Result<Plan, String> {
+    let mut plan = Plan::default();
+    let wanted: BTreeSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    for (i, f) in files.iter().enumerate() {
+        let path = out.join(&f.path);
+        match std::fs::read(&path) {
+            Ok(bytes) => {
+                let old = String::from_utf8_lossy(&bytes).into_owned();
+                // Line endings are normalised so a checkout with CRLF does not count as drift.
+                if old.replace("\r\n", "\n") != f.contents {
+                    plan.writes.push((i, Some(old)));
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => plan.writes.push((i, None)),
+            Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+        }
+    }
+    if out.exists() {
+        let mut existing = Vec::new();
+        walk(out, out, &mut existing).map_err(|e| format!("cannot list {}: {e}", out.display()))?;
+        existing.sort();
+        for rel in existing {
+            if wanted.contains(rel.as_str()) {
+                continue;
+            }
+            let Ok(text) = std::fs::read_to_string(out.join(&rel)) else { continue };
+            if text.lines().next().is_some_and(|l| l.contains(MARKER)) {
+                plan.removals.push((rel, text));
+            }
+        }
+    }
+    Ok(plan)
+}
+
+/// Every file below `dir` except build output and VCS folders, as `/`-separated relative paths.
+fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if entry.file_type()?.is_dir() {
+            if name == "target" || name.starts_with('.') {
+                continue;
+            }
+            walk(root, &entry.path(), out)?;
+        } else {
+            let p = entry.path();
+            let rel = p.strip_prefix(root).unwrap_or(&p);
+            out.push(rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect::<Vec<_>>().join("/"));
+        }
+    }
+    Ok(())
+}
+
+fn unified(old: &str, new: &str, a: &str, b: &str) -> String {
+    similar::TextDiff::from_lines(old, new).unified_diff().context_radius(3).header(a, b).to_string()
+}
+
+/// Writes a file that is not part of the generated tree (a report, the IR).
+fn write_whole(path: &Path, text: &str) -> Result<(), String> {
+    if let Some(d) = path.parent()
+        && !d.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(d).map_err(|e| format!("cannot create {}: {e}", d.display()))?;
+    }
+    std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(path: &str, contents: &str) -> GeneratedFile {
+        GeneratedFile { path: path.into(), contents: contents.into() }
+    }
+
+    fn tmpdir(name: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("xtask-regen-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    #[test]
+    fn writes_only_changes_and_removes_only_generated_stale_files() {
+        let out = tmpdir("apply");
+        let header = format!("// {MARKER} from x.md\n");
+        let files = vec![file("src/a.rs", &format!("{header}a\n")), file("src/b.rs", &format!("{header}b\n"))];
+        let p = plan(&out, &files).unwrap();
+        assert_eq!(p.writes.len(), 2);
+        p.apply(&out, &files).unwrap();
+        assert!(plan(&out, &files).unwrap().is_empty());
+
+        // A hand-written file and a stale generated one.
+        std::fs::write(out.join("src/keep.rs"), "mine\n").unwrap();
+        std::fs::create_dir_all(out.join("src/old")).unwrap();
+        std::fs::write(out.join("src/old/stale.rs"), format!("{header}old\n")).unwrap();
+        let files2 = vec![file("src/a.rs", &format!("{header}a2\n"))];
+        let p = plan(&out, &files2).unwrap();
+        assert_eq!(p.writes.len(), 1);
+        let removed: Vec<&str> = p.removals.iter().map(|r| r.0.as_str()).collect();
+        assert_eq!(removed, ["src/b.rs", "src/old/stale.rs"]);
+        let diff = p.diff(&files2);
+        assert!(diff.contains("--- a/src/a.rs") && diff.contains("+++ b/src/a.rs") && diff.contains("+a2"));
+        assert!(diff.contains("--- a/src/old/stale.rs"));
+        p.apply(&out, &files2).unwrap();
+        assert!(out.join("src/keep.rs").exists());
+        assert!(!out.join("src/old").exists());
+        assert!(plan(&out, &files2).unwrap().is_empty());
+        let _ = std::fs::remove_dir_all(&out);
+    }
+
+    #[test]
+    fn refuses_paths_outside_the_output() {
+        assert!(safe_relative("src/a.rs").is_ok());
+        assert!(safe_relative("../a.rs").is_err());
+        assert!(safe_relative("/etc/passwd").is_err());
+        assert!(safe_relative("src/../../a").is_err());
+        assert!(safe_relative("").is_err());
+    }
+}

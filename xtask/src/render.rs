@@ -1,0 +1,144 @@
+//! Rendering for people and tools: rustc-style diagnostics, the summary line, the JSON report
+//! and the table of codes.
+
+use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
+use docgen::Output;
+use docgen::diagnostics::{Code, Diagnostic, LineIndex, Severity};
+use docgen::ir::Verdict;
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, HashMap};
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+
+/// Prints every diagnostic, rustc-style: code, severity, file:line:col, the source line with the
+/// span underlined, and the help. Colour only on a terminal.
+pub fn print_diagnostics(items: &[Diagnostic], sources: &HashMap<&str, &str>, docs: &Path) {
+    let stderr = std::io::stderr();
+    let renderer = if stderr.is_terminal() && std::env::var_os("NO_COLOR").is_none() { Renderer::styled() } else { Renderer::plain() };
+    let mut out = stderr.lock();
+    let mut indexes: HashMap<&str, LineIndex> = HashMap::new();
+    for d in items {
+        let text = sources.get(d.file.as_str()).copied().unwrap_or("");
+        let index = indexes.entry(d.file.as_str()).or_insert_with(|| LineIndex::new(text));
+        let _ = writeln!(out, "{}\n", render_one(&renderer, d, text, index, docs));
+    }
+}
+
+/// One diagnostic as rustc would print it. The snippet shows the lines the span covers.
+pub fn render_one(renderer: &Renderer, d: &Diagnostic, text: &str, index: &LineIndex, docs: &Path) -> String {
+    let level = match d.severity {
+        Severity::Error => Level::ERROR,
+        Severity::Warning => Level::WARNING,
+        Severity::Note => Level::NOTE,
+    };
+    let path = display_path(&docs.join(&d.file));
+    // Show whole lines from the span's first to its last (at most 6), so the snippet stays small.
+    let (first, last) = (d.line, d.end_line.max(d.line).min(d.line + 5));
+    let range = index.line_range(text, first).zip(index.line_range(text, last));
+    let title = level.primary_title(d.message.as_str()).id(d.code.as_str());
+    let group: Group = if let Some(((s, _), (_, e))) = range {
+        let snippet_text = &text[s..e];
+        let span_start = d.span.start.clamp(s, e) - s;
+        let mut span_end = d.span.end.clamp(s, e) - s;
+        if span_end <= span_start {
+            span_end = (span_start + 1).min(snippet_text.len());
+            while span_end < snippet_text.len() && !snippet_text.is_char_boundary(span_end) {
+                span_end += 1;
+            }
+        }
+        title.element(
+            Snippet::source(snippet_text)
+                .line_start(first as usize)
+                .path(path.clone())
+                .annotation(AnnotationKind::Primary.span(span_start..span_end)),
+        )
+    } else {
+        title.element(Level::NOTE.message(format!("at {path}:{}:{}", d.line, d.column)))
+    };
+    let mut report: Vec<Group> = vec![group];
+    if let Some(h) = &d.help {
+        report.push(Group::with_title(Level::HELP.secondary_title(h.as_str())));
+    }
+    renderer.render(&report).to_string()
+}
+
+/// A path as the user would type it: relative to the working folder when it is below it.
+pub fn display_path(p: &Path) -> String {
+    let cwd = std::env::current_dir().ok();
+    match cwd.as_deref().and_then(|c| p.strip_prefix(c).ok()) {
+        Some(rel) => rel.display().to_string(),
+        None => p.display().to_string(),
+    }
+}
+
+/// The one-line summary printed after the diagnostics.
+pub fn summary(o: &Output, pages: usize) -> String {
+    let errors = docgen::diagnostics::count(&o.diagnostics, Severity::Error);
+    let warnings = docgen::diagnostics::count(&o.diagnostics, Severity::Warning);
+    let tested = o.ir.examples.iter().filter(|e| e.verdict == Verdict::Tested).count();
+    format!(
+        "{pages} pages: {} types, {} enums, {} operations, {tested}/{} examples tested; {errors} error(s), {warnings} warning(s); {} files generated in {:.0} ms",
+        o.ir.types.len(),
+        o.ir.enums.len(),
+        o.ir.operations.len(),
+        o.ir.examples.len(),
+        o.files.len(),
+        o.timings.total
+    )
+}
+
+/// The `--report` JSON.
+pub fn report(o: &Output, pages: usize, write_ms: f64) -> Value {
+    let mut by_code: BTreeMap<&str, usize> = BTreeMap::new();
+    for d in &o.diagnostics {
+        *by_code.entry(d.code.as_str()).or_default() += 1;
+    }
+    let tested = o.ir.examples.iter().filter(|e| e.verdict == Verdict::Tested).count();
+    let rejected = o.ir.examples.iter().filter(|e| matches!(e.verdict, Verdict::Rejected(_))).count();
+    let items: Vec<Value> = o
+        .diagnostics
+        .iter()
+        .map(|d| {
+            json!({
+                "code": d.code, "severity": d.severity, "file": d.file, "line": d.line, "column": d.column,
+                "end_line": d.end_line, "end_column": d.end_column, "message": d.message, "help": d.help,
+            })
+        })
+        .collect();
+    let t = &o.timings;
+    json!({
+        "pages": pages,
+        "types": o.ir.types.len(),
+        "enums": o.ir.enums.len(),
+        "operations": o.ir.operations.len(),
+        "files": o.files.len(),
+        "examples": { "total": o.ir.examples.len(), "tested": tested, "rejected": rejected },
+        "diagnostics": {
+            "errors": docgen::diagnostics::count(&o.diagnostics, Severity::Error),
+            "warnings": docgen::diagnostics::count(&o.diagnostics, Severity::Warning),
+            "notes": docgen::diagnostics::count(&o.diagnostics, Severity::Note),
+            "by_code": by_code,
+            "items": items,
+        },
+        "timings_ms": {
+            "read": round(t.read), "parse": round(t.parse), "ir": round(t.ir), "validate": round(t.validate),
+            "emit": round(t.emit), "write": round(write_ms), "total": round(t.total),
+        },
+    })
+}
+
+fn round(ms: f64) -> f64 {
+    (ms * 10.0).round() / 10.0
+}
+
+/// The table of codes, as markdown; DIAGNOSTICS.md holds its output.
+pub fn codes_markdown() -> String {
+    let mut s = String::from(
+        "# Diagnostic codes\n\n<!-- Generated by `cargo xtask codes > DIAGNOSTICS.md` from generator/src/diagnostics.rs. -->\n\n\
+         | Code | Severity | Meaning | How to fix |\n|---|---|---|---|\n",
+    );
+    for c in Code::ALL {
+        s.push_str(&format!("| `{}` | {} | {} | {} |\n", c.as_str(), c.severity(), c.summary().replace('|', "\\|"), c.fix().replace('|', "\\|")));
+    }
+    s
+}
