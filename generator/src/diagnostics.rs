@@ -45,7 +45,7 @@ macro_rules! codes {
             pub fn severity(self) -> Severity { match self { $(Code::$variant => Severity::$sev),* } }
             pub fn summary(self) -> &'static str { match self { $(Code::$variant => $summary),* } }
             pub fn fix(self) -> &'static str { match self { $(Code::$variant => $fix),* } }
-            pub fn from_str(s: &str) -> Option<Code> { match s { $($code => Some(Code::$variant),)* _ => None } }
+            pub fn parse(s: &str) -> Option<Code> { match s { $($code => Some(Code::$variant),)* _ => None } }
         }
     };
 }
@@ -372,7 +372,7 @@ mod tests {
         let mut seen = std::collections::HashSet::new();
         for c in Code::ALL {
             assert!(seen.insert(c.as_str()), "duplicate code {c}");
-            assert_eq!(Code::from_str(c.as_str()), Some(*c));
+            assert_eq!(Code::parse(c.as_str()), Some(*c));
         }
     }
 }

@@ -68,7 +68,16 @@ impl Job {
 /// sorted by path.
 pub fn emit(ir: &Ir) -> Result<Vec<GeneratedFile>, EmitError> {
     let plan = plan::Plan::new(ir, crate_files::RUNTIME_SOURCE);
-    let mut jobs = vec![Job::CargoToml, Job::LibRs, Job::Runtime, Job::RuntimeFormats, Job::ModelsMod, Job::EnumsMod, Job::ClientMod, Job::ExamplesMain];
+    let mut jobs = vec![
+        Job::CargoToml,
+        Job::LibRs,
+        Job::Runtime,
+        Job::RuntimeFormats,
+        Job::ModelsMod,
+        Job::EnumsMod,
+        Job::ClientMod,
+        Job::ExamplesMain,
+    ];
     jobs.extend((0..plan.structs.len()).map(Job::Model));
     jobs.extend((0..plan.enums.len()).map(Job::Enum));
     jobs.extend((0..plan.client_pages.len()).map(Job::ClientPage));

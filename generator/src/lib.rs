@@ -12,6 +12,7 @@ pub mod emit;
 pub mod formats;
 pub mod ir;
 pub mod lower;
+pub mod metadata;
 pub mod names;
 pub mod parse;
 pub mod validate;

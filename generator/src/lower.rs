@@ -57,6 +57,9 @@ pub struct RawType {
     pub open: bool,
     pub description: String,
     pub properties: Vec<RawProperty>,
+    /// Properties the JSON representation shows but no table lists; kept unless an ancestor
+    /// declares them.
+    pub json_properties: Vec<RawProperty>,
     pub loc: Span,
 }
 
@@ -73,6 +76,11 @@ pub struct RawProperty {
     pub possible_values: Vec<String>,
     /// Set when the row says "Inherited from [x]": the property belongs to x.
     pub inherited_from: Option<(String, Option<String>)>,
+    /// Found only in the page's JSON representation, with a type inferred from its sample value.
+    pub from_json: bool,
+    /// `[a](a.md) or [b](b.md)`: the types the value may have; the property takes their nearest
+    /// common base type.
+    pub alternatives: Vec<TypeRef>,
     pub span: Span,
 }
 
@@ -152,7 +160,11 @@ fn report_todo(page: &Page, out: &mut Vec<Diagnostic>) {
         let line_end = text[at..].find('\n').map(|k| at + k).unwrap_or(text.len());
         let snippet: String = text[at..line_end].chars().take(60).collect();
         let snippet = snippet.trim_end_matches(['*', ' ', '|']).to_string();
-        out.push(page.diag(Code::TodoText, Span::new(at, line_end.min(at + snippet.len()).max(at + 4)), format!("placeholder text left in the page: `{snippet}`")));
+        out.push(page.diag(
+            Code::TodoText,
+            Span::new(at, line_end.min(at + snippet.len()).max(at + 4)),
+            format!("placeholder text left in the page: `{snippet}`"),
+        ));
         // One diagnostic per line is enough.
         pos = pos.max(line_end);
     }
@@ -168,10 +180,11 @@ fn section_is(page: &Page, place_section: Option<usize>, pred: impl Fn(&str) -> 
 
 /// The name of the type a resource page defines, and its namespace.
 fn resource_identity<'p>(page: &'p Page<'_>) -> (String, String, Option<&'p parse::Annotation>) {
-    let ann = page
-        .annotations
-        .iter()
-        .find(|a| a.kind == AnnotationKind::Block && a.block_type() == Some("resource") && (a.str("@odata.type").is_some() || a.str("@type").is_some()));
+    let ann = page.annotations.iter().find(|a| {
+        a.kind == AnnotationKind::Block
+            && a.block_type() == Some("resource")
+            && (a.str("@odata.type").is_some() || a.str("@type").is_some())
+    });
     let page_ns = page.namespace.clone().unwrap_or_else(|| DEFAULT_NAMESPACE.to_string());
     if let Some(a) = ann {
         let full = a.str("@odata.type").or_else(|| a.str("@type")).unwrap_or("").trim().trim_start_matches('#');
@@ -189,7 +202,9 @@ fn resource_identity<'p>(page: &'p Page<'_>) -> (String, String, Option<&'p pars
 /// Names without a dot, or whose prefix is not a `microsoft.` namespace, have no namespace.
 pub fn split_qualified(full: &str) -> (Option<&str>, &str) {
     match full.rfind('.') {
-        Some(i) if full[..i].to_ascii_lowercase().starts_with("microsoft.") || full[..i].eq_ignore_ascii_case("graph") => {
+        Some(i)
+            if full[..i].to_ascii_lowercase().starts_with("microsoft.") || full[..i].eq_ignore_ascii_case("graph") =>
+        {
             let ns = &full[..i];
             let ns = if ns.eq_ignore_ascii_case("graph") { DEFAULT_NAMESPACE } else { ns };
             (Some(ns), &full[i + 1..])
@@ -215,13 +230,17 @@ fn read_resource(page: &Page, d: &mut PageDecls) {
         name,
         namespace,
         entity_hint: ann.is_some_and(|a| a.str("keyProperty").is_some()),
-        base_annotation: ann.and_then(|a| a.str("baseType")).map(|s| s.trim().trim_start_matches('#').to_string()).filter(|s| !s.is_empty()),
+        base_annotation: ann
+            .and_then(|a| a.str("baseType"))
+            .map(|s| s.trim().trim_start_matches('#').to_string())
+            .filter(|s| !s.is_empty()),
         base_sentence: None,
         base_rows: Vec::new(),
         is_abstract: ann.and_then(|a| a.flag("abstract")).unwrap_or(false),
         open: ann.and_then(|a| a.flag("openType")).unwrap_or(false),
         description: page.front.get("description").map(parse::plain_text).unwrap_or_default(),
         properties: Vec::new(),
+        json_properties: Vec::new(),
         loc: page.title.as_ref().map(|t| t.1).unwrap_or_default(),
     };
     // "Inherits from [x](x.md)." sentences, before the first table section.
@@ -232,7 +251,13 @@ fn read_resource(page: &Page, d: &mut PageDecls) {
             let link = p.links.iter().find(|l| lower[i..].contains(&l.text.to_ascii_lowercase()));
             let name = match link {
                 Some(l) => l.text.trim().to_string(),
-                None => after.trim().split(|c: char| c.is_whitespace() || c == ',').next().unwrap_or("").trim_end_matches('.').to_string(),
+                None => after
+                    .trim()
+                    .split(|c: char| c.is_whitespace() || c == ',')
+                    .next()
+                    .unwrap_or("")
+                    .trim_end_matches('.')
+                    .to_string(),
             };
             if !name.is_empty() {
                 ty.base_sentence = Some((name, link.map(|l| l.dest.clone())));
@@ -246,8 +271,13 @@ fn read_resource(page: &Page, d: &mut PageDecls) {
         if !(sec.starts_with("propert") || navigation) {
             continue;
         }
-        // A sub-heading such as `### x values` under Properties introduces an enum table.
-        if t.place.heading != t.place.section && page.heading_text(t.place.heading).to_ascii_lowercase().ends_with(" values") {
+        // Tables under a sub-heading of Properties describe something else (`### x values`
+        // enums, `### Properties of a policy definition`), unless the section has no table of
+        // its own.
+        if t.place.heading != t.place.section
+            && (page.heading_text(t.place.heading).to_ascii_lowercase().ends_with(" values")
+                || page.tables.iter().any(|o| o.place.section == t.place.section && o.place.heading == o.place.section))
+        {
             continue;
         }
         if t.column(|h| h == "member").is_some() && t.column(|h| h == "type").is_none() {
@@ -261,16 +291,162 @@ fn read_resource(page: &Page, d: &mut PageDecls) {
             ty.properties.push(p);
         }
     }
+    // Open types show sample dynamic keys in their JSON; those are not properties.
+    if let Some(block) = ann.and_then(|a| a.block).and_then(|i| page.code_blocks.get(i))
+        && !ty.open
+    {
+        read_json_representation(page, block, &mut ty);
+    }
+    // A "resource" page with neither a resource annotation nor a property table is an overview
+    // (search-api-overview.md, intune-enrollment-conceptual.md), not a type.
+    let has_enum_sections = page.headings.iter().any(|h| h.text.to_ascii_lowercase().ends_with(" values"));
+    if ann.is_none() && ty.properties.is_empty() && ty.base_rows.is_empty() {
+        if !has_enum_sections {
+            d.diagnostics.push(page.diag(
+                Code::PageUnused,
+                ty.loc,
+                "no resource annotation and no property table: the page defines no type",
+            ));
+        }
+        return;
+    }
     d.types.push(ty);
+}
+
+/// Uses the JSON representation block as a second source: properties that no table lists (with
+/// a type inferred from the sample value), and the enum type named by `{"@odata.type": "x"}`
+/// for a property the table calls `String` but gives possible values for.
+fn read_json_representation(page: &Page, block: &parse::CodeBlock, ty: &mut RawType) {
+    let text = block.content();
+    let value = match serde_json::from_str::<serde_json::Value>(&text) {
+        Ok(v) => v,
+        Err(_) => match serde_json::from_str::<serde_json::Value>(&parse::repair_json(&text).0) {
+            Ok(v) => v,
+            Err(_) => return,
+        },
+    };
+    let Some(map) = value.as_object() else { return };
+    for (key, v) in map {
+        if !is_property_name(key) {
+            continue;
+        }
+        // The key's own line, for the property's location.
+        let needle = format!("\"{key}\"");
+        let span = block.lines.iter().find(|(_, l)| l.contains(&needle)).map(|(o, l)| {
+            let col = l.find(&needle).unwrap_or(0) + 1;
+            Span::new(o + col, o + col + key.len())
+        });
+        let span = span.unwrap_or(block.span);
+        if let Some(p) = ty.properties.iter_mut().find(|p| p.name.eq_ignore_ascii_case(key)) {
+            // A type cell that could not be read takes the sample's `@odata.type`.
+            if p.ty.is_none()
+                && p.alternatives.is_empty()
+                && v.get("@odata.type").is_some()
+                && let Some((tname, collection)) = infer_json_type(v)
+            {
+                p.ty = Some(TypeRef { name: tname, collection, link: None });
+                continue;
+            }
+            if !p.possible_values.is_empty()
+                && p.ty.as_ref().is_some_and(|r| primitive(&r.name) == Some("String"))
+                && let Some(named) = v.get("@odata.type").and_then(|t| t.as_str())
+            {
+                let name = named.trim_start_matches('#');
+                p.ty = Some(TypeRef {
+                    name: split_qualified(name).1.to_string(),
+                    collection: p.ty.as_ref().is_some_and(|r| r.collection),
+                    link: None,
+                });
+            }
+            continue;
+        }
+        // Graph properties are camelCase; PascalCase keys in a sample are data of an open type
+        // (feedbackTokenSet's `DistortedSpeech`), not declarations.
+        if key.starts_with(|c: char| c.is_ascii_uppercase()) {
+            continue;
+        }
+        let Some((tname, collection)) = infer_json_type(v) else { continue };
+        ty.json_properties.push(RawProperty {
+            name: key.clone(),
+            ty: Some(TypeRef { name: tname, collection, link: None }),
+            type_cell: String::new(),
+            type_span: span,
+            navigation: false,
+            nullable: None,
+            read_only: false,
+            description: String::new(),
+            possible_values: Vec::new(),
+            inherited_from: None,
+            from_json: true,
+            alternatives: Vec::new(),
+            span,
+        });
+        let _ = page;
+    }
+}
+
+/// The EDM type a JSON representation's sample value stands for: `"String"` or `"string"`,
+/// `"String (timestamp)"`, `true`, `1024`, `{"@odata.type": "microsoft.graph.x"}`, `["String"]`.
+fn infer_json_type(v: &serde_json::Value) -> Option<(String, bool)> {
+    use serde_json::Value;
+    Some(match v {
+        Value::Bool(_) => ("Boolean".into(), false),
+        Value::Number(n) if n.is_f64() => ("Double".into(), false),
+        Value::Number(n) => {
+            (if n.as_i64().is_some_and(|x| i32::try_from(x).is_err()) { "Int64" } else { "Int32" }.into(), false)
+        }
+        Value::String(s) => {
+            let l = s.to_ascii_lowercase();
+            let t = if l.contains("timestamp") || l.contains("datetime") || l.starts_with("datetimeoffset") {
+                "DateTimeOffset"
+            } else {
+                primitive(l.split([' ', '(']).next().unwrap_or("")).unwrap_or("String")
+            };
+            (t.into(), false)
+        }
+        Value::Object(m) => {
+            let t = m.get("@odata.type").and_then(|t| t.as_str())?;
+            let t = t.trim_start_matches('#');
+            (
+                if split_qualified(t).0 == Some(DEFAULT_NAMESPACE) {
+                    split_qualified(t).1.to_string()
+                } else {
+                    t.to_string()
+                },
+                false,
+            )
+        }
+        Value::Array(items) => {
+            let (t, _) = infer_json_type(items.first()?)?;
+            (t, true)
+        }
+        Value::Null => return None,
+    })
 }
 
 /// Reads a property, relationship or parameter table.
 fn read_property_table(page: &Page, t: &Table, navigation: bool, diags: &mut Vec<Diagnostic>) -> Vec<RawProperty> {
-    let name_col = t.column(|h| matches!(h, "property" | "property name" | "name" | "relationship" | "relationship name" | "parameter" | "parameter name" | "properties"));
+    let name_col = t.column(|h| {
+        matches!(
+            h,
+            "property"
+                | "property name"
+                | "name"
+                | "relationship"
+                | "relationship name"
+                | "parameter"
+                | "parameter name"
+                | "properties"
+        )
+    });
     let type_col = t.column(|h| h == "type" || h == "type name" || h == "data type");
     let desc_col = t.column(|h| h.starts_with("description"));
     let Some(name_col) = name_col else {
-        diags.push(page.diag(Code::TableNoNameColumn, t.header.first().map(|c| c.span).unwrap_or(t.span), "this table has no Property, Name or Parameter column"));
+        diags.push(page.diag(
+            Code::TableNoNameColumn,
+            t.header.first().map(|c| c.span).unwrap_or(t.span),
+            "this table has no Property, Name or Parameter column",
+        ));
         return Vec::new();
     };
     let mut out = Vec::new();
@@ -285,17 +461,30 @@ fn read_property_table(page: &Page, t: &Table, navigation: bool, diags: &mut Vec
         let Some(name_cell) = row.cells.get(name_col) else { continue };
         let name = parse::plain_text(&name_cell.text);
         let name = name.trim().trim_matches(|c: char| c == '*' || c == '`').trim().to_string();
-        if name.is_empty() || name.contains(' ') && !name.starts_with('@') {
+        // Property names are identifiers; instance annotations (`@odata.etag`) and the tails of
+        // wrapped rows are not properties.
+        if !is_property_name(&name) {
             continue;
         }
         let type_cell = type_col.and_then(|c| row.cells.get(c));
         let ty = type_cell.and_then(|c| parse::type_cell(&c.text, &page.ref_defs));
+        let alternatives: Vec<TypeRef> = match (&ty, type_cell) {
+            (None, Some(c)) if c.text.contains(" or ") => {
+                c.text.split(" or ").filter_map(|part| parse::type_cell(part, &page.ref_defs)).collect()
+            }
+            _ => Vec::new(),
+        };
         // A type cell that reads as nothing is worth a diagnostic; an empty one too, but only
         // when the table has a type column at all.
         if let Some(c) = type_cell
             && ty.is_none()
+            && alternatives.len() < 2
         {
-            diags.push(page.diag(Code::UnrecognisedTypeCell, if c.text.is_empty() { row.span } else { c.span }, format!("cannot read `{}` as a type", c.text)));
+            diags.push(page.diag(
+                Code::UnrecognisedTypeCell,
+                if c.text.is_empty() { row.span } else { c.span },
+                format!("cannot read `{}` as a type", c.text),
+            ));
         }
         let desc_md = desc_col.and_then(|c| row.cells.get(c)).map(|c| c.text.as_str()).unwrap_or("");
         // Descriptions that overflowed into extra cells (unescaped `|`) are joined back.
@@ -309,10 +498,27 @@ fn read_property_table(page: &Page, t: &Table, navigation: bool, diags: &mut Vec
         };
         let description = parse::plain_text(desc_md);
         let lower = description.to_ascii_lowercase();
-        let inherited_from = lower.find("inherited from").map(|i| {
+        // "Inherited from [x]" opens a sentence; "is inherited from another scope" inside a
+        // sentence describes the property's meaning, not where it is declared.
+        let md_lower = desc_md.to_ascii_lowercase();
+        let linked = md_lower
+            .match_indices("inherited from")
+            .any(|(k, _)| md_lower[k + "inherited from".len()..].trim_start().starts_with('['));
+        let inherited_at = lower
+            .match_indices("inherited from")
+            .map(|(i, _)| i)
+            .find(|&i| linked || i == 0 || description[..i].trim_end().ends_with(['.', ')', ':']));
+        let inherited_from = inherited_at.map(|i| {
             // The link in the description cell names the declaring type.
-            let md_lower = desc_md.to_ascii_lowercase();
-            let k = md_lower.find("inherited from").unwrap_or(0);
+            let k = md_lower
+                .match_indices("inherited from")
+                .map(|(k, _)| k)
+                .find(|&k| {
+                    k == 0
+                        || parse::plain_text(&desc_md[..k]).trim_end().ends_with(['.', ')', ':'])
+                        || desc_md[..k].trim().is_empty()
+                })
+                .unwrap_or(0);
             let tail = &desc_md[k..];
             match parse::type_cell(first_link(tail).unwrap_or(""), &page.ref_defs) {
                 Some(r) => (r.name, r.link),
@@ -322,7 +528,8 @@ fn read_property_table(page: &Page, t: &Table, navigation: bool, diags: &mut Vec
                 }
             }
         });
-        let nullable = if lower.contains("not nullable") || lower.contains("non-nullable") || lower.contains("not null") {
+        let nullable = if lower.contains("not nullable") || lower.contains("non-nullable") || lower.contains("not null")
+        {
             Some(false)
         } else if lower.contains("nullable") {
             Some(true)
@@ -340,10 +547,19 @@ fn read_property_table(page: &Page, t: &Table, navigation: bool, diags: &mut Vec
             possible_values: possible_values(desc_md),
             description,
             inherited_from,
+            from_json: false,
+            alternatives,
             span: name_cell.span,
         });
     }
     out
+}
+
+/// An identifier as Graph names properties: a letter or `_` first, then letters, digits and `_`.
+fn is_property_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 fn first_link(md: &str) -> Option<&str> {
@@ -364,8 +580,19 @@ fn first_link(md: &str) -> Option<&str> {
 /// Values of a "Possible values are: `a`, `b`" phrase in any of its phrasings.
 pub fn possible_values(md: &str) -> Vec<String> {
     let lower = md.to_ascii_lowercase();
-    let Some(i) = lower.find("possible value") else { return Vec::new() };
-    let mut rest = &md[i + "possible value".len()..];
+    let phrases = [
+        "possible value",
+        "supported values are",
+        "supported values:",
+        "allowed values are",
+        "allowed values:",
+        "valid values are",
+        "valid values:",
+    ];
+    let Some((i, len)) = phrases.iter().filter_map(|p| lower.find(p).map(|i| (i, p.len()))).min() else {
+        return Vec::new();
+    };
+    let mut rest = &md[i + len..];
     rest = rest.trim_start_matches(['s', 'S']);
     // Skip the verb and an optional colon: "are:", "is", "for x are:", "being".
     match rest.find(':') {
@@ -380,13 +607,12 @@ pub fn possible_values(md: &str) -> Vec<String> {
             }
         }
     }
-    let rest = rest.replace("**", "`").replace('\'', "`").replace('"', "`");
+    let rest = rest.replace("**", "`").replace(['\'', '"'], "`");
     let rest = rest.trim_start();
     let mut out = Vec::new();
     if rest.starts_with('`') {
         let mut s = rest;
-        loop {
-            let Some(body) = s.strip_prefix('`') else { break };
+        while let Some(body) = s.strip_prefix('`') {
             let Some(end) = body.find('`') else { break };
             let v = body[..end].trim();
             if !v.is_empty() && v.len() < 80 {
@@ -428,19 +654,34 @@ pub fn possible_values(md: &str) -> Vec<String> {
 }
 
 fn read_enum_page(page: &Page, d: &mut PageDecls) {
-    let name = page.title.as_ref().map(|t| title_type_name(&t.0)).filter(|s| !s.is_empty()).unwrap_or_else(|| file_stem(page.path).to_string());
+    let name = page
+        .title
+        .as_ref()
+        .map(|t| title_type_name(&t.0))
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| file_stem(page.path).to_string());
     let namespace = page.namespace.clone().unwrap_or_else(|| DEFAULT_NAMESPACE.to_string());
     // The page's own member table: the first member table not under a `### x values` heading.
-    let table = page.tables.iter().find(|t| t.column(|h| h == "member" || h == "name").is_some() && !is_values_heading(page, t.place.heading));
+    let table = page
+        .tables
+        .iter()
+        .find(|t| t.column(|h| h == "member" || h == "name").is_some() && !is_values_heading(page, t.place.heading));
     if let Some(t) = table {
         let members = read_member_table(page, t, &mut d.diagnostics);
         let loc = page.title.as_ref().map(|t| t.1).unwrap_or(t.span);
-        d.enums.push(RawEnum { name, namespace, description: page.front.get("description").map(parse::plain_text).unwrap_or_default(), members, loc });
+        d.enums.push(RawEnum {
+            name,
+            namespace,
+            description: page.front.get("description").map(parse::plain_text).unwrap_or_default(),
+            members,
+            loc,
+        });
     }
 }
 
 fn is_values_heading(page: &Page, h: Option<usize>) -> bool {
-    h.and_then(|i| page.headings.get(i)).is_some_and(|h| h.level >= 2 && h.text.to_ascii_lowercase().ends_with(" values"))
+    h.and_then(|i| page.headings.get(i))
+        .is_some_and(|h| h.level >= 2 && h.text.to_ascii_lowercase().ends_with(" values"))
 }
 
 /// `### operationStatus values` headings followed by a member table.
@@ -471,7 +712,11 @@ fn read_member_table(page: &Page, t: &Table, diags: &mut Vec<Diagnostic>) -> Vec
     let mut out = Vec::new();
     for row in &t.rows {
         if row.cells.len() != t.header.len() {
-            diags.push(page.diag(Code::TableCellCount, row.span, format!("this row has {} cells but the table header has {}", row.cells.len(), t.header.len())));
+            diags.push(page.diag(
+                Code::TableCellCount,
+                row.span,
+                format!("this row has {} cells but the table header has {}", row.cells.len(), t.header.len()),
+            ));
         }
         let Some(c) = row.cells.get(name_col) else { continue };
         let name = parse::plain_text(&c.text);
@@ -479,7 +724,9 @@ fn read_member_table(page: &Page, t: &Table, diags: &mut Vec<Diagnostic>) -> Vec
         if name.is_empty() || name.contains(' ') {
             continue;
         }
-        let value = value_col.and_then(|i| row.cells.get(i)).and_then(|c| parse::plain_text(&c.text).trim().parse::<i64>().ok());
+        let value = value_col
+            .and_then(|i| row.cells.get(i))
+            .and_then(|c| parse::plain_text(&c.text).trim().parse::<i64>().ok());
         let desc = desc_col.and_then(|i| row.cells.get(i)).map(|c| parse::plain_text(&c.text)).unwrap_or_default();
         out.push((name.to_string(), value, desc, c.span));
     }
@@ -487,7 +734,8 @@ fn read_member_table(page: &Page, t: &Table, diags: &mut Vec<Diagnostic>) -> Vec
 }
 
 fn read_operation(page: &Page, diags: &mut Vec<Diagnostic>) -> Option<RawOperation> {
-    let (title, title_span) = page.title.clone().unwrap_or_else(|| (page.front.get("title").unwrap_or("").to_string(), Span::default()));
+    let (title, title_span) =
+        page.title.clone().unwrap_or_else(|| (page.front.get("title").unwrap_or("").to_string(), Span::default()));
     // Paths: every code block in the HTTP request section.
     let mut method: Option<Method> = None;
     let mut paths = Vec::new();
@@ -518,7 +766,12 @@ fn read_operation(page: &Page, diags: &mut Vec<Diagnostic>) -> Option<RawOperati
             match parse_path(rest.trim()) {
                 Some((template, query, params)) => {
                     let (line_no, col) = page.line_col(lspan.start);
-                    paths.push(HttpPath { template, params, query, loc: Loc { file: page.path.to_string(), line: line_no, column: col } });
+                    paths.push(HttpPath {
+                        template,
+                        params,
+                        query,
+                        loc: Loc { file: page.path.to_string(), line: line_no, column: col },
+                    });
                 }
                 None => {
                     diags.push(page.diag(Code::UnresolvablePath, lspan, format!("`{}` is not a path", rest.trim())));
@@ -527,7 +780,11 @@ fn read_operation(page: &Page, diags: &mut Vec<Diagnostic>) -> Option<RawOperati
         }
     }
     let Some(method) = method else {
-        let msg = if saw_section { "the HTTP request section has no `METHOD /path` line" } else { "the page has no HTTP request section" };
+        let msg = if saw_section {
+            "the HTTP request section has no `METHOD /path` line"
+        } else {
+            "the page has no HTTP request section"
+        };
         diags.push(page.diag(Code::MissingHttpRequest, title_span, msg));
         return None;
     };
@@ -548,10 +805,13 @@ fn read_operation(page: &Page, diags: &mut Vec<Diagnostic>) -> Option<RawOperati
         }
         if body_type_link.is_none()
             && (lower.contains("json representation") || lower.contains("object") || lower.contains("supply"))
-            && let Some(l) = p.links.iter().find(|l| l.dest.contains(".md") && !l.dest.starts_with("http") && !l.dest.contains("/concepts/"))
+            && let Some(l) = p
+                .links
+                .iter()
+                .find(|l| l.dest.contains(".md") && !l.dest.starts_with("http") && !l.dest.contains("/concepts/"))
         {
             body_type_link = Some((l.text.clone(), l.dest.clone()));
-            body_collection = lower.contains("collection") || lower.contains("array");
+            body_collection = names_collection_of(&lower, &l.text.to_ascii_lowercase());
             body_span = l.span;
         }
     }
@@ -581,7 +841,13 @@ fn read_operation(page: &Page, diags: &mut Vec<Diagnostic>) -> Option<RawOperati
             if response_status.is_some() {
                 response_span = p.span;
                 let lower = p.text.to_ascii_lowercase();
-                response_collection = lower.contains("collection") || lower.contains(" list of ") || lower.contains(" array");
+                let first_type = p
+                    .links
+                    .iter()
+                    .find(|l| l.dest.contains(".md"))
+                    .map(|l| l.text.to_ascii_lowercase())
+                    .unwrap_or_default();
+                response_collection = names_collection_of(&lower, &first_type);
                 response_links = p.links.iter().map(|l| (l.text.clone(), l.dest.clone())).collect();
             }
         }
@@ -597,15 +863,27 @@ fn read_operation(page: &Page, diags: &mut Vec<Diagnostic>) -> Option<RawOperati
             let raw = parse::plain_text(&sc.text);
             let (line, column) = page.line_col(row.span.start);
             if raw.contains("TODO") || raw.to_ascii_lowercase().contains("determine") {
-                diags.push(page.diag(Code::PermissionsUndetermined, sc.span, format!("the {kind} permissions are not determined: `{}`", raw.trim())));
-                permissions.push(Permission { kind, scopes: Vec::new(), loc: Loc { file: page.path.to_string(), line, column } });
+                diags.push(page.diag(
+                    Code::PermissionsUndetermined,
+                    sc.span,
+                    format!("the {kind} permissions are not determined: `{}`", raw.trim()),
+                ));
+                permissions.push(Permission {
+                    kind,
+                    scopes: Vec::new(),
+                    loc: Loc { file: page.path.to_string(), line, column },
+                });
                 continue;
             }
             let lower = raw.to_ascii_lowercase();
             let scopes = if lower.starts_with("not supported") || lower.starts_with("none") || lower.is_empty() {
                 Vec::new()
             } else {
-                raw.split([',', ' ']).map(|s| s.trim().trim_end_matches('.')).filter(|s| !s.is_empty() && s.contains('.') || s.ends_with(".All")).map(str::to_string).collect()
+                raw.split([',', ' '])
+                    .map(|s| s.trim().trim_end_matches('.'))
+                    .filter(|s| !s.is_empty() && s.contains('.') || s.ends_with(".All"))
+                    .map(str::to_string)
+                    .collect()
             };
             permissions.push(Permission { kind, scopes, loc: Loc { file: page.path.to_string(), line, column } });
         }
@@ -630,11 +908,33 @@ fn read_operation(page: &Page, diags: &mut Vec<Diagnostic>) -> Option<RawOperati
     })
 }
 
+/// Whether a sentence says the linked type comes as a collection: "a collection of [x]",
+/// "an array of [x]", "[x] collection", "list of [x]". Other mentions of arrays ("arrays of
+/// primitive types") do not count.
+fn names_collection_of(sentence: &str, type_text: &str) -> bool {
+    if type_text.is_empty() {
+        return false;
+    }
+    let Some(at) = sentence.find(type_text) else { return false };
+    let before = sentence[..at].trim_end();
+    let after = sentence[at + type_text.len()..].trim_start();
+    ["collection of", "array of", "list of", "collection of the", "array of the", "set of"]
+        .iter()
+        .any(|p| before.ends_with(p))
+        || after.starts_with("collection")
+        || after.starts_with("objects collection")
+        || after.starts_with("resources collection")
+}
+
 /// The first HTTP status code mentioned as `200 OK`, `204 No Content`, or `` `201 Created` ``.
 fn status_in(text: &str) -> Option<u16> {
     let b = text.as_bytes();
     for i in 0..b.len().saturating_sub(2) {
-        if b[i].is_ascii_digit() && b[i + 1].is_ascii_digit() && b[i + 2].is_ascii_digit() && (i == 0 || !b[i - 1].is_ascii_alphanumeric()) {
+        if b[i].is_ascii_digit()
+            && b[i + 1].is_ascii_digit()
+            && b[i + 2].is_ascii_digit()
+            && (i == 0 || !b[i - 1].is_ascii_alphanumeric())
+        {
             let after = b.get(i + 3).copied();
             if after.is_some_and(|c| c.is_ascii_alphanumeric()) {
                 continue;
@@ -683,7 +983,8 @@ pub fn parse_path(raw: &str) -> Option<(String, Option<String>, Vec<PathParam>)>
         let _ = open;
         let Some(end) = path[i + 1..].find(close as char) else { break };
         let inner = &path[i + 1..i + 1 + end];
-        let alternatives: Vec<String> = inner.split('|').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
+        let alternatives: Vec<String> =
+            inner.split('|').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
         if !alternatives.is_empty() {
             params.push(PathParam { placeholder: inner.to_string(), alternatives });
         }
@@ -707,7 +1008,10 @@ pub fn strip_version(p: &str) -> &str {
 fn read_examples(page: &Page, d: &mut PageDecls) {
     let mut pending: Option<(Option<String>, RequestExample, Span)> = None;
     let mut count = 0;
-    let mut finish = |d: &mut PageDecls, name: Option<String>, req: Option<(RequestExample, Span)>, resp: Option<(ResponseExample, Span)>| {
+    let mut finish = |d: &mut PageDecls,
+                      name: Option<String>,
+                      req: Option<(RequestExample, Span)>,
+                      resp: Option<(ResponseExample, Span)>| {
         count += 1;
         let loc = req.as_ref().map(|r| r.1).or(resp.as_ref().map(|r| r.1)).unwrap_or_default();
         d.examples.push(RawExample { name, request: req, response: resp, loc });
@@ -726,7 +1030,11 @@ fn read_examples(page: &Page, d: &mut PageDecls) {
         match bt.as_str() {
             "request" => {
                 if let Some((n, r, s)) = pending.take() {
-                    d.diagnostics.push(page.diag(Code::RequestWithoutResponse, s, "this request example has no response example after it"));
+                    d.diagnostics.push(page.diag(
+                        Code::RequestWithoutResponse,
+                        s,
+                        "this request example has no response example after it",
+                    ));
                     finish(d, n, Some((r, s)), None);
                 }
                 if let Some(req) = read_request(page, block, ann, &mut d.diagnostics) {
@@ -736,9 +1044,15 @@ fn read_examples(page: &Page, d: &mut PageDecls) {
             "response" => {
                 let resp = read_response(page, block, ann, &mut d.diagnostics);
                 match pending.take() {
-                    Some((n, r, s)) => finish(d, n.or(ann.str("name").map(str::to_string)), Some((r, s)), resp.map(|r| (r, ann.span))),
+                    Some((n, r, s)) => {
+                        finish(d, n.or(ann.str("name").map(str::to_string)), Some((r, s)), resp.map(|r| (r, ann.span)))
+                    }
                     None => {
-                        d.diagnostics.push(page.diag(Code::ResponseWithoutRequest, ann.span, "this response example has no request example before it"));
+                        d.diagnostics.push(page.diag(
+                            Code::ResponseWithoutRequest,
+                            ann.span,
+                            "this response example has no request example before it",
+                        ));
                         if let Some(r) = resp {
                             finish(d, ann.str("name").map(str::to_string), None, Some((r, ann.span)));
                         }
@@ -749,7 +1063,11 @@ fn read_examples(page: &Page, d: &mut PageDecls) {
         }
     }
     if let Some((n, r, s)) = pending.take() {
-        d.diagnostics.push(page.diag(Code::RequestWithoutResponse, s, "this request example has no response example after it"));
+        d.diagnostics.push(page.diag(
+            Code::RequestWithoutResponse,
+            s,
+            "this request example has no response example after it",
+        ));
         finish(d, n, Some((r, s)), None);
     }
     // Unannotated json/http blocks in example sections.
@@ -758,7 +1076,11 @@ fn read_examples(page: &Page, d: &mut PageDecls) {
             && matches!(b.info.as_str(), "json" | "http")
             && section_is(page, b.place.section, |s| s.starts_with("example") || s.starts_with("json representation"))
         {
-            d.diagnostics.push(page.diag(Code::CodeBlockUnannotated, Span::new(b.span.start, b.span.start + 3 + b.info.len()), "this code block has no annotation"));
+            d.diagnostics.push(page.diag(
+                Code::CodeBlockUnannotated,
+                Span::new(b.span.start, b.span.start + 3 + b.info.len()),
+                "this code block has no annotation",
+            ));
         }
     }
 }
@@ -848,7 +1170,11 @@ fn parse_body(page: &Page, parts: &HttpParts, diags: &mut Vec<Diagnostic>) -> Op
             while end < page.text.len() && !page.text.is_char_boundary(end) {
                 end += 1;
             }
-            diags.push(page.diag(Code::ExampleBodyJson, Span::new(at, end), format!("the example body is not valid JSON: {}", strip_position(&e.to_string()))));
+            diags.push(page.diag(
+                Code::ExampleBodyJson,
+                Span::new(at, end),
+                format!("the example body is not valid JSON: {}", strip_position(&e.to_string())),
+            ));
             None
         }
     }
@@ -858,7 +1184,12 @@ fn strip_position(msg: &str) -> String {
     msg.split(" at line ").next().unwrap_or(msg).to_string()
 }
 
-fn read_request(page: &Page, b: &parse::CodeBlock, ann: &parse::Annotation, diags: &mut Vec<Diagnostic>) -> Option<RequestExample> {
+fn read_request(
+    page: &Page,
+    b: &parse::CodeBlock,
+    ann: &parse::Annotation,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<RequestExample> {
     let parts = split_http(b);
     let (off, line) = parts.first?;
     let l = line.trim();
@@ -868,16 +1199,17 @@ fn read_request(page: &Page, b: &parse::CodeBlock, ann: &parse::Annotation, diag
         if b.info == "json" {
             return None;
         }
-        diags.push(page.diag(Code::UnknownMethod, lspan, format!("the request example does not start with an HTTP method: `{word}`")));
+        diags.push(page.diag(
+            Code::UnknownMethod,
+            lspan,
+            format!("the request example does not start with an HTTP method: `{word}`"),
+        ));
         return None;
     };
     let url = rest.trim().trim_end_matches("HTTP/1.1").trim().to_string();
     let headers = parse_headers(page, &parts, diags);
     let body = parse_body(page, &parts, diags);
-    let (path, query) = match url_path(&url) {
-        Some(pq) => pq,
-        None => (String::new(), None),
-    };
+    let (path, query) = url_path(&url).unwrap_or_default();
     Some(RequestExample {
         method,
         url,
@@ -906,7 +1238,12 @@ pub fn url_path(url: &str) -> Option<(String, Option<String>)> {
     })
 }
 
-fn read_response(page: &Page, b: &parse::CodeBlock, ann: &parse::Annotation, diags: &mut Vec<Diagnostic>) -> Option<ResponseExample> {
+fn read_response(
+    page: &Page,
+    b: &parse::CodeBlock,
+    ann: &parse::Annotation,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<ResponseExample> {
     let odata_type = ann.str("@odata.type").or_else(|| ann.str("@type")).map(str::to_string);
     let is_collection = ann.flag("isCollection").unwrap_or(false);
     let truncated = ann.flag("truncated").unwrap_or(false);
@@ -920,7 +1257,15 @@ fn read_response(page: &Page, b: &parse::CodeBlock, ann: &parse::Annotation, dia
             body_lines: b.lines.iter().map(|l| l.0).collect(),
         };
         let body = parse_body(page, &parts, diags);
-        return Some(ResponseExample { status: 200, headers: Vec::new(), body, odata_type, is_collection, truncated, loc: loc_of(page, parts.body_offset) });
+        return Some(ResponseExample {
+            status: 200,
+            headers: Vec::new(),
+            body,
+            odata_type,
+            is_collection,
+            truncated,
+            loc: loc_of(page, parts.body_offset),
+        });
     }
     let parts = split_http(b);
     let (off, line) = parts.first?;
@@ -929,11 +1274,19 @@ fn read_response(page: &Page, b: &parse::CodeBlock, ann: &parse::Annotation, dia
     let status = match status_line(l) {
         Some((code, true)) => code,
         Some((code, false)) => {
-            diags.push(page.diag(Code::MalformedStatusLine, lspan, format!("malformed status line `{l}`; expected `HTTP/1.1 {code} ...`")));
+            diags.push(page.diag(
+                Code::MalformedStatusLine,
+                lspan,
+                format!("malformed status line `{l}`; expected `HTTP/1.1 {code} ...`"),
+            ));
             code
         }
         None => {
-            diags.push(page.diag(Code::MalformedStatusLine, lspan, format!("the response example does not start with a status line: `{l}`")));
+            diags.push(page.diag(
+                Code::MalformedStatusLine,
+                lspan,
+                format!("the response example does not start with a status line: `{l}`"),
+            ));
             return None;
         }
     };
@@ -992,6 +1345,8 @@ pub fn primitive(name: &str) -> Option<&'static str> {
 struct TypeEntry {
     page: usize,
     decl: usize,
+    /// Other pages' definitions of the same type, merged into this one.
+    extra: Vec<(usize, usize)>,
 }
 
 struct Resolver<'p, 'd> {
@@ -1008,6 +1363,8 @@ struct Resolver<'p, 'd> {
     page_defs: HashMap<String, (String, bool)>,
     /// Enums inferred from "Possible values" lists: qualified key → (name, namespace, values, loc).
     inferred: BTreeMap<String, (String, String, Vec<String>, Loc)>,
+    /// "Possible values" lists of properties typed with a defined enum, by enum key.
+    enum_uses: HashMap<String, Vec<Vec<String>>>,
 }
 
 #[derive(Clone)]
@@ -1029,6 +1386,7 @@ impl<'p, 'd> Resolver<'p, 'd> {
             enum_names: HashMap::new(),
             page_defs: HashMap::new(),
             inferred: BTreeMap::new(),
+            enum_uses: HashMap::new(),
         }
     }
 
@@ -1043,20 +1401,41 @@ impl<'p, 'd> Resolver<'p, 'd> {
     }
 
     fn index_definitions(&mut self) {
+        // Several pages may define one type (an Intune page adds to `user`); the page named
+        // after the type is the definition, and the others add their properties to it.
+        let mut all: BTreeMap<String, Vec<(usize, usize)>> = BTreeMap::new();
+        for (pi, d) in self.decls.iter().enumerate() {
+            for (ti, t) in d.types.iter().enumerate() {
+                all.entry(format!("{}.{}", t.namespace, t.name).to_ascii_lowercase()).or_default().push((pi, ti));
+            }
+        }
+        for (key, defs) in all {
+            let rank = |&(pi, ti): &(usize, usize)| {
+                let t = &self.decls[pi].types[ti];
+                let named = file_stem(self.pages[pi].path).eq_ignore_ascii_case(&t.name);
+                (!named, std::cmp::Reverse(t.properties.len()), pi)
+            };
+            let primary = *defs.iter().min_by_key(|d| rank(d)).unwrap_or(&defs[0]);
+            let extra: Vec<(usize, usize)> = defs.iter().copied().filter(|d| *d != primary).collect();
+            let (pi, ti) = primary;
+            for &(epi, eti) in &extra {
+                let t = &self.decls[epi].types[eti];
+                let msg = format!(
+                    "type `{}` is defined by {} too; the properties listed here are merged into that definition",
+                    t.name, self.pages[pi].path
+                );
+                self.diags.push(self.pages[epi].diag(Code::DuplicateType, t.loc, msg));
+            }
+            let t = &self.decls[pi].types[ti];
+            self.type_names.entry(t.name.to_ascii_lowercase()).or_default().push(key.clone());
+            self.types.insert(key, TypeEntry { page: pi, decl: ti, extra });
+        }
         for (pi, d) in self.decls.iter().enumerate() {
             let page = &self.pages[pi];
-            for (ti, t) in d.types.iter().enumerate() {
+            if d.types.len() == 1 {
+                let t = &d.types[0];
                 let key = format!("{}.{}", t.namespace, t.name).to_ascii_lowercase();
-                if let Some(prev) = self.types.get(&key) {
-                    let prev_page = self.pages[prev.page].path;
-                    self.diags.push(page.diag(Code::DuplicateType, t.loc, format!("type `{}` is also defined by {prev_page}", t.name)));
-                    continue;
-                }
-                self.types.insert(key.clone(), TypeEntry { page: pi, decl: ti });
-                self.type_names.entry(t.name.to_ascii_lowercase()).or_default().push(key.clone());
-                if d.types.len() == 1 {
-                    self.page_defs.insert(page.path.to_ascii_lowercase(), (key, false));
-                }
+                self.page_defs.insert(page.path.to_ascii_lowercase(), (key, false));
             }
             for (ei, e) in d.enums.iter().enumerate() {
                 let key = format!("{}.{}", e.namespace, e.name).to_ascii_lowercase();
@@ -1143,19 +1522,34 @@ impl<'p, 'd> Resolver<'p, 'd> {
     /// Resolves a property's type to its IR spelling, inferring an enum from possible values when
     /// the type names nothing, and reporting what cannot be resolved.
     fn property_type(&mut self, page: &Page, p: &RawProperty) -> String {
+        if p.ty.is_none() && p.alternatives.len() >= 2 {
+            return self.common_base(page, &p.alternatives).unwrap_or_else(|| "Json".to_string());
+        }
         let Some(r) = &p.ty else { return "Json".to_string() };
         if r.name.eq_ignore_ascii_case("enumeration") || r.name.eq_ignore_ascii_case("enum") {
             return "String".to_string();
         }
         if let Some(res) = self.resolve(page, r) {
+            if let Resolved::Enum(k) = &res
+                && !p.possible_values.is_empty()
+            {
+                self.enum_uses.entry(k.clone()).or_default().push(p.possible_values.clone());
+            }
             return self.display_name(&res);
         }
         let (ns, name) = split_qualified(&r.name);
-        let namespace = ns.map(str::to_string).or_else(|| page.namespace.clone()).unwrap_or_else(|| DEFAULT_NAMESPACE.to_string());
+        let namespace =
+            ns.map(str::to_string).or_else(|| page.namespace.clone()).unwrap_or_else(|| DEFAULT_NAMESPACE.to_string());
+        if p.from_json {
+            // A sample value's `@odata.type` that no page defines: keep the name, say nothing;
+            // the docs never claimed to define it.
+            return qualify(&namespace, name);
+        }
         if !p.possible_values.is_empty() && !name.contains('.') {
             let key = format!("{namespace}.{name}").to_ascii_lowercase();
             let loc = loc_of(page, p.type_span.start);
-            let entry = self.inferred.entry(key).or_insert_with(|| (name.to_string(), namespace.clone(), Vec::new(), loc));
+            let entry =
+                self.inferred.entry(key).or_insert_with(|| (name.to_string(), namespace.clone(), Vec::new(), loc));
             for v in &p.possible_values {
                 if !entry.2.iter().any(|x| x == v) {
                     entry.2.push(v.clone());
@@ -1181,7 +1575,13 @@ impl<'p, 'd> Resolver<'p, 'd> {
             }
         }
         best.map(|(_, k)| {
-            let key = self.type_names.get(k).or_else(|| self.enum_names.get(k)).and_then(|v| v.first()).cloned().unwrap_or_default();
+            let key = self
+                .type_names
+                .get(k)
+                .or_else(|| self.enum_names.get(k))
+                .and_then(|v| v.first())
+                .cloned()
+                .unwrap_or_default();
             self.types
                 .get(&key)
                 .map(|e| self.decls[e.page].types[e.decl].name.clone())
@@ -1192,6 +1592,14 @@ impl<'p, 'd> Resolver<'p, 'd> {
 
     fn build_types(&mut self, ir: &mut Ir) {
         let keys: Vec<String> = self.types.keys().cloned().collect();
+        // Bases first: JSON-only properties are kept only when no ancestor declares them.
+        let mut bases: HashMap<String, Option<String>> = HashMap::new();
+        for key in &keys {
+            let e = &self.types[key];
+            let (pi, ti) = (e.page, e.decl);
+            let b = self.base_of(&self.pages[pi], &self.decls[pi].types[ti]);
+            bases.insert(key.clone(), b);
+        }
         let mut defs = Vec::new();
         for key in &keys {
             let e = &self.types[key];
@@ -1199,7 +1607,23 @@ impl<'p, 'd> Resolver<'p, 'd> {
             let page = &self.pages[pi];
             let t = &self.decls[pi].types[ti];
             let mut properties = Vec::new();
-            for p in &t.properties {
+            let mut raw: Vec<(usize, &RawProperty)> = t.properties.iter().map(|p| (pi, p)).collect();
+            for &(epi, eti) in &e.extra {
+                for p in &self.decls[epi].types[eti].properties {
+                    if !raw.iter().any(|(_, q)| q.name.eq_ignore_ascii_case(&p.name)) {
+                        raw.push((epi, p));
+                    }
+                }
+            }
+            let inherited = self.ancestor_property_names(key, &bases);
+            for p in &t.json_properties {
+                let lname = p.name.to_ascii_lowercase();
+                if !inherited.contains(&lname) && !raw.iter().any(|(_, q)| q.name.eq_ignore_ascii_case(&p.name)) {
+                    raw.push((pi, p));
+                }
+            }
+            for (ppi, p) in raw {
+                let page = &self.pages[ppi];
                 let ty = self.property_type(page, p);
                 properties.push(Property {
                     name: p.name.clone(),
@@ -1213,18 +1637,21 @@ impl<'p, 'd> Resolver<'p, 'd> {
                     loc: loc_of(page, p.span.start),
                 });
             }
-            let base = self.base_of(page, t);
-            defs.push((key.clone(), TypeDef {
-                name: t.name.clone(),
-                namespace: t.namespace.clone(),
-                kind: if t.entity_hint { TypeKind::Entity } else { TypeKind::Complex },
-                base,
-                is_abstract: t.is_abstract,
-                open: t.open,
-                description: t.description.clone(),
-                properties,
-                loc: loc_of(page, t.loc.start),
-            }));
+            let base = bases.get(key).cloned().flatten();
+            defs.push((
+                key.clone(),
+                TypeDef {
+                    name: t.name.clone(),
+                    namespace: t.namespace.clone(),
+                    kind: if t.entity_hint { TypeKind::Entity } else { TypeKind::Complex },
+                    base,
+                    is_abstract: t.is_abstract,
+                    open: t.open,
+                    description: t.description.clone(),
+                    properties,
+                    loc: loc_of(page, t.loc.start),
+                },
+            ));
         }
         // Entity kind flows down the inheritance chain: anything based on an entity is one.
         let by_key: HashMap<String, usize> = defs.iter().enumerate().map(|(i, (k, _))| (k.clone(), i)).collect();
@@ -1247,12 +1674,19 @@ impl<'p, 'd> Resolver<'p, 'd> {
                     None => break,
                 }
             }
-            if seen.len() > 1 && seen.contains(&i) && base_key(&defs[cur].1).and_then(|k| by_key.get(&k).copied()) == Some(i) {
+            if seen.len() > 1
+                && seen.contains(&i)
+                && base_key(&defs[cur].1).and_then(|k| by_key.get(&k).copied()) == Some(i)
+            {
                 let d = &defs[i].1;
                 let page = self.pages.iter().find(|p| p.path == d.loc.file);
                 if let Some(page) = page {
                     let off = page.index.line_range(page.text, d.loc.line).map(|r| r.0).unwrap_or(0);
-                    self.diags.push(page.diag(Code::InheritanceCycle, Span::new(off, off), format!("`{}` inherits from itself", d.name)));
+                    self.diags.push(page.diag(
+                        Code::InheritanceCycle,
+                        Span::new(off, off),
+                        format!("`{}` inherits from itself", d.name),
+                    ));
                 }
             }
         }
@@ -1260,7 +1694,57 @@ impl<'p, 'd> Resolver<'p, 'd> {
             d.kind = kinds[i];
             ir.types.push(d);
         }
-        ir.types.sort_by(|a, b| (a.namespace.to_ascii_lowercase(), a.name.to_ascii_lowercase()).cmp(&(b.namespace.to_ascii_lowercase(), b.name.to_ascii_lowercase())));
+        ir.types.sort_by_key(|a| {
+            (a.namespace.to_ascii_lowercase(), a.name.to_ascii_lowercase(), a.namespace.clone(), a.name.clone())
+        });
+    }
+
+    /// The nearest type that all the alternatives are or derive from.
+    fn common_base(&mut self, page: &Page, alts: &[TypeRef]) -> Option<String> {
+        let mut chains: Vec<Vec<String>> = Vec::new();
+        for a in alts {
+            let Some(Resolved::Type(k)) = self.resolve(page, a) else { return None };
+            let mut chain = vec![k.clone()];
+            let mut cur = k;
+            for _ in 0..32 {
+                let e = &self.types[&cur];
+                let (pi, ti) = (e.page, e.decl);
+                let Some(b) = self.base_of(&self.pages[pi], &self.decls[pi].types[ti]) else { break };
+                let (ns, name) = split_qualified(&b);
+                cur = format!("{}.{}", ns.unwrap_or(DEFAULT_NAMESPACE), name).to_ascii_lowercase();
+                if chain.contains(&cur) || !self.types.contains_key(&cur) {
+                    break;
+                }
+                chain.push(cur.clone());
+            }
+            chains.push(chain);
+        }
+        let first = chains.first()?.clone();
+        let common = first.into_iter().find(|k| chains.iter().all(|c| c.contains(k)))?;
+        Some(self.display_name(&Resolved::Type(common)))
+    }
+
+    /// Lower-cased names of the properties the ancestors of `key` declare in their tables (and
+    /// their own JSON representations).
+    fn ancestor_property_names(&self, key: &str, bases: &HashMap<String, Option<String>>) -> HashSet<String> {
+        let mut out = HashSet::new();
+        let mut cur = bases.get(key).cloned().flatten();
+        let mut seen = HashSet::new();
+        while let Some(b) = cur {
+            let (ns, name) = split_qualified(&b);
+            let k = format!("{}.{}", ns.unwrap_or(DEFAULT_NAMESPACE), name).to_ascii_lowercase();
+            if !seen.insert(k.clone()) {
+                break;
+            }
+            let Some(e) = self.types.get(&k) else { break };
+            let t = &self.decls[e.page].types[e.decl];
+            out.extend(t.properties.iter().chain(&t.json_properties).map(|p| p.name.to_ascii_lowercase()));
+            for &(epi, eti) in &e.extra {
+                out.extend(self.decls[epi].types[eti].properties.iter().map(|p| p.name.to_ascii_lowercase()));
+            }
+            cur = bases.get(&k).cloned().flatten();
+        }
+        out
     }
 
     /// The base type: the annotation's baseType, else the "Inherits from" sentence, else the most
@@ -1301,7 +1785,10 @@ impl<'p, 'd> Resolver<'p, 'd> {
                 let key = format!("{}.{}", ns.unwrap_or(DEFAULT_NAMESPACE), name).to_ascii_lowercase();
                 let Some(e) = this.types.get(&key) else { break };
                 let raw = &this.decls[e.page].types[e.decl];
-                let Some(b) = raw.base_annotation.clone().or_else(|| raw.base_sentence.as_ref().map(|s| s.0.clone())) else { break };
+                let Some(b) = raw.base_annotation.clone().or_else(|| raw.base_sentence.as_ref().map(|s| s.0.clone()))
+                else {
+                    break;
+                };
                 let b = split_qualified(&b).1.to_string();
                 out.push(b.to_ascii_lowercase());
                 cur = b;
@@ -1320,7 +1807,11 @@ impl<'p, 'd> Resolver<'p, 'd> {
             let named = t.base_annotation.clone().or_else(|| t.base_sentence.as_ref().map(|s| s.0.clone()));
             if let Some(b) = named {
                 let span = t.loc;
-                let mut d = page.diag(Code::UnresolvedType, span, format!("the base type `{b}` of `{}` is defined by no page", t.name));
+                let mut d = page.diag(
+                    Code::UnresolvedType,
+                    span,
+                    format!("the base type `{b}` of `{}` is defined by no page", t.name),
+                );
                 if let Some(s) = self.suggest(split_qualified(&b).1) {
                     d.help = Some(format!("did you mean `{s}`?"));
                 }
@@ -1335,22 +1826,70 @@ impl<'p, 'd> Resolver<'p, 'd> {
         for (key, &(pi, ei)) in &self.enums {
             let page = &self.pages[pi];
             let e = &self.decls[pi].enums[ei];
-            let members: Vec<EnumMember> = e
+            let mut members: Vec<EnumMember> = e
                 .members
                 .iter()
-                .map(|(name, value, desc, span)| EnumMember { name: name.clone(), value: *value, description: desc.clone(), loc: loc_of(page, span.start) })
+                .map(|(name, value, desc, span)| EnumMember {
+                    name: name.clone(),
+                    value: *value,
+                    description: desc.clone(),
+                    loc: loc_of(page, span.start),
+                })
                 .collect();
-            let _ = key;
+            // A member table copied from another enum (enums.md lists `changeType` with the
+            // members of `countryLookupMethodType`) is overruled by the properties' own lists.
+            let names: Vec<&str> = e.members.iter().map(|m| m.0.as_str()).collect();
+            let copied_from = self.decls[pi].enums.iter().find(|o| {
+                o.name != e.name && names.len() >= 2 && o.members.iter().map(|m| m.0.as_str()).eq(names.iter().copied())
+            });
+            if let (Some(other), Some(uses)) = (copied_from, self.enum_uses.get(key))
+                && uses.iter().all(|u| u.iter().all(|v| !names.iter().any(|n| n.eq_ignore_ascii_case(v))))
+            {
+                let msg = format!(
+                    "the members of `{}` repeat those of `{}`, and no property typed `{}` lists them; the properties' values are used instead",
+                    e.name, other.name, e.name
+                );
+                self.diags.push(page.diag(Code::EnumValuesDisagree, e.loc, msg));
+                members.clear();
+                for v in uses.iter().flatten() {
+                    if !members.iter().any(|m| m.name == *v) {
+                        members.push(EnumMember {
+                            name: v.clone(),
+                            value: None,
+                            description: String::new(),
+                            loc: loc_of(page, e.loc.start),
+                        });
+                    }
+                }
+            } else if let Some(uses) = self.enum_uses.get(key) {
+                // Values that a property's list gives but the table omits are members too: the
+                // table is the incomplete one (validation reports the disagreement).
+                for v in uses.iter().flatten() {
+                    if is_property_name(v) && !members.iter().any(|m| m.name.eq_ignore_ascii_case(v)) {
+                        members.push(EnumMember {
+                            name: v.clone(),
+                            value: None,
+                            description: String::new(),
+                            loc: loc_of(page, e.loc.start),
+                        });
+                    }
+                }
+            }
             ir.enums.push(make_enum(&e.name, &e.namespace, &e.description, members, false, loc_of(page, e.loc.start)));
         }
         for (key, (name, ns, values, loc)) in &self.inferred {
             if self.enums.contains_key(key) {
                 continue;
             }
-            let members = values.iter().map(|v| EnumMember { name: v.clone(), value: None, description: String::new(), loc: loc.clone() }).collect();
+            let members = values
+                .iter()
+                .map(|v| EnumMember { name: v.clone(), value: None, description: String::new(), loc: loc.clone() })
+                .collect();
             ir.enums.push(make_enum(name, ns, "", members, true, loc.clone()));
         }
-        ir.enums.sort_by(|a, b| (a.namespace.to_ascii_lowercase(), a.name.to_ascii_lowercase()).cmp(&(b.namespace.to_ascii_lowercase(), b.name.to_ascii_lowercase())));
+        ir.enums.sort_by_key(|a| {
+            (a.namespace.to_ascii_lowercase(), a.name.to_ascii_lowercase(), a.namespace.clone(), a.name.clone())
+        });
     }
 
     fn build_operations(&mut self, ir: &mut Ir) {
@@ -1485,13 +2024,24 @@ impl<'p, 'd> Resolver<'p, 'd> {
         if status == 204 {
             ty = None;
         }
-        Some(ResponseInfo { status, ty: ty.clone(), collection: collection && ty.is_some(), loc: loc_of(page, op.response_span.start) })
+        Some(ResponseInfo {
+            status,
+            ty: ty.clone(),
+            collection: collection && ty.is_some(),
+            loc: loc_of(page, op.response_span.start),
+        })
     }
 }
 
 /// Finds a definition by exact qualified name, then in the referring page's namespace, then in
 /// the default namespace, then the first candidate of that simple name.
-fn pick_key<V>(map: &BTreeMap<String, V>, names: &HashMap<String, Vec<String>>, ns: Option<&str>, name: &str, page_ns: &str) -> Option<String> {
+fn pick_key<V>(
+    map: &BTreeMap<String, V>,
+    names: &HashMap<String, Vec<String>>,
+    ns: Option<&str>,
+    name: &str,
+    page_ns: &str,
+) -> Option<String> {
     if let Some(ns) = ns {
         let k = format!("{ns}.{name}").to_ascii_lowercase();
         if map.contains_key(&k) {
@@ -1510,17 +2060,40 @@ fn pick_key<V>(map: &BTreeMap<String, V>, names: &HashMap<String, Vec<String>>, 
     cands.first().cloned()
 }
 
-fn make_enum(name: &str, namespace: &str, description: &str, members: Vec<EnumMember>, inferred: bool, loc: Loc) -> EnumDef {
+fn make_enum(
+    name: &str,
+    namespace: &str,
+    description: &str,
+    members: Vec<EnumMember>,
+    inferred: bool,
+    loc: Loc,
+) -> EnumDef {
     let evolvable = members.iter().any(|m| m.name.eq_ignore_ascii_case("unknownFutureValue"));
     let values: Vec<i64> = members.iter().filter_map(|m| m.value).collect();
     // Flags enums number their members 1, 2, 4, 8 ...; at least three to tell them apart.
-    let flags = values.len() >= 3 && values.len() == members.len() && values.iter().all(|v| *v > 0 && (v & (v - 1)) == 0) && values.contains(&4);
-    EnumDef { name: name.to_string(), namespace: namespace.to_string(), evolvable, flags, inferred, description: description.to_string(), members, loc }
+    let flags = values.len() >= 3
+        && values.len() == members.len()
+        && values.iter().all(|v| *v > 0 && (v & (v - 1)) == 0)
+        && values.contains(&4);
+    EnumDef {
+        name: name.to_string(),
+        namespace: namespace.to_string(),
+        evolvable,
+        flags,
+        inferred,
+        description: description.to_string(),
+        members,
+        loc,
+    }
 }
 
 /// The IR spelling of a type name: unqualified in the default namespace, qualified elsewhere.
 pub fn qualify(namespace: &str, name: &str) -> String {
-    if namespace.eq_ignore_ascii_case(DEFAULT_NAMESPACE) || namespace.is_empty() { name.to_string() } else { format!("{namespace}.{name}") }
+    if namespace.eq_ignore_ascii_case(DEFAULT_NAMESPACE) || namespace.is_empty() {
+        name.to_string()
+    } else {
+        format!("{namespace}.{name}")
+    }
 }
 
 /// A stable operation name from a page title: `call: cancelMediaProcessing` → `cancelMediaProcessing`;
@@ -1573,7 +2146,10 @@ mod tests {
 
     #[test]
     fn possible_values_in_all_phrasings() {
-        assert_eq!(possible_values("Possible values are: `notStarted`, `running`, `completed`, `failed`. Read-only."), ["notStarted", "running", "completed", "failed"]);
+        assert_eq!(
+            possible_values("Possible values are: `notStarted`, `running`, `completed`, `failed`. Read-only."),
+            ["notStarted", "running", "completed", "failed"]
+        );
         assert_eq!(possible_values("The possible values are `a`, `b`, and `c`."), ["a", "b", "c"]);
         assert_eq!(possible_values("Possible values: `a` | `b`"), ["a", "b"]);
         assert_eq!(possible_values("Possible values are: none, low, high."), ["none", "low", "high"]);

@@ -38,10 +38,48 @@ const NON_RAW_KEYWORDS: &[&str] = &["self", "Self", "super", "crate", "_"];
 /// `lib.rs` re-exports). A Graph type with one of these names would shadow them, so such a type
 /// is qualified with its namespace instead (`microsoft.graph.result` becomes `GraphResult`).
 pub const RESERVED_TYPE_NAMES: &[&str] = &[
-    "Option", "Some", "None", "Result", "Ok", "Err", "Vec", "Box", "String", "ToString", "ToOwned", "Default", "Clone",
-    "Copy", "Debug", "PartialEq", "Eq", "PartialOrd", "Ord", "Hash", "From", "Into", "TryFrom", "TryInto", "AsRef",
-    "AsMut", "Iterator", "IntoIterator", "Extend", "Send", "Sync", "Sized", "Unpin", "Drop", "Fn", "FnMut", "FnOnce",
-    "Client", "Error", "GraphError", "Collection", "Method",
+    "Option",
+    "Some",
+    "None",
+    "Result",
+    "Ok",
+    "Err",
+    "Vec",
+    "Box",
+    "String",
+    "ToString",
+    "ToOwned",
+    "Default",
+    "Clone",
+    "Copy",
+    "Debug",
+    "PartialEq",
+    "Eq",
+    "PartialOrd",
+    "Ord",
+    "Hash",
+    "From",
+    "Into",
+    "TryFrom",
+    "TryInto",
+    "AsRef",
+    "AsMut",
+    "Iterator",
+    "IntoIterator",
+    "Extend",
+    "Send",
+    "Sync",
+    "Sized",
+    "Unpin",
+    "Drop",
+    "Fn",
+    "FnMut",
+    "FnOnce",
+    "Client",
+    "Error",
+    "GraphError",
+    "Collection",
+    "Method",
 ];
 
 /// Whether `name` is a Rust keyword (strict or reserved, any edition).
@@ -100,11 +138,7 @@ fn fix_non_raw(mut name: String) -> String {
 
 /// Renders a plain name as Rust source: keywords become raw identifiers (`r#type`).
 pub fn ident(name: &str) -> String {
-    if is_keyword(name) && !NON_RAW_KEYWORDS.contains(&name) {
-        format!("r#{name}")
-    } else {
-        name.to_owned()
-    }
+    if is_keyword(name) && !NON_RAW_KEYWORDS.contains(&name) { format!("r#{name}") } else { name.to_owned() }
 }
 
 /// How a [`Scope`] numbers a name that is already taken.
@@ -328,8 +362,24 @@ mod tests {
     #[test]
     fn every_produced_identifier_parses() {
         let wires = [
-            "type", "self", "Self", "super", "crate", "_", "gen", "try", "3d", "", "@odata.type", "fooBar", "naïve",
-            "union", "macro_rules", "dyn", "r#type", "a--b",
+            "type",
+            "self",
+            "Self",
+            "super",
+            "crate",
+            "_",
+            "gen",
+            "try",
+            "3d",
+            "",
+            "@odata.type",
+            "fooBar",
+            "naïve",
+            "union",
+            "macro_rules",
+            "dyn",
+            "r#type",
+            "a--b",
         ];
         for w in wires {
             for name in [ident(&snake(w)), ident(&upper_camel(w))] {

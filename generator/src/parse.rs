@@ -252,6 +252,7 @@ pub fn parse_page<'a>(path: &'a str, text: &'a str) -> Page<'a> {
         diagnostics: Vec::new(),
     };
     walk_markdown(&mut page, body_start, &mut diags);
+    page.doc_type = settle_doc_type(&page);
     scan_annotations(&mut page, body_start, &mut diags);
     attach_annotations(&mut page, &mut diags);
     find_namespace(&mut page);
@@ -278,7 +279,11 @@ fn parse_front_matter(text: &str, diags: &mut PageDiagnostics) -> FrontMatter {
         pos = end + 1;
     }
     let Some((close_start, block_end)) = close else {
-        diags.push(Code::FrontMatterUnreadable, Span::new(0, first_line_end), "the front matter is never closed by a `---` line");
+        diags.push(
+            Code::FrontMatterUnreadable,
+            Span::new(0, first_line_end),
+            "the front matter is never closed by a `---` line",
+        );
         return FrontMatter::default();
     };
     let yaml_start = (first_line_end + 1).min(close_start);
@@ -296,20 +301,32 @@ fn parse_front_matter(text: &str, diags: &mut PageDiagnostics) -> FrontMatter {
         }
         Ok(serde_norway::Value::Null) => {}
         Ok(_) => {
-            diags.push(Code::FrontMatterUnreadable, Span::new(yaml_start, close_start), "the front matter is not a mapping of keys to values");
+            diags.push(
+                Code::FrontMatterUnreadable,
+                Span::new(yaml_start, close_start),
+                "the front matter is not a mapping of keys to values",
+            );
         }
         Err(e) => {
             let offset = e.location().map(|l| yaml_start + l.index()).unwrap_or(yaml_start).min(close_start);
             let line_end = text[offset..].find('\n').map(|i| offset + i).unwrap_or(text.len());
             let msg = e.to_string();
             let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
-            diags.push(Code::FrontMatterUnreadable, Span::new(offset, line_end), format!("the front matter is not valid YAML: {msg}"));
+            diags.push(
+                Code::FrontMatterUnreadable,
+                Span::new(offset, line_end),
+                format!("the front matter is not valid YAML: {msg}"),
+            );
         }
     }
     let readable = !diags.items.iter().any(|d| d.code == Code::FrontMatterUnreadable.as_str());
     for key in ["title", "description", "doc_type"] {
         if readable && fm.get(key).is_none() {
-            diags.push(Code::FrontMatterKeyMissing, Span::new(0, first_line_end), format!("the front matter has no `{key}`"));
+            diags.push(
+                Code::FrontMatterKeyMissing,
+                Span::new(0, first_line_end),
+                format!("the front matter has no `{key}`"),
+            );
         }
     }
     fm
@@ -356,6 +373,20 @@ fn doc_type_of(path: &str, fm: &FrontMatter, diags: &mut PageDiagnostics) -> Opt
         return Some(g);
     }
     from_folder()
+}
+
+/// A page's content overrules a doc_type that contradicts it: a "resource" page with an HTTP
+/// request section and no properties is an API page, and an "API" page with no HTTP request
+/// section but a Properties section is a resource page (FORMAT.md counts 10 such pages).
+fn settle_doc_type(page: &Page) -> Option<DocType> {
+    let has = |p: &dyn Fn(&str) -> bool| page.headings.iter().any(|h| h.level == 2 && p(&h.text.to_ascii_lowercase()));
+    let http = has(&|t| t.starts_with("http request"));
+    let props = has(&|t| t.starts_with("propert") || t == "json representation");
+    match page.doc_type {
+        Some(DocType::Api) if !http && props => Some(DocType::Resource),
+        Some(DocType::Resource) if http && !props => Some(DocType::Api),
+        other => other,
+    }
 }
 
 /// The span of a front matter key's line, for diagnostics about that key.
@@ -408,10 +439,27 @@ fn walk_markdown(page: &mut Page, body_start: usize, diags: &mut PageDiagnostics
                 collecting = Some(Collect::new(CollectKind::Paragraph, span));
             }
             Event::End(TagEnd::Paragraph) => {
+                // pulldown-cmark does not take a delimiter row holding tabs (`|---\t|`) as a
+                // table; such paragraphs are tables all the same.
+                if let Some(c) = collecting.as_ref()
+                    && looks_like_table(&text[c.span.start..c.span.end])
+                {
+                    let span = c.span;
+                    collecting = None;
+                    if let Some(t) = split_table(text, span, place) {
+                        page.tables.push(t);
+                    }
+                    continue;
+                }
                 if let Some(c) = collecting.take()
                     && !c.text.trim().is_empty()
                 {
-                    page.paragraphs.push(Paragraph { text: normalise_space(&c.text), span: c.span, links: c.links, place });
+                    page.paragraphs.push(Paragraph {
+                        text: normalise_space(&c.text),
+                        span: c.span,
+                        links: c.links,
+                        place,
+                    });
                 }
             }
             Event::Start(Tag::Table(_)) => {
@@ -546,6 +594,17 @@ pub fn normalise_space(s: &str) -> String {
         }
     }
     out
+}
+
+/// A header line with a pipe followed by a delimiter row (`|:---|---|`, tabs allowed).
+fn looks_like_table(src: &str) -> bool {
+    let mut lines = src.lines();
+    let (Some(head), Some(delim)) = (lines.next(), lines.next()) else { return false };
+    let d = delim.trim();
+    head.contains('|')
+        && d.contains('-')
+        && d.contains('|')
+        && d.chars().all(|c| matches!(c, '|' | '-' | ':' | ' ' | '\t'))
 }
 
 /// Re-splits a table from its source lines, so cell spans are exact and rows keep the cell count
@@ -716,7 +775,11 @@ fn scan_annotations(page: &mut Page, body_start: usize, diags: &mut PageDiagnost
         match &json {
             Ok(_) => {
                 if let Some(what) = repaired {
-                    diags.push(Code::AnnotationRepaired, json_span, format!("the annotation is not strict JSON ({what}); read it after repair"));
+                    diags.push(
+                        Code::AnnotationRepaired,
+                        json_span,
+                        format!("the annotation is not strict JSON ({what}); read it after repair"),
+                    );
                 }
             }
             Err((offset, msg)) => {
@@ -725,17 +788,34 @@ fn scan_annotations(page: &mut Page, body_start: usize, diags: &mut PageDiagnost
                 while end < text.len() && !text.is_char_boundary(end) {
                     end += 1;
                 }
-                diags.push(Code::AnnotationJson, Span::new(at, end.min(text.len())), format!("the annotation is not valid JSON: {msg}"));
+                diags.push(
+                    Code::AnnotationJson,
+                    Span::new(at, end.min(text.len())),
+                    format!("the annotation is not valid JSON: {msg}"),
+                );
             }
         }
         let json = json.ok();
         // Booleans written as strings (`"truncated": "true"`) are read as booleans, with a warning.
         if let Some(m) = &json {
-            for key in ["truncated", "isCollection", "openType", "abstract", "isComposable", "isEmpty", "isMediaEntity", "idempotent"] {
+            for key in [
+                "truncated",
+                "isCollection",
+                "openType",
+                "abstract",
+                "isComposable",
+                "isEmpty",
+                "isMediaEntity",
+                "idempotent",
+            ] {
                 if let Some(serde_json::Value::String(v)) = m.get(key) {
                     let needle = format!("\"{key}\"");
                     let at = json_text.find(&needle).map(|i| json_start + i).unwrap_or(json_start);
-                    diags.push(Code::AnnotationRepaired, Span::new(at, at + needle.len()), format!("`{key}` is the string \"{v}\"; write the boolean {v} without quotes"));
+                    diags.push(
+                        Code::AnnotationRepaired,
+                        Span::new(at, at + needle.len()),
+                        format!("`{key}` is the string \"{v}\"; write the boolean {v} without quotes"),
+                    );
                 }
             }
         }
@@ -760,13 +840,16 @@ fn place_at(page: &Page, offset: usize) -> Place {
     Place { section: h.section, heading: Some(idx - 1) }
 }
 
+/// An annotation's JSON object, or the byte offset and message of why it could not be read.
+pub type AnnotationJson = Result<serde_json::Map<String, serde_json::Value>, (usize, String)>;
+
 /// Reads annotation JSON, repairing the defects FORMAT.md measured: trailing commas, raw control
 /// characters inside strings, and a missing comma between a value and the next key on a new line.
 /// Returns the object and what was repaired, or the byte offset and message of the error.
-pub fn read_annotation_json(s: &str) -> (Result<serde_json::Map<String, serde_json::Value>, (usize, String)>, Option<&'static str>) {
+pub fn read_annotation_json(s: &str) -> (AnnotationJson, Option<&'static str>) {
     match serde_json::from_str::<serde_json::Value>(s) {
-        Ok(serde_json::Value::Object(m)) => return (Ok(m), None),
-        Ok(_) => return (Err((0, "expected a JSON object".into())), None),
+        Ok(serde_json::Value::Object(m)) => (Ok(m), None),
+        Ok(_) => (Err((0, "expected a JSON object".into())), None),
         Err(first) => {
             let (fixed, what) = repair_json(s);
             if let Some(what) = what
@@ -835,7 +918,9 @@ pub fn repair_json(s: &str) -> (String, Option<&'static str>) {
                 // A string starting on a new line right after a value: a missing comma.
                 let prev = out.trim_end().chars().last();
                 let gap_has_newline = out.len() != out.trim_end().len() && out[out.trim_end().len()..].contains('\n');
-                if gap_has_newline && matches!(prev, Some('"') | Some('}') | Some(']') | Some('e') | Some('l') | Some('0'..='9')) {
+                if gap_has_newline
+                    && matches!(prev, Some('"') | Some('}') | Some(']') | Some('e') | Some('l') | Some('0'..='9'))
+                {
                     let keep = out.trim_end().len();
                     let tail = out[keep..].to_string();
                     out.truncate(keep);
@@ -895,7 +980,7 @@ fn attach_annotations(page: &mut Page, diags: &mut PageDiagnostics) {
 fn find_namespace(page: &mut Page) {
     for p in &page.paragraphs {
         if let Some(rest) = p.text.strip_prefix("Namespace:") {
-            let ns = rest.trim().split_whitespace().next().unwrap_or("").trim_end_matches('.');
+            let ns = rest.split_whitespace().next().unwrap_or("").trim_end_matches('.');
             if !ns.is_empty() {
                 page.namespace = Some(ns.to_string());
                 return;
@@ -930,7 +1015,8 @@ pub fn type_cell(cell: &str, ref_defs: &HashMap<String, String>) -> Option<TypeR
         let (dest, consumed) = if let Some(rest) = after.strip_prefix('(') {
             match rest.find(')') {
                 Some(e) => (Some(rest[..e].trim().to_string()), 1 + e + 1),
-                None => (None, 0),
+                // An unclosed `[x](x.md`: the target runs to the end of the cell.
+                None => (Some(rest.trim().to_string()), after.len()),
             }
         } else if let Some(rest) = after.strip_prefix('[') {
             match rest.find(']') {
@@ -1016,7 +1102,10 @@ pub fn plain_text(md: &str) -> String {
                 // Inline HTML tags are dropped; `<br>` becomes a space.
                 if let Some(close) = md[i..].find('>') {
                     let tag = &md[i + 1..i + close];
-                    if tag.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '/') && !tag.contains(' ') || tag.starts_with("br") || tag.starts_with('a') {
+                    if tag.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '/') && !tag.contains(' ')
+                        || tag.starts_with("br")
+                        || tag.starts_with('a')
+                    {
                         out.push(' ');
                         i += close + 1;
                         continue;
@@ -1056,7 +1145,9 @@ pub fn decode_entities(s: &str) -> String {
                 "quot" => Some('"'),
                 "apos" => Some('\''),
                 "nbsp" => Some(' '),
-                _ if name.starts_with("#x") || name.starts_with("#X") => u32::from_str_radix(&name[2..], 16).ok().and_then(char::from_u32),
+                _ if name.starts_with("#x") || name.starts_with("#X") => {
+                    u32::from_str_radix(&name[2..], 16).ok().and_then(char::from_u32)
+                }
                 _ if name.starts_with('#') => name[1..].parse::<u32>().ok().and_then(char::from_u32),
                 _ => None,
             };
@@ -1112,6 +1203,7 @@ mod tests {
         assert_eq!(t("string (url)"), Some(("string".into(), false, None)));
         assert_eq!(t("**TODO**"), Some(("TODO".into(), false, None)));
         assert_eq!(t("a b c"), None);
+        assert_eq!(t("[x](x.md"), Some(("x".into(), false, Some("x.md".into()))));
     }
 
     #[test]
@@ -1130,7 +1222,10 @@ mod tests {
 
     #[test]
     fn plain_text_drops_markup() {
-        assert_eq!(plain_text("Inherited from [entity](entity.md). **Read-only**.<br/>x &lt;y&gt;"), "Inherited from entity. Read-only. x <y>");
+        assert_eq!(
+            plain_text("Inherited from [entity](entity.md). **Read-only**.<br/>x &lt;y&gt;"),
+            "Inherited from entity. Read-only. x <y>"
+        );
     }
 
     #[test]

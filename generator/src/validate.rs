@@ -55,7 +55,12 @@ pub enum Kind<'a> {
 
 impl<'a> Model<'a> {
     pub fn new(ir: &'a Ir) -> Model<'a> {
-        let mut m = Model { types: HashMap::new(), type_names: HashMap::new(), enums: HashMap::new(), enum_names: HashMap::new() };
+        let mut m = Model {
+            types: HashMap::new(),
+            type_names: HashMap::new(),
+            enums: HashMap::new(),
+            enum_names: HashMap::new(),
+        };
         for t in &ir.types {
             m.types.insert(t.qualified_name().to_ascii_lowercase(), t);
             m.type_names.entry(t.name.to_ascii_lowercase()).or_default().push(t);
@@ -167,7 +172,12 @@ impl ExampleCheck<'_, '_> {
             return;
         };
         let start = page.index.line_range(page.text, loc.line).map(|r| r.0).unwrap_or(0);
-        let block_end = page.code_blocks.iter().find(|b| b.span.start <= start && start < b.span.end).map(|b| b.span.end).unwrap_or(page.text.len());
+        let block_end = page
+            .code_blocks
+            .iter()
+            .find(|b| b.span.start <= start && start < b.span.end)
+            .map(|b| b.span.end)
+            .unwrap_or(page.text.len());
         let span = locate(page.text, start, block_end, key, value).unwrap_or_else(|| {
             let end = page.index.line_range(page.text, loc.line).map(|r| r.1).unwrap_or(start);
             Span::new(start, end)
@@ -184,7 +194,11 @@ impl ExampleCheck<'_, '_> {
             (Some(_), None) => reasons.push(Code::MissingHttpRequest.as_str().into()),
             (Some(req), Some(op)) => {
                 if req.method != op.method {
-                    let msg = format!("the example sends {} but the page documents {}", req.method.as_str(), op.method.as_str());
+                    let msg = format!(
+                        "the example sends {} but the page documents {}",
+                        req.method.as_str(),
+                        op.method.as_str()
+                    );
                     self.diag_at(Code::ExampleUrlUnmatched, &req.loc, None, None, msg);
                     reasons.push(Code::ExampleUrlUnmatched.as_str().into());
                 } else {
@@ -202,7 +216,13 @@ impl ExampleCheck<'_, '_> {
                 if let Some(body) = &req.body {
                     match op.request_body.as_ref() {
                         None => {
-                            self.diag_at(Code::ExampleUntyped, &req.loc, None, None, "the request example has a body but the page documents no request body".into());
+                            self.diag_at(
+                                Code::ExampleUntyped,
+                                &req.loc,
+                                None,
+                                None,
+                                "the request example has a body but the page documents no request body".into(),
+                            );
                             reasons.push(Code::ExampleUntyped.as_str().into());
                         }
                         Some(rb) => {
@@ -287,7 +307,10 @@ impl ExampleCheck<'_, '_> {
         if let Some(t) = &resp.odata_type
             && !matches!(self.model.kind(t), Kind::Unknown)
         {
-            let collection = resp.is_collection || op.and_then(|o| o.response.as_ref()).is_some_and(|r| r.collection && r.ty.as_deref().is_some_and(|rt| same_type(rt, t)));
+            let collection = resp.is_collection
+                || op
+                    .and_then(|o| o.response.as_ref())
+                    .is_some_and(|r| r.collection && r.ty.as_deref().is_some_and(|rt| same_type(rt, t)));
             return Some((t.trim_start_matches('#').to_string(), collection));
         }
         let r = op?.response.as_ref()?;
@@ -297,8 +320,10 @@ impl ExampleCheck<'_, '_> {
     fn check_request_body(&self, rb: &RequestBody, body: &Value) -> Vec<Issue> {
         let mut issues = Vec::new();
         if let Some(t) = &rb.ty {
-            if rb.collection {
-                if let Value::Array(items) = body {
+            if rb.collection
+                && let Value::Array(items) = body
+            {
+                {
                     for i in items {
                         self.check_value(i, t, false, &mut issues);
                     }
@@ -309,7 +334,12 @@ impl ExampleCheck<'_, '_> {
             return issues;
         }
         let Value::Object(map) = body else {
-            issues.push(Issue { code: Code::ExampleWrongType, message: "the request body must be a JSON object of the documented parameters".into(), key: None, value: None });
+            issues.push(Issue {
+                code: Code::ExampleWrongType,
+                message: "the request body must be a JSON object of the documented parameters".into(),
+                key: None,
+                value: None,
+            });
             return issues;
         };
         for (k, v) in map {
@@ -319,8 +349,18 @@ impl ExampleCheck<'_, '_> {
             match rb.properties.iter().find(|p| p.name == *k) {
                 Some(p) => self.check_property(p, v, &mut issues),
                 None => {
-                    let hint = rb.properties.iter().find(|p| p.name.eq_ignore_ascii_case(k)).map(|p| format!(" (did you mean `{}`?)", p.name)).unwrap_or_default();
-                    issues.push(Issue { code: Code::ExampleUnknownProperty, message: format!("the request body has `{k}`, which is not a documented parameter{hint}"), key: Some(k.clone()), value: None });
+                    let hint = rb
+                        .properties
+                        .iter()
+                        .find(|p| p.name.eq_ignore_ascii_case(k))
+                        .map(|p| format!(" (did you mean `{}`?)", p.name))
+                        .unwrap_or_default();
+                    issues.push(Issue {
+                        code: Code::ExampleUnknownProperty,
+                        message: format!("the request body has `{k}`, which is not a documented parameter{hint}"),
+                        key: Some(k.clone()),
+                        value: None,
+                    });
                 }
             }
         }
@@ -330,7 +370,12 @@ impl ExampleCheck<'_, '_> {
     fn check_property(&self, p: &Property, v: &Value, issues: &mut Vec<Issue>) {
         if v.is_null() {
             if p.nullable == Some(false) {
-                issues.push(Issue { code: Code::ExampleNull, message: format!("`{}` is null but documented as not nullable", p.name), key: Some(p.name.clone()), value: None });
+                issues.push(Issue {
+                    code: Code::ExampleNull,
+                    message: format!("`{}` is null but documented as not nullable", p.name),
+                    key: Some(p.name.clone()),
+                    value: None,
+                });
             }
             return;
         }
@@ -373,7 +418,9 @@ impl ExampleCheck<'_, '_> {
             Kind::Primitive(p) => {
                 if let Some(msg) = primitive_mismatch(p, v) {
                     let code = match (p, v) {
-                        ("DateTimeOffset" | "Date" | "TimeOfDay" | "Duration", Value::String(_)) => Code::ExampleDateTime,
+                        ("DateTimeOffset" | "Date" | "TimeOfDay" | "Duration", Value::String(_)) => {
+                            Code::ExampleDateTime
+                        }
                         ("Guid", Value::String(_)) => Code::ExampleGuid,
                         _ => Code::ExampleWrongType,
                     };
@@ -382,7 +429,12 @@ impl ExampleCheck<'_, '_> {
             }
             Kind::Enum(e) => {
                 let Value::String(s) = v else {
-                    issues.push(Issue { code: Code::ExampleWrongType, message: format!("expected a `{}` value (a string) but found {}", e.name, describe(v)), key: None, value: None });
+                    issues.push(Issue {
+                        code: Code::ExampleWrongType,
+                        message: format!("expected a `{}` value (a string) but found {}", e.name, describe(v)),
+                        key: None,
+                        value: None,
+                    });
                     return;
                 };
                 let parts: Vec<&str> = if e.flags { s.split(',').map(str::trim).collect() } else { vec![s.as_str()] };
@@ -391,13 +443,23 @@ impl ExampleCheck<'_, '_> {
                         continue;
                     }
                     if let Some(m) = e.members.iter().find(|m| m.name.eq_ignore_ascii_case(part)) {
-                        issues.push(Issue { code: Code::ExampleEnumCase, message: format!("`{part}` is spelled `{}` in the `{}` enum", m.name, e.name), key: None, value: Some(s.clone()) });
+                        issues.push(Issue {
+                            code: Code::ExampleEnumCase,
+                            message: format!("`{part}` is spelled `{}` in the `{}` enum", m.name, e.name),
+                            key: None,
+                            value: Some(s.clone()),
+                        });
                         continue;
                     }
                     let list: Vec<&str> = e.members.iter().map(|m| m.name.as_str()).take(6).collect();
                     issues.push(Issue {
                         code: Code::ExampleEnumValue,
-                        message: format!("`{part}` is not a member of the `{}` enum (members: {}{})", e.name, list.join(", "), if e.members.len() > 6 { ", ..." } else { "" }),
+                        message: format!(
+                            "`{part}` is not a member of the `{}` enum (members: {}{})",
+                            e.name,
+                            list.join(", "),
+                            if e.members.len() > 6 { ", ..." } else { "" }
+                        ),
                         key: None,
                         value: Some(s.clone()),
                     });
@@ -405,7 +467,12 @@ impl ExampleCheck<'_, '_> {
             }
             Kind::Type(t) => {
                 let Value::Object(map) = v else {
-                    issues.push(Issue { code: Code::ExampleWrongType, message: format!("expected a `{}` object but found {}", t.name, describe(v)), key: None, value: v.as_str().map(str::to_string) });
+                    issues.push(Issue {
+                        code: Code::ExampleWrongType,
+                        message: format!("expected a `{}` object but found {}", t.name, describe(v)),
+                        key: None,
+                        value: v.as_str().map(str::to_string),
+                    });
                     return;
                 };
                 // `@odata.type` may name a derived type, whose properties then apply.
@@ -416,7 +483,10 @@ impl ExampleCheck<'_, '_> {
                         Kind::Type(sub) if self.model.derives(t, sub) => {}
                         Kind::Type(other) => issues.push(Issue {
                             code: Code::ExampleOdataType,
-                            message: format!("`@odata.type` says `{}`, which is not `{}` nor derived from it", other.name, t.name),
+                            message: format!(
+                                "`@odata.type` says `{}`, which is not `{}` nor derived from it",
+                                other.name, t.name
+                            ),
                             key: Some("@odata.type".into()),
                             value: Some(ot.clone()),
                         }),
@@ -432,13 +502,32 @@ impl ExampleCheck<'_, '_> {
                         Some(p) => self.check_property(p, val, issues),
                         None if open => {}
                         None => {
-                            let hint = self.model.property_ci(actual, k).map(|p| format!(" (did you mean `{}`?)", p.name)).or_else(|| {
-                                let names: Vec<&str> = self.model.chain(actual).iter().flat_map(|c| c.properties.iter().map(|p| p.name.as_str())).collect();
-                                names.into_iter().filter(|n| edit_distance(&n.to_ascii_lowercase(), &k.to_ascii_lowercase()) <= 2).min().map(|n| format!(" (did you mean `{n}`?)"))
-                            });
+                            let hint = self
+                                .model
+                                .property_ci(actual, k)
+                                .map(|p| format!(" (did you mean `{}`?)", p.name))
+                                .or_else(|| {
+                                    let names: Vec<&str> = self
+                                        .model
+                                        .chain(actual)
+                                        .iter()
+                                        .flat_map(|c| c.properties.iter().map(|p| p.name.as_str()))
+                                        .collect();
+                                    names
+                                        .into_iter()
+                                        .filter(|n| {
+                                            edit_distance(&n.to_ascii_lowercase(), &k.to_ascii_lowercase()) <= 2
+                                        })
+                                        .min()
+                                        .map(|n| format!(" (did you mean `{n}`?)"))
+                                });
                             issues.push(Issue {
                                 code: Code::ExampleUnknownProperty,
-                                message: format!("`{k}` is not a property of `{}`{}", actual.name, hint.unwrap_or_default()),
+                                message: format!(
+                                    "`{k}` is not a property of `{}`{}",
+                                    actual.name,
+                                    hint.unwrap_or_default()
+                                ),
                                 key: Some(k.clone()),
                                 value: None,
                             });
@@ -484,7 +573,9 @@ pub fn primitive_mismatch(p: &str, v: &Value) -> Option<String> {
         "Byte" => v.as_u64().is_some_and(|n| n <= 255),
         "SByte" => v.as_i64().is_some_and(|n| i8::try_from(n).is_ok()),
         "Int64" => v.is_i64() || v.is_u64() && v.as_u64().is_some_and(|n| i64::try_from(n).is_ok()),
-        "Single" | "Double" | "Decimal" => v.is_number() || v.as_str().is_some_and(|s| matches!(s, "NaN" | "INF" | "-INF" | "Infinity" | "-Infinity")),
+        "Single" | "Double" | "Decimal" => {
+            v.is_number() || v.as_str().is_some_and(|s| matches!(s, "NaN" | "INF" | "-INF" | "Infinity" | "-Infinity"))
+        }
         "DateTimeOffset" => v.as_str().is_some_and(formats::is_date_time_offset),
         "Date" => v.as_str().is_some_and(formats::is_date),
         "TimeOfDay" => v.as_str().is_some_and(formats::is_time_of_day),
@@ -496,7 +587,9 @@ pub fn primitive_mismatch(p: &str, v: &Value) -> Option<String> {
         return None;
     }
     Some(match (p, v) {
-        ("DateTimeOffset" | "Date" | "TimeOfDay" | "Duration", Value::String(s)) => format!("\"{s}\" is not an ISO 8601 {p}"),
+        ("DateTimeOffset" | "Date" | "TimeOfDay" | "Duration", Value::String(s)) => {
+            format!("\"{s}\" is not an ISO 8601 {p}")
+        }
         ("Guid", Value::String(s)) => format!("\"{s}\" is not a GUID"),
         _ => format!("expected {} but found {}", article(p), describe(v)),
     })
@@ -521,7 +614,10 @@ fn locate(text: &str, start: usize, end: usize, key: Option<&str>, value: Option
             if after.starts_with(':') {
                 if let Some(v) = value {
                     let vneedle = format!("\"{v}\"");
-                    if let Some(j) = hay[at..].find(&vneedle).filter(|j| !hay[at..at + j].contains('\n') || hay[at..at + j].trim_end().ends_with(':')) {
+                    if let Some(j) = hay[at..]
+                        .find(&vneedle)
+                        .filter(|j| !hay[at..at + j].contains('\n') || hay[at..at + j].trim_end().ends_with(':'))
+                    {
                         return Some(Span::new(start + at + j, start + at + j + vneedle.len()));
                     }
                 }
@@ -542,7 +638,10 @@ fn locate(text: &str, start: usize, end: usize, key: Option<&str>, value: Option
 /// Matches a request path against the operation's documented paths.
 pub fn match_paths(op: &Operation, path: &str) -> Option<PathMatch> {
     let path = path.trim();
-    op.paths.iter().enumerate().find_map(|(i, p)| match_template(&p.template, path).map(|values| PathMatch { path: i, values: values.into_iter().map(|v| percent_decode(&v)).collect() }))
+    op.paths.iter().enumerate().find_map(|(i, p)| {
+        match_template(&p.template, path)
+            .map(|values| PathMatch { path: i, values: values.into_iter().map(|v| percent_decode(&v)).collect() })
+    })
 }
 
 /// Matches `path` against a template with `{x}` or `<x>` placeholders; literal parts compare
@@ -550,11 +649,7 @@ pub fn match_paths(op: &Operation, path: &str) -> Option<PathMatch> {
 pub fn match_template(template: &str, path: &str) -> Option<Vec<String>> {
     let tpl = tokenize(template);
     let mut values = Vec::new();
-    if match_from(&tpl, 0, path.trim_end_matches('/'), &mut values) {
-        Some(values)
-    } else {
-        None
-    }
+    if match_from(&tpl, 0, path.trim_end_matches('/'), &mut values) { Some(values) } else { None }
 }
 
 enum Tok<'t> {
@@ -636,7 +731,7 @@ pub fn percent_decode(s: &str) -> String {
     let mut i = 0;
     while i < b.len() {
         if b[i] == b'%'
-            && i + 2 < b.len() + 0
+            && i + 2 < b.len()
             && let Ok(h) = u8::from_str_radix(std::str::from_utf8(&b[i + 1..i + 3]).unwrap_or("zz"), 16)
         {
             out.push(h);
@@ -659,7 +754,9 @@ fn page_diag(by_path: &HashMap<&str, &Page>, loc: &Loc, code: Code, message: Str
 fn check_example_names(ir: &Ir, by_path: &HashMap<&str, &Page>, out: &mut Vec<Diagnostic>) {
     let mut seen: BTreeMap<String, &Loc> = BTreeMap::new();
     for ex in &ir.examples {
-        if ex.name.ends_with(&format!("-example-{}", ex.name.rsplit('-').next().unwrap_or(""))) && ex.name.starts_with(file_stem(&ex.loc.file)) {
+        if ex.name.ends_with(&format!("-example-{}", ex.name.rsplit('-').next().unwrap_or("")))
+            && ex.name.starts_with(file_stem(&ex.loc.file))
+        {
             // Names the generator made up cannot collide meaningfully.
             continue;
         }
@@ -689,15 +786,29 @@ fn check_enum_lists(ir: &Ir, model: &Model, by_path: &HashMap<&str, &Page>, out:
         }
         let listed: HashSet<String> = p.possible_values.iter().map(|v| v.to_ascii_lowercase()).collect();
         let defined: HashSet<String> = e.members.iter().map(|m| m.name.to_ascii_lowercase()).collect();
-        let extra: Vec<&String> = p.possible_values.iter().filter(|v| !defined.contains(&v.to_ascii_lowercase())).collect();
-        let missing: Vec<&str> = e.members.iter().filter(|m| !listed.contains(&m.name.to_ascii_lowercase()) && !m.name.eq_ignore_ascii_case("unknownFutureValue")).map(|m| m.name.as_str()).collect();
+        let extra: Vec<&String> =
+            p.possible_values.iter().filter(|v| !defined.contains(&v.to_ascii_lowercase())).collect();
+        let missing: Vec<&str> = e
+            .members
+            .iter()
+            .filter(|m| {
+                !listed.contains(&m.name.to_ascii_lowercase()) && !m.name.eq_ignore_ascii_case("unknownFutureValue")
+            })
+            .map(|m| m.name.as_str())
+            .collect();
         if !extra.is_empty() || !missing.is_empty() {
             let mut msg = format!("the possible values of `{}` disagree with the `{}` enum", p.name, e.name);
             if !extra.is_empty() {
-                msg.push_str(&format!("; not members: {}", extra.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ")));
+                msg.push_str(&format!(
+                    "; not members: {}",
+                    extra.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ")
+                ));
             }
             if !missing.is_empty() {
-                msg.push_str(&format!("; not listed: {}", missing.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ")));
+                msg.push_str(&format!(
+                    "; not listed: {}",
+                    missing.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ")
+                ));
             }
             out.extend(page_diag(by_path, &p.loc, Code::EnumValuesDisagree, msg));
             continue;
@@ -705,10 +816,17 @@ fn check_enum_lists(ir: &Ir, model: &Model, by_path: &HashMap<&str, &Page>, out:
         let case_diff: Vec<(&String, &str)> = p
             .possible_values
             .iter()
-            .filter_map(|v| e.members.iter().find(|m| m.name.eq_ignore_ascii_case(v) && m.name != *v).map(|m| (v, m.name.as_str())))
+            .filter_map(|v| {
+                e.members.iter().find(|m| m.name.eq_ignore_ascii_case(v) && m.name != *v).map(|m| (v, m.name.as_str()))
+            })
             .collect();
         if let Some((v, m)) = case_diff.first() {
-            let msg = format!("`{}` lists `{v}` but the `{}` enum defines `{m}` ({} value(s) differ in case)", p.name, e.name, case_diff.len());
+            let msg = format!(
+                "`{}` lists `{v}` but the `{}` enum defines `{m}` ({} value(s) differ in case)",
+                p.name,
+                e.name,
+                case_diff.len()
+            );
             out.extend(page_diag(by_path, &p.loc, Code::EnumMemberCase, msg));
         }
     }
@@ -735,7 +853,8 @@ fn check_request_bodies(ir: &Ir, model: &Model, by_path: &HashMap<&str, &Page>, 
 fn check_links(pages: &[Page], out: &mut Vec<Diagnostic>) {
     let exact: HashMap<&str, &Page> = pages.iter().map(|p| (p.path, p)).collect();
     let folded: HashMap<String, &Page> = pages.iter().map(|p| (p.path.to_ascii_lowercase(), p)).collect();
-    let folders: HashSet<String> = pages.iter().filter_map(|p| p.path.rsplit_once('/').map(|(d, _)| d.to_ascii_lowercase())).collect();
+    let folders: HashSet<String> =
+        pages.iter().filter_map(|p| p.path.rsplit_once('/').map(|(d, _)| d.to_ascii_lowercase())).collect();
     for page in pages {
         for link in &page.links {
             let dest = link.dest.trim();
@@ -768,7 +887,11 @@ fn check_links(pages: &[Page], out: &mut Vec<Diagnostic>) {
                             // sets (concepts, includes) are outside what was read.
                             let dir = target.rsplit_once('/').map(|(d, _)| d.to_ascii_lowercase()).unwrap_or_default();
                             if folders.contains(&dir) {
-                                out.push(page.diag(Code::LinkTargetMissing, link.span, format!("the link `{file}` points to no page")));
+                                out.push(page.diag(
+                                    Code::LinkTargetMissing,
+                                    link.span,
+                                    format!("the link `{file}` points to no page"),
+                                ));
                             }
                             continue;
                         }
@@ -781,7 +904,11 @@ fn check_links(pages: &[Page], out: &mut Vec<Diagnostic>) {
                 && !target_page.headings.iter().any(|h| h.anchor == a.to_ascii_lowercase())
                 && target_page.title.as_ref().is_none_or(|t| crate::parse::anchor_of(&t.0) != a.to_ascii_lowercase())
             {
-                out.push(page.diag(Code::LinkAnchorMissing, link.span, format!("`#{a}` matches no heading of {}", target_page.path)));
+                out.push(page.diag(
+                    Code::LinkAnchorMissing,
+                    link.span,
+                    format!("`#{a}` matches no heading of {}", target_page.path),
+                ));
             }
         }
     }
@@ -817,11 +944,20 @@ mod tests {
 
     #[test]
     fn templates_match_paths() {
-        assert_eq!(match_template("/communications/calls/{id}/operations/{id}", "/communications/calls/abc/operations/d-1"), Some(vec!["abc".into(), "d-1".into()]));
-        assert_eq!(match_template("/me/drive/root:/{item-path}:/content", "/me/drive/root:/a/b.txt:/content"), Some(vec!["a/b.txt".into()]));
+        assert_eq!(
+            match_template("/communications/calls/{id}/operations/{id}", "/communications/calls/abc/operations/d-1"),
+            Some(vec!["abc".into(), "d-1".into()])
+        );
+        assert_eq!(
+            match_template("/me/drive/root:/{item-path}:/content", "/me/drive/root:/a/b.txt:/content"),
+            Some(vec!["a/b.txt".into()])
+        );
         assert_eq!(match_template("/users/{id}", "/Users/x/"), Some(vec!["x".into()]));
         assert_eq!(match_template("/users/{id}", "/users/x/y"), None);
-        assert_eq!(match_template("/workbook/range(address='<address>')", "/workbook/range(address='A1:B2')"), Some(vec!["A1:B2".into()]));
+        assert_eq!(
+            match_template("/workbook/range(address='<address>')", "/workbook/range(address='A1:B2')"),
+            Some(vec!["A1:B2".into()])
+        );
     }
 
     #[test]

@@ -57,7 +57,10 @@ fn default_docs() {
 fn seed() {
     let s = from_shared(&[
         ("seeds/000_d0de68f014d3ec12.txt", "api/cancelmediaprocessingoperation-update.md"),
-        ("corpus/comms-family/doc-stubs/resources/cancelmediaprocessingoperation.md", "resources/cancelmediaprocessingoperation.md"),
+        (
+            "corpus/comms-family/doc-stubs/resources/cancelmediaprocessingoperation.md",
+            "resources/cancelmediaprocessingoperation.md",
+        ),
         ("corpus/comms-family/doc-stubs/resources/commsoperation.md", "resources/commsoperation.md"),
         ("corpus/comms-family/doc-stubs/resources/resultinfo.md", "resources/resultinfo.md"),
         ("corpus/graph-v1.0/resources/entity.md", "resources/entity.md"),

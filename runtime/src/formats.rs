@@ -110,11 +110,7 @@ fn date_bytes_ok(bytes: &[u8]) -> bool {
     if bytes.len() != 10 || bytes[4] != b'-' || bytes[7] != b'-' {
         return false;
     }
-    match (
-        number(&bytes[..4]),
-        number(&bytes[5..7]),
-        number(&bytes[8..]),
-    ) {
+    match (number(&bytes[..4]), number(&bytes[5..7]), number(&bytes[8..])) {
         (Some(year), Some(month), Some(day)) => {
             (1..=12).contains(&month) && day >= 1 && day <= days_in_month(year, month)
         }
@@ -124,9 +120,7 @@ fn date_bytes_ok(bytes: &[u8]) -> bool {
 
 fn days_in_month(year: u32, month: u32) -> u32 {
     match month {
-        2 if year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400)) => {
-            29
-        }
+        2 if year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400)) => 29,
         2 => 28,
         4 | 6 | 9 | 11 => 30,
         _ => 31,
@@ -146,9 +140,7 @@ fn time_bytes_ok(bytes: &[u8]) -> bool {
     }
     let fraction = &rest[3..];
     fraction.is_empty()
-        || (fraction[0] == b'.'
-            && fraction.len() > 1
-            && count_digits(&fraction[1..]) == fraction.len() - 1)
+        || (fraction[0] == b'.' && fraction.len() > 1 && count_digits(&fraction[1..]) == fraction.len() - 1)
 }
 
 fn offset_bytes_ok(bytes: &[u8]) -> bool {
@@ -168,18 +160,14 @@ fn number(bytes: &[u8]) -> Option<u32> {
     if bytes.is_empty() || bytes.len() > 9 {
         return None;
     }
-    bytes.iter().try_fold(0u32, |total, &byte| {
-        if byte.is_ascii_digit() {
-            Some(total * 10 + u32::from(byte - b'0'))
-        } else {
-            None
-        }
-    })
+    bytes.iter().try_fold(
+        0u32,
+        |total, &byte| {
+            if byte.is_ascii_digit() { Some(total * 10 + u32::from(byte - b'0')) } else { None }
+        },
+    )
 }
 
 fn count_digits(bytes: &[u8]) -> usize {
-    bytes
-        .iter()
-        .take_while(|byte| byte.is_ascii_digit())
-        .count()
+    bytes.iter().take_while(|byte| byte.is_ascii_digit()).count()
 }

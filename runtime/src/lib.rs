@@ -42,30 +42,20 @@ impl Client {
         let mut base_url = base_url.into();
         let kept = base_url.trim_end_matches('/').len();
         base_url.truncate(kept);
-        Client {
-            http: default_http_client().ok(),
-            base_url,
-            bearer_token: None,
-        }
+        Client { http: default_http_client().ok(), base_url, bearer_token: None }
     }
 
     /// Sends `Authorization: Bearer <token>` with every request to the service root.
     #[must_use]
     pub fn with_bearer_token(self, token: impl Into<String>) -> Client {
-        Client {
-            bearer_token: Some(token.into()),
-            ..self
-        }
+        Client { bearer_token: Some(token.into()), ..self }
     }
 
     /// Uses a caller-configured `reqwest::Client`, for example one with timeouts, a proxy or
     /// extra default headers.
     #[must_use]
     pub fn with_http_client(self, http: reqwest::Client) -> Client {
-        Client {
-            http: Some(http),
-            ..self
-        }
+        Client { http: Some(http), ..self }
     }
 
     /// The service root that paths are appended to, without a trailing slash.
@@ -142,9 +132,7 @@ impl Client {
         } else {
             (self.url(link, None), true)
         };
-        let (status, text) = self
-            .execute::<()>(Method::GET, url, same_origin, None)
-            .await?;
+        let (status, text) = self.execute::<()>(Method::GET, url, same_origin, None).await?;
         decode_json(status, text).map(Some)
     }
 
@@ -182,9 +170,7 @@ impl Client {
         };
         // reqwest defers URL, header and body errors to `send`, so they surface as
         // `Error::Transport` rather than as panics here.
-        let mut request = http
-            .request(method.clone(), url)
-            .header(reqwest::header::ACCEPT, "application/json");
+        let mut request = http.request(method.clone(), url).header(reqwest::header::ACCEPT, "application/json");
         if let Some(token) = self.bearer_token.as_deref().filter(|_| send_token) {
             request = request.bearer_auth(token);
         }
@@ -201,11 +187,7 @@ impl Client {
         let response = request.send().await.map_err(Error::Transport)?;
         let status = response.status();
         let text = response.text().await.map_err(Error::Transport)?;
-        if status.is_success() {
-            Ok((status.as_u16(), text))
-        } else {
-            Err(Error::from_failure(status.as_u16(), text))
-        }
+        if status.is_success() { Ok((status.as_u16(), text)) } else { Err(Error::from_failure(status.as_u16(), text)) }
     }
 }
 
@@ -214,10 +196,7 @@ impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
             .field("base_url", &self.base_url)
-            .field(
-                "bearer_token",
-                &self.bearer_token.as_ref().map(|_| "<redacted>"),
-            )
+            .field("bearer_token", &self.bearer_token.as_ref().map(|_| "<redacted>"))
             .finish_non_exhaustive()
     }
 }
@@ -225,13 +204,7 @@ impl fmt::Debug for Client {
 /// Builds the client used when the caller supplies none; the user agent names the crate this
 /// file is compiled into, which for a generated SDK is the SDK itself.
 fn default_http_client() -> Result<reqwest::Client, reqwest::Error> {
-    reqwest::Client::builder()
-        .user_agent(concat!(
-            env!("CARGO_PKG_NAME"),
-            "/",
-            env!("CARGO_PKG_VERSION")
-        ))
-        .build()
+    reqwest::Client::builder().user_agent(concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"))).build()
 }
 
 /// Whether a request with this method is expected to carry a body, so that an empty one must be
@@ -244,11 +217,7 @@ fn method_expects_body(method: &Method) -> bool {
 fn decode_json<R: DeserializeOwned>(status: u16, body: String) -> Result<R, Error> {
     match serde_json::from_str(&body) {
         Ok(value) => Ok(value),
-        Err(source) => Err(Error::Decode {
-            status,
-            body,
-            source,
-        }),
+        Err(source) => Err(Error::Decode { status, body, source }),
     }
 }
 
@@ -256,9 +225,7 @@ fn decode_json<R: DeserializeOwned>(status: u16, body: String) -> Result<R, Erro
 /// the service's own host.
 fn origin(url: &str) -> &str {
     let after_scheme = url.find("://").map_or(0, |at| at + 3);
-    let end = url[after_scheme..]
-        .find(['/', '?', '#'])
-        .map_or(url.len(), |at| after_scheme + at);
+    let end = url[after_scheme..].find(['/', '?', '#']).map_or(url.len(), |at| after_scheme + at);
     &url[..end]
 }
 
@@ -299,9 +266,7 @@ impl Error {
     /// The HTTP status of the response, when there was one.
     pub fn status(&self) -> Option<u16> {
         match self {
-            Error::Api { status, .. }
-            | Error::Status { status, .. }
-            | Error::Decode { status, .. } => Some(*status),
+            Error::Api { status, .. } | Error::Status { status, .. } | Error::Decode { status, .. } => Some(*status),
             Error::Transport(error) => error.status().map(|status| status.as_u16()),
         }
     }
@@ -322,10 +287,7 @@ impl Error {
             error: GraphError,
         }
         match serde_json::from_str::<Envelope>(&body) {
-            Ok(envelope) => Error::Api {
-                status,
-                error: Box::new(envelope.error),
-            },
+            Ok(envelope) => Error::Api { status, error: Box::new(envelope.error) },
             Err(_) => Error::Status { status, body },
         }
     }
@@ -352,10 +314,7 @@ impl fmt::Display for Error {
                 Ok(())
             }
             Error::Decode { status, .. } => {
-                write!(
-                    f,
-                    "HTTP {status}: the response body is not the expected JSON"
-                )
+                write!(f, "HTTP {status}: the response body is not the expected JSON")
             }
             Error::Transport(_) => write!(f, "the HTTP request failed"),
         }
@@ -392,12 +351,7 @@ pub struct GraphError {
     pub message: String,
     /// Service diagnostics such as `request-id` and `date`; some services spell the key
     /// `innererror`, which is accepted too.
-    #[serde(
-        rename = "innerError",
-        alias = "innererror",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "innerError", alias = "innererror", default, skip_serializing_if = "Option::is_none")]
     pub inner_error: Option<serde_json::Value>,
     /// Further errors, for example one per invalid property.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -432,11 +386,7 @@ pub struct Collection<T> {
     /// The items of this page.
     pub value: Vec<T>,
     /// The absolute URL of the next page, absent on the last page; see [`Client::next_page`].
-    #[serde(
-        rename = "@odata.nextLink",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "@odata.nextLink", default, skip_serializing_if = "Option::is_none")]
     pub next_link: Option<String>,
     /// Every other key, such as `@odata.context`, `@odata.count` or `@odata.deltaLink`.
     #[serde(flatten)]
@@ -446,16 +396,12 @@ pub struct Collection<T> {
 impl<T> Collection<T> {
     /// The total item count that `$count=true` asks for, if the service sent it.
     pub fn count(&self) -> Option<u64> {
-        self.additional_properties
-            .get("@odata.count")
-            .and_then(serde_json::Value::as_u64)
+        self.additional_properties.get("@odata.count").and_then(serde_json::Value::as_u64)
     }
 
     /// The link that a delta query returns on its last page, to be used for the next round.
     pub fn delta_link(&self) -> Option<&str> {
-        self.additional_properties
-            .get("@odata.deltaLink")
-            .and_then(serde_json::Value::as_str)
+        self.additional_properties.get("@odata.deltaLink").and_then(serde_json::Value::as_str)
     }
 }
 

@@ -2,9 +2,8 @@
 //! handling are checked on the wire rather than through mocks of reqwest.
 
 use docgen_runtime::{
-    Client, Collection, Date, DateTimeOffset, Duration, Error, GraphError, Guid, Method, TimeOfDay,
-    encode_path_param, encode_path_param_keep_slashes, is_date, is_date_time_offset, is_duration,
-    is_guid, is_time_of_day,
+    Client, Collection, Date, DateTimeOffset, Duration, Error, GraphError, Guid, Method, TimeOfDay, encode_path_param,
+    encode_path_param_keep_slashes, is_date, is_date_time_offset, is_duration, is_guid, is_time_of_day,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -31,9 +30,7 @@ async fn send_json_sends_method_path_headers_and_body_and_decodes_the_response()
         .and(header("accept", "application/json"))
         .and(header("content-type", "application/json"))
         .and(body_json(json!({"displayName": "Adele"})))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(json!({"id": "1", "displayName": "Adele"})),
-        )
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "1", "displayName": "Adele"})))
         .expect(1)
         .mount(&server)
         .await;
@@ -42,21 +39,10 @@ async fn send_json_sends_method_path_headers_and_body_and_decodes_the_response()
     assert_eq!(client.base_url(), format!("{}/v1.0", server.uri()));
     let path = format!("/users/{}", encode_path_param("a b/c"));
     let user: User = client
-        .send_json(
-            Method::PATCH,
-            &path,
-            Some("%24select=id,displayName"),
-            Some(&json!({"displayName": "Adele"})),
-        )
+        .send_json(Method::PATCH, &path, Some("%24select=id,displayName"), Some(&json!({"displayName": "Adele"})))
         .await
         .expect("the mock answers 200 with a user");
-    assert_eq!(
-        user,
-        User {
-            id: "1".into(),
-            display_name: "Adele".into()
-        }
-    );
+    assert_eq!(user, User { id: "1".into(), display_name: "Adele".into() });
 }
 
 #[tokio::test]
@@ -64,18 +50,13 @@ async fn requests_without_token_or_body_send_neither_header() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/me"))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(json!({"id": "me", "displayName": "Me"})),
-        )
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "me", "displayName": "Me"})))
         .expect(1)
         .mount(&server)
         .await;
 
     let client = Client::new(server.uri());
-    let _: User = client
-        .send_json::<NoBody, _>(Method::GET, "/me", None, None)
-        .await
-        .expect("the mock answers 200");
+    let _: User = client.send_json::<NoBody, _>(Method::GET, "/me", None, None).await.expect("the mock answers 200");
 
     let requests = server.received_requests().await.expect("recording is on");
     assert_eq!(requests.len(), 1);
@@ -117,12 +98,7 @@ async fn send_empty_ignores_a_body_on_other_2xx() {
         .await;
 
     Client::new(server.uri())
-        .send_empty(
-            Method::POST,
-            "/me/sendMail",
-            None,
-            Some(&json!({"message": {"subject": "Hi"}})),
-        )
+        .send_empty(Method::POST, "/me/sendMail", None, Some(&json!({"message": {"subject": "Hi"}})))
         .await
         .expect("202 is success whatever the body");
 }
@@ -169,37 +145,26 @@ async fn graph_error_body_becomes_api_error() {
         .await
         .expect_err("404 is an error");
     assert_eq!(error.status(), Some(404));
-    let Error::Api {
-        status,
-        error: graph,
-    } = &error
-    else {
+    let Error::Api { status, error: graph } = &error else {
         panic!("expected Error::Api, got {error:?}");
     };
     assert_eq!(*status, 404);
     assert_eq!(graph.code, "itemNotFound");
     assert_eq!(graph.message, "The resource could not be found.");
-    assert_eq!(
-        graph.inner_error,
-        Some(json!({"request-id": "abc", "date": "2021-07-16T18:32:44"}))
-    );
+    assert_eq!(graph.inner_error, Some(json!({"request-id": "abc", "date": "2021-07-16T18:32:44"})));
     assert_eq!(graph.details.len(), 1);
     assert_eq!(graph.details[0].code, "badKey");
     assert_eq!(graph.details[0].target.as_deref(), Some("id"));
     assert_eq!(graph.target.as_deref(), Some("users"));
     assert_eq!(graph.additional_properties.get("extra"), Some(&json!(1)));
     assert_eq!(error.graph_error(), Some(&**graph));
-    assert_eq!(
-        error.to_string(),
-        "HTTP 404: itemNotFound: The resource could not be found."
-    );
+    assert_eq!(error.to_string(), "HTTP 404: itemNotFound: The resource could not be found.");
     assert!(std::error::Error::source(&error).is_none());
 }
 
 #[test]
 fn graph_error_serializes_back_without_empty_fields() {
-    let parsed: GraphError =
-        serde_json::from_str(r#"{"code":"x","message":"y","innererror":{"a":1}}"#).expect("valid");
+    let parsed: GraphError = serde_json::from_str(r#"{"code":"x","message":"y","innererror":{"a":1}}"#).expect("valid");
     assert_eq!(parsed.inner_error, Some(json!({"a": 1})));
     assert_eq!(
         serde_json::to_string(&parsed).expect("serializable"),
@@ -211,9 +176,7 @@ fn graph_error_serializes_back_without_empty_fields() {
 async fn non_json_error_body_becomes_status_error() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
-        .respond_with(
-            ResponseTemplate::new(500).set_body_string("<html>Internal Server Error</html>"),
-        )
+        .respond_with(ResponseTemplate::new(500).set_body_string("<html>Internal Server Error</html>"))
         .mount(&server)
         .await;
 
@@ -229,10 +192,7 @@ async fn non_json_error_body_becomes_status_error() {
         other => panic!("expected Error::Status, got {other:?}"),
     }
     assert_eq!(error.status(), Some(500));
-    assert_eq!(
-        error.to_string(),
-        "HTTP 500: <html>Internal Server Error</html>"
-    );
+    assert_eq!(error.to_string(), "HTTP 500: <html>Internal Server Error</html>");
 }
 
 #[tokio::test]
@@ -289,10 +249,7 @@ async fn wrong_json_shape_on_success_becomes_decode_error() {
         .send_json::<NoBody, User>(Method::GET, "/me", None, None)
         .await
         .expect_err("id is not a string");
-    assert!(
-        matches!(error, Error::Decode { status: 200, .. }),
-        "{error:?}"
-    );
+    assert!(matches!(error, Error::Decode { status: 200, .. }), "{error:?}");
 }
 
 #[tokio::test]
@@ -347,10 +304,7 @@ async fn with_http_client_uses_the_given_client() {
 
     let mut headers = reqwest::header::HeaderMap::new();
     headers.insert("x-custom", reqwest::header::HeaderValue::from_static("yes"));
-    let http = reqwest::Client::builder()
-        .default_headers(headers)
-        .build()
-        .expect("a plain client builds");
+    let http = reqwest::Client::builder().default_headers(headers).build().expect("a plain client builds");
     Client::new(server.uri())
         .with_http_client(http)
         .send_empty::<NoBody>(Method::GET, "/me", None, None)
@@ -386,10 +340,8 @@ async fn collection_pages_decode_and_next_page_follows_the_link() {
         .await;
 
     let client = Client::new(format!("{}/v1.0", server.uri())).with_bearer_token("t");
-    let first: Collection<User> = client
-        .send_json::<NoBody, _>(Method::GET, "/users", Some("$count=true"), None)
-        .await
-        .expect("first page");
+    let first: Collection<User> =
+        client.send_json::<NoBody, _>(Method::GET, "/users", Some("$count=true"), None).await.expect("first page");
     assert_eq!(first.value.len(), 1);
     assert_eq!(first.next_link.as_deref(), Some(next.as_str()));
     assert_eq!(first.count(), Some(2));
@@ -398,20 +350,10 @@ async fn collection_pages_decode_and_next_page_follows_the_link() {
         Some(&json!("https://graph.microsoft.com/v1.0/$metadata#users"))
     );
 
-    let second = client
-        .next_page(&first)
-        .await
-        .expect("second page")
-        .expect("there is a next link");
+    let second = client.next_page(&first).await.expect("second page").expect("there is a next link");
     assert_eq!(second.value[0].id, "2");
     assert_eq!(second.next_link, None);
-    assert!(
-        client
-            .next_page(&second)
-            .await
-            .expect("no request")
-            .is_none()
-    );
+    assert!(client.next_page(&second).await.expect("no request").is_none());
 }
 
 #[tokio::test]
@@ -431,11 +373,7 @@ async fn next_page_on_another_host_does_not_send_the_token() {
     };
     // The client's own origin differs from the server's (another port), so the link is foreign.
     let client = Client::new("http://127.0.0.1:1/v1.0").with_bearer_token("t");
-    client
-        .next_page(&page)
-        .await
-        .expect("the foreign page loads")
-        .expect("there is a next link");
+    client.next_page(&page).await.expect("the foreign page loads").expect("there is a next link");
     let requests = server.received_requests().await.expect("recording is on");
     assert!(requests[0].headers.get("authorization").is_none());
 }
@@ -445,10 +383,7 @@ fn collection_round_trips_with_next_link_and_extra_keys() {
     let text = r#"{"value":[{"id":"1","displayName":"A"}],"@odata.nextLink":"https://graph.microsoft.com/v1.0/users?$skiptoken=x","@odata.context":"ctx","@odata.count":1,"@odata.deltaLink":"d"}"#;
     let page: Collection<User> = serde_json::from_str(text).expect("valid collection");
     assert_eq!(page.value[0].display_name, "A");
-    assert_eq!(
-        page.next_link.as_deref(),
-        Some("https://graph.microsoft.com/v1.0/users?$skiptoken=x")
-    );
+    assert_eq!(page.next_link.as_deref(), Some("https://graph.microsoft.com/v1.0/users?$skiptoken=x"));
     assert_eq!(page.additional_properties.len(), 3);
     assert_eq!(page.count(), Some(1));
     assert_eq!(page.delta_link(), Some("d"));
@@ -459,10 +394,7 @@ fn collection_round_trips_with_next_link_and_extra_keys() {
 
     let last: Collection<User> = serde_json::from_str(r#"{"value":[]}"#).expect("valid");
     assert_eq!(last.next_link, None);
-    assert_eq!(
-        serde_json::to_string(&last).expect("serializable"),
-        r#"{"value":[]}"#
-    );
+    assert_eq!(serde_json::to_string(&last).expect("serializable"), r#"{"value":[]}"#);
     assert!(serde_json::from_str::<Collection<User>>(r#"{"id":"1"}"#).is_err());
 }
 
@@ -533,41 +465,21 @@ fn time_of_day_checks() {
         assert!(is_time_of_day(good), "{good}");
         assert!(TimeOfDay::from(good).is_valid(), "{good}");
     }
-    for bad in [
-        "",
-        "24:00:00",
-        "8:30:00",
-        "08:30:0",
-        "08:30:00.",
-        "08:30:00Z",
-        "08:61:00",
-        "08-30-00",
-        "08:30:00.12a",
-    ] {
+    for bad in ["", "24:00:00", "8:30:00", "08:30:0", "08:30:00.", "08:30:00Z", "08:61:00", "08-30-00", "08:30:00.12a"]
+    {
         assert!(!is_time_of_day(bad), "{bad}");
     }
 }
 
 #[test]
 fn duration_checks() {
-    for good in [
-        "PT1H30M",
-        "P1D",
-        "-PT5S",
-        "+P1D",
-        "PT0S",
-        "P1Y2M3DT4H5M6.5S",
-        "P2W",
-        "PT0.25S",
-        "P90D",
-        "P1DT12H",
-    ] {
+    for good in ["PT1H30M", "P1D", "-PT5S", "+P1D", "PT0S", "P1Y2M3DT4H5M6.5S", "P2W", "PT0.25S", "P90D", "P1DT12H"] {
         assert!(is_duration(good), "{good}");
         assert!(Duration::from(good).is_valid(), "{good}");
     }
     for bad in [
-        "", "P", "PT", "P1DT", "1D", "PT1.5H", "P1H", "PT1D", "P1D1Y", "P1M1M", "PT1S1M", "pt1h",
-        "PT1HT1M", "P-1D", "PT.5S", "PT5.S", " PT1H",
+        "", "P", "PT", "P1DT", "1D", "PT1.5H", "P1H", "PT1D", "P1D1Y", "P1M1M", "PT1S1M", "pt1h", "PT1HT1M", "P-1D",
+        "PT.5S", "PT5.S", " PT1H",
     ] {
         assert!(!is_duration(bad), "{bad}");
     }
@@ -618,10 +530,7 @@ fn primitive_wrappers_are_transparent_and_lossless() {
     assert_eq!(Date::from(String::from("2021-07-16")), event.day);
     assert_eq!(Guid::new("x").into_string(), "x");
     assert_eq!(String::from(TimeOfDay::from("08:00")), "08:00");
-    assert_eq!(
-        serde_json::to_value(Duration::from("P1D")).expect("ok"),
-        json!("P1D")
-    );
+    assert_eq!(serde_json::to_value(Duration::from("P1D")).expect("ok"), json!("P1D"));
     assert!(serde_json::from_str::<Date>("20210716").is_err());
 }
 
@@ -633,16 +542,10 @@ fn encode_path_param_samples() {
     assert_eq!(encode_path_param("!$&'()*+,;=:@-._~"), "!$&'()*+,;=:@-._~");
     assert_eq!(encode_path_param("100%#x"), "100%25%23x");
     assert_eq!(encode_path_param("é€"), "%C3%A9%E2%82%AC");
-    assert_eq!(
-        encode_path_param("a\\b\"<>`{}|^[]"),
-        "a%5Cb%22%3C%3E%60%7B%7D%7C%5E%5B%5D"
-    );
+    assert_eq!(encode_path_param("a\\b\"<>`{}|^[]"), "a%5Cb%22%3C%3E%60%7B%7D%7C%5E%5B%5D");
     assert_eq!(encode_path_param("\n\t\u{7f}"), "%0A%09%7F");
     assert_eq!(encode_path_param(""), "");
-    assert_eq!(
-        encode_path_param_keep_slashes("Documents/My File?.docx"),
-        "Documents/My%20File%3F.docx"
-    );
+    assert_eq!(encode_path_param_keep_slashes("Documents/My File?.docx"), "Documents/My%20File%3F.docx");
     assert_eq!(encode_path_param_keep_slashes("/a#b/"), "/a%23b/");
 }
 
@@ -658,12 +561,7 @@ async fn encoded_path_reaches_the_server_unchanged() {
 
     let item = encode_path_param_keep_slashes("Documents/My File?.docx");
     Client::new(server.uri())
-        .send_empty::<NoBody>(
-            Method::GET,
-            &format!("/drives/{}/root:/{item}:", encode_path_param("b!x")),
-            None,
-            None,
-        )
+        .send_empty::<NoBody>(Method::GET, &format!("/drives/{}/root:/{item}:", encode_path_param("b!x")), None, None)
         .await
         .expect("the path matched");
 }

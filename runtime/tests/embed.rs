@@ -14,7 +14,6 @@ fn the_runtime_compiles_and_works_as_a_module() {
     assert_eq!(client.base_url(), "https://example.invalid");
     let method: runtime::Method = runtime::Method::PATCH;
     assert_eq!(method.as_str(), "PATCH");
-    let page: runtime::Collection<runtime::Guid> =
-        serde_json::from_str(r#"{"value":["x"]}"#).expect("a collection");
+    let page: runtime::Collection<runtime::Guid> = serde_json::from_str(r#"{"value":["x"]}"#).expect("a collection");
     assert_eq!(page.value[0].as_str(), "x");
 }

@@ -2,6 +2,8 @@
 //!
 //! - `regenerate`: docs → `generated/` (or `--out DIR`), with `--check` for drift, `--report`
 //!   and `--ir` for machine-readable output;
+//! - `check-metadata`: where the docs and the service's CSDL metadata disagree, with agreement
+//!   figures (a report: exit 0 whatever it finds);
 //! - `codes`: the table of diagnostic codes (DIAGNOSTICS.md is made from it);
 //! - `test`: the README's test command: the workspace's tests, then the generated crate's.
 //!
@@ -9,6 +11,7 @@
 //! not run at all.
 
 mod args;
+mod metadata;
 mod regenerate;
 mod render;
 
@@ -25,6 +28,12 @@ commands:
       --report   write a JSON summary (counts, diagnostics, timings)
       --ir       write the intermediate representation as JSON
       --quiet    print only the summary line, not each diagnostic
+  check-metadata [--docs DIR] [--csdl FILE] [--format human|json] [--limit N]
+      Compare the docs with the service's CSDL metadata (default:
+      ../shared/corpus/metadata/cleanMetadataWithDescriptionsv1.0.xml): findings by
+      category, then agreement figures. Exit 0 whatever it finds.
+      --format   human (default) or json
+      --limit    findings shown per category (human default 20; json all; 0 = all)
   codes           print the table of diagnostic codes as markdown
   test            run the workspace's tests, then the generated crate's
 ";
@@ -37,7 +46,11 @@ fn main() -> ExitCode {
     }
     let command = argv.remove(0);
     let result = match command.as_str() {
-        "regenerate" => args::Args::parse(&argv, &["check", "quiet"], &["docs", "out", "report", "ir"]).and_then(|a| regenerate::run(&a)),
+        "regenerate" => args::Args::parse(&argv, &["check", "quiet"], &["docs", "out", "report", "ir"])
+            .and_then(|a| regenerate::run(&a)),
+        "check-metadata" => {
+            args::Args::parse(&argv, &[], &["docs", "csdl", "format", "limit"]).and_then(|a| metadata::run(&a))
+        }
         "codes" => {
             print!("{}", render::codes_markdown());
             Ok(0)

@@ -24,7 +24,8 @@ pub fn run(args: &Args) -> Result<u8, String> {
     let check = args.flag("check");
 
     let t0 = Instant::now();
-    let sources = docgen::read_docs(&docs).map_err(|e| format!("cannot read the docs folder {}: {e}", docs.display()))?;
+    let sources =
+        docgen::read_docs(&docs).map_err(|e| format!("cannot read the docs folder {}: {e}", docs.display()))?;
     if sources.is_empty() {
         return Err(format!("no markdown pages found in {}", docs.display()));
     }
@@ -40,11 +41,16 @@ pub fn run(args: &Args) -> Result<u8, String> {
     let mut exit = 0;
     if check {
         if plan.is_empty() {
-            eprintln!("{} is up to date with {}", out.display(), docs.display());
+            eprintln!("{} is up to date with {}", render::display_path(&out), render::display_path(&docs));
         } else {
             print!("{}", plan.diff(&output.files));
             let how = fix_command(&root, &docs, &out);
-            eprintln!("error: {} is out of date with {}: {} file(s) differ", out.display(), docs.display(), plan.len());
+            eprintln!(
+                "error: {} is out of date with {}: {} file(s) differ",
+                render::display_path(&out),
+                render::display_path(&docs),
+                plan.len()
+            );
             eprintln!("help: run `{how}` and commit the result");
             exit = 1;
         }
@@ -67,7 +73,11 @@ pub fn run(args: &Args) -> Result<u8, String> {
         render::print_diagnostics(&output.diagnostics, &sources_by_path, &docs);
     }
     let summary = render::summary(&output, sources.len());
-    let changed = if check { String::new() } else { format!("; {} file(s) written, {} removed", plan.writes.len(), plan.removals.len()) };
+    let changed = if check {
+        String::new()
+    } else {
+        format!("; {} file(s) written, {} removed", plan.writes.len(), plan.removals.len())
+    };
     eprintln!("{summary}{changed}");
     Ok(exit)
 }
@@ -235,7 +245,9 @@ fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) -> std::io::Result<()> {
         } else {
             let p = entry.path();
             let rel = p.strip_prefix(root).unwrap_or(&p);
-            out.push(rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect::<Vec<_>>().join("/"));
+            out.push(
+                rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect::<Vec<_>>().join("/"),
+            );
         }
     }
     Ok(())

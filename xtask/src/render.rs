@@ -14,7 +14,11 @@ use std::path::Path;
 /// span underlined, and the help. Colour only on a terminal.
 pub fn print_diagnostics(items: &[Diagnostic], sources: &HashMap<&str, &str>, docs: &Path) {
     let stderr = std::io::stderr();
-    let renderer = if stderr.is_terminal() && std::env::var_os("NO_COLOR").is_none() { Renderer::styled() } else { Renderer::plain() };
+    let renderer = if stderr.is_terminal() && std::env::var_os("NO_COLOR").is_none() {
+        Renderer::styled()
+    } else {
+        Renderer::plain()
+    };
     let mut out = stderr.lock();
     let mut indexes: HashMap<&str, LineIndex> = HashMap::new();
     for d in items {
@@ -138,7 +142,27 @@ pub fn codes_markdown() -> String {
          | Code | Severity | Meaning | How to fix |\n|---|---|---|---|\n",
     );
     for c in Code::ALL {
-        s.push_str(&format!("| `{}` | {} | {} | {} |\n", c.as_str(), c.severity(), c.summary().replace('|', "\\|"), c.fix().replace('|', "\\|")));
+        s.push_str(&format!(
+            "| `{}` | {} | {} | {} |\n",
+            c.as_str(),
+            c.severity(),
+            c.summary().replace('|', "\\|"),
+            c.fix().replace('|', "\\|")
+        ));
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    /// DIAGNOSTICS.md is the documented table of codes; it must match the code table.
+    #[test]
+    fn diagnostics_md_is_up_to_date() {
+        let path = crate::project_root().join("DIAGNOSTICS.md");
+        let on_disk = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            on_disk == super::codes_markdown(),
+            "DIAGNOSTICS.md is stale: run `cargo xtask codes > DIAGNOSTICS.md`"
+        );
+    }
 }

@@ -9,7 +9,7 @@ pub struct CancelMediaProcessingRequest {
     ///
     /// Source: api/call-cancelmediaprocessing.md:46
     #[serde(rename = "clientContext", default, skip_serializing_if = "Option::is_none")]
-    pub client_context: ::std::option::Option<::std::string::String>,
+    pub client_context: Option<String>,
     /// Properties the docs do not list (`@odata.type`, instance annotations, members added
     /// later), kept so that a value read and written again loses nothing.
     #[serde(flatten)]
@@ -28,12 +28,10 @@ impl crate::runtime::Client {
         id: &str,
         body: &crate::client::CancelMediaProcessingRequest,
     ) -> Result<crate::models::CommsOperation, crate::runtime::Error> {
+        let id = crate::runtime::encode_path_param(id);
         self.send_json(
                 crate::runtime::Method::POST,
-                &format!(
-                    "/communications/calls/{}/cancelMediaProcessing", crate
-                    ::runtime::encode_path_param(id)
-                ),
+                &format!("/communications/calls/{}/cancelMediaProcessing", id),
                 None,
                 Some(body),
             )

@@ -13,12 +13,12 @@ impl crate::runtime::Client {
         call_id: &str,
         operation_id: &str,
     ) -> Result<crate::models::CancelMediaProcessingOperation, crate::runtime::Error> {
+        let call_id = crate::runtime::encode_path_param(call_id);
+        let operation_id = crate::runtime::encode_path_param(operation_id);
         self.send_json(
                 crate::runtime::Method::GET,
                 &format!(
-                    "/communications/calls/{}/operations/{}", crate
-                    ::runtime::encode_path_param(call_id), crate
-                    ::runtime::encode_path_param(operation_id)
+                    "/communications/calls/{}/operations/{}", call_id, operation_id
                 ),
                 None,
                 None::<&()>,

@@ -15,12 +15,10 @@ impl crate::runtime::Client {
         crate::runtime::Collection<crate::models::CancelMediaProcessingOperation>,
         crate::runtime::Error,
     > {
+        let call_id = crate::runtime::encode_path_param(call_id);
         self.send_json(
                 crate::runtime::Method::GET,
-                &format!(
-                    "/communications/calls/{}/operations", crate
-                    ::runtime::encode_path_param(call_id)
-                ),
+                &format!("/communications/calls/{}/operations", call_id),
                 None,
                 None::<&()>,
             )

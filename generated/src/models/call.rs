@@ -9,22 +9,22 @@ pub struct Call {
     ///
     /// Source: resources/entity.md:20
     #[serde(rename = "id", default, skip_serializing_if = "Option::is_none")]
-    pub id: ::std::option::Option<::std::string::String>,
+    pub id: Option<String>,
     /// URL that receives notifications for the call. Must use https.
     ///
     /// Source: resources/call.md:28
     #[serde(rename = "callbackUri", default, skip_serializing_if = "Option::is_none")]
-    pub callback_uri: ::std::option::Option<::std::string::String>,
+    pub callback_uri: Option<String>,
     /// Identifier shared by all participant legs of the same conversation.
     ///
     /// Source: resources/call.md:29
     #[serde(rename = "callChainId", default, skip_serializing_if = "Option::is_none")]
-    pub call_chain_id: ::std::option::Option<::std::string::String>,
+    pub call_chain_id: Option<String>,
     /// Whether the call is inbound or outbound. Possible values are: incoming, outgoing, unknownFutureValue. Read-only.
     ///
     /// Source: resources/call.md:30
     #[serde(rename = "direction", default, skip_serializing_if = "Option::is_none")]
-    pub direction: ::std::option::Option<crate::enums::CallDirection>,
+    pub direction: Option<crate::enums::CallDirection>,
     /// Identifier of the application's own participant in the call. Read-only.
     ///
     /// Source: resources/call.md:32
@@ -33,7 +33,7 @@ pub struct Call {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub my_participant_id: ::std::option::Option<::std::string::String>,
+    pub my_participant_id: Option<String>,
     /// Media types the application asked for. Possible values are: audio, video, videoBasedScreenSharing, data, unknownFutureValue.
     ///
     /// Source: resources/call.md:33
@@ -42,36 +42,32 @@ pub struct Call {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub requested_modalities: ::std::option::Option<
-        ::std::vec::Vec<crate::enums::Modality>,
-    >,
+    pub requested_modalities: Option<Vec<crate::enums::Modality>>,
     /// Outcome details, for example why the call ended. Read-only.
     ///
     /// Source: resources/call.md:34
     #[serde(rename = "resultInfo", default, skip_serializing_if = "Option::is_none")]
-    pub result_info: ::std::option::Option<crate::models::ResultInfo>,
+    pub result_info: Option<crate::models::ResultInfo>,
     /// Current state of the call. Possible values are: incoming, establishing, established, hold, transferring, transferAccepted, redirecting, terminating, terminated, unknownFutureValue. Read-only.
     ///
     /// Source: resources/call.md:35
     #[serde(rename = "state", default, skip_serializing_if = "Option::is_none")]
-    pub state: ::std::option::Option<crate::enums::CallState>,
+    pub state: Option<crate::enums::CallState>,
     /// Subject of the conversation.
     ///
     /// Source: resources/call.md:36
     #[serde(rename = "subject", default, skip_serializing_if = "Option::is_none")]
-    pub subject: ::std::option::Option<::std::string::String>,
+    pub subject: Option<String>,
     /// Identifier of the tenant the call belongs to.
     ///
     /// Source: resources/call.md:37
     #[serde(rename = "tenantId", default, skip_serializing_if = "Option::is_none")]
-    pub tenant_id: ::std::option::Option<::std::string::String>,
+    pub tenant_id: Option<String>,
     /// Long-running operations started on the call. Read-only. Nullable.
     ///
     /// Source: resources/call.md:43
     #[serde(rename = "operations", default, skip_serializing_if = "Option::is_none")]
-    pub operations: ::std::option::Option<
-        ::std::vec::Vec<crate::models::CommsOperation>,
-    >,
+    pub operations: Option<Vec<crate::models::CommsOperation>>,
     /// Properties the docs do not list (`@odata.type`, instance annotations, members added
     /// later), kept so that a value read and written again loses nothing.
     #[serde(flatten)]

@@ -9,22 +9,22 @@ pub struct CommsOperation {
     ///
     /// Source: resources/entity.md:20
     #[serde(rename = "id", default, skip_serializing_if = "Option::is_none")]
-    pub id: ::std::option::Option<::std::string::String>,
+    pub id: Option<String>,
     /// Opaque string chosen by the client to correlate the operation with its own state. At most 256 characters.
     ///
     /// Source: resources/commsoperation.md:24
     #[serde(rename = "clientContext", default, skip_serializing_if = "Option::is_none")]
-    pub client_context: ::std::option::Option<::std::string::String>,
+    pub client_context: Option<String>,
     /// Outcome details for the operation. Read-only.
     ///
     /// Source: resources/commsoperation.md:26
     #[serde(rename = "resultInfo", default, skip_serializing_if = "Option::is_none")]
-    pub result_info: ::std::option::Option<crate::models::ResultInfo>,
+    pub result_info: Option<crate::models::ResultInfo>,
     /// Current state of the operation. Possible values are: notStarted, running, completed, failed, unknownFutureValue. Read-only.
     ///
     /// Source: resources/commsoperation.md:27
     #[serde(rename = "status", default, skip_serializing_if = "Option::is_none")]
-    pub status: ::std::option::Option<crate::enums::OperationStatus>,
+    pub status: Option<crate::enums::OperationStatus>,
     /// Properties the docs do not list (`@odata.type`, instance annotations, members added
     /// later), kept so that a value read and written again loses nothing.
     #[serde(flatten)]

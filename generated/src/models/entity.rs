@@ -9,7 +9,7 @@ pub struct Entity {
     ///
     /// Source: resources/entity.md:20
     #[serde(rename = "id", default, skip_serializing_if = "Option::is_none")]
-    pub id: ::std::option::Option<::std::string::String>,
+    pub id: Option<String>,
     /// Properties the docs do not list (`@odata.type`, instance annotations, members added
     /// later), kept so that a value read and written again loses nothing.
     #[serde(flatten)]

@@ -9,17 +9,17 @@ pub struct ResultInfo {
     ///
     /// Source: resources/resultinfo.md:22
     #[serde(rename = "code", default, skip_serializing_if = "Option::is_none")]
-    pub code: ::std::option::Option<i32>,
+    pub code: Option<i32>,
     /// Human-readable text that explains the result.
     ///
     /// Source: resources/resultinfo.md:23
     #[serde(rename = "message", default, skip_serializing_if = "Option::is_none")]
-    pub message: ::std::option::Option<::std::string::String>,
+    pub message: Option<String>,
     /// Additional code that refines code.
     ///
     /// Source: resources/resultinfo.md:24
     #[serde(rename = "subcode", default, skip_serializing_if = "Option::is_none")]
-    pub subcode: ::std::option::Option<i32>,
+    pub subcode: Option<i32>,
     /// Properties the docs do not list (`@odata.type`, instance annotations, members added
     /// later), kept so that a value read and written again loses nothing.
     #[serde(flatten)]

@@ -19,9 +19,9 @@ where
         .expect("the example reads into its type");
     let written = ::serde_json::to_value(&typed).expect("the value writes back");
     let (original, written) = (without_nulls(original), without_nulls(written));
+    let same = same_json(&original, &written);
     assert!(
-        same_json(& original, & written),
-        "round trip changed the example\n   docs: {original}\nwritten: {written}"
+        same, "round trip changed the example\n   docs: {original}\nwritten: {written}"
     );
 }
 /// Drops object members whose value is `null`, at any depth.

@@ -22,7 +22,9 @@ pub(crate) fn body_type(plan: &Plan<'_>, body: BodyPlan, root: &str) -> String {
 /// The type of a method's body parameter: a slice for collections, `&str` for text.
 fn body_param_type(plan: &Plan<'_>, body: BodyPlan) -> String {
     if body.collection {
-        let BodyKind::Type(t) = body.kind else { return format!("&{}", body_type(plan, body, "crate")) };
+        let BodyKind::Type(t) = body.kind else {
+            return format!("&{}", body_type(plan, body, "crate"));
+        };
         return format!("&[{}]", plan.type_names().path(t, "crate"));
     }
     match body.kind {
@@ -50,6 +52,8 @@ struct MethodView {
     docs: Vec<String>,
     name: String,
     params: Vec<String>,
+    /// Each parameter with the runtime function that encodes it.
+    encodes: Vec<(String, &'static str)>,
     body: Option<BodyView>,
     ret: String,
     /// `send_json` or `send_empty`.
@@ -75,7 +79,12 @@ fn method_view(plan: &Plan<'_>, m: &MethodPlan) -> MethodView {
     let ret = plan.returns[m.op];
     let body = plan.bodies[m.op];
 
-    let call = format!("`{} {}{}`", op.method.as_str(), path.template, path.query.as_deref().map(|q| format!("?{}", q.trim_start_matches('?'))).unwrap_or_default());
+    let call = format!(
+        "`{} {}{}`",
+        op.method.as_str(),
+        path.template,
+        path.query.as_deref().map(|q| format!("?{}", q.trim_start_matches('?'))).unwrap_or_default()
+    );
     let mut docs = Docs::new().text(&op.title).text(&op.description).line(&call);
     if path.loc.file == op.loc.file && path.loc.line != 0 {
         docs = docs.source(&path.loc.file, path.loc.line);
@@ -84,14 +93,11 @@ fn method_view(plan: &Plan<'_>, m: &MethodPlan) -> MethodView {
     }
 
     let params: Vec<String> = m.params.iter().map(|p| names::ident(&p.name)).collect();
+    // Each parameter is shadowed by its encoded form, so that `format!` only sees identifiers
+    // (prettyplease prints macro arguments as raw tokens, and paths there come out mangled).
+    let encodes = m.params.iter().zip(&params).map(|(p, ident)| (ident.clone(), p.encoding.runtime_fn())).collect();
     let format = names::string_literal(&paths::format_string(&path.template));
-    let path_expr = if params.is_empty() {
-        format
-    } else {
-        let args: Vec<String> =
-            m.params.iter().zip(&params).map(|(p, ident)| format!("crate::runtime::{}({ident})", p.encoding.runtime_fn())).collect();
-        format!("&format!({format}, {})", args.join(", "))
-    };
+    let path_expr = if params.is_empty() { format } else { format!("&format!({format}, {})", params.join(", ")) };
     let query = match path.query.as_deref().map(|q| q.trim_start_matches('?')).filter(|q| !q.is_empty()) {
         Some(q) => format!("Some({})", names::string_literal(q)),
         None => "None".to_owned(),
@@ -109,6 +115,7 @@ fn method_view(plan: &Plan<'_>, m: &MethodPlan) -> MethodView {
         docs: docs.literals(),
         name: names::ident(&m.name),
         params,
+        encodes,
         body: body_view,
         ret: return_type(plan, ret, "crate"),
         send: if ret == ReturnPlan::Unit { "send_empty" } else { "send_json" },

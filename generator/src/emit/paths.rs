@@ -17,7 +17,9 @@ pub(crate) fn pieces(template: &str) -> Vec<Piece<'_>> {
     let mut out = Vec::new();
     let mut rest = template;
     while let Some(open) = rest.find('{') {
-        let Some(close) = rest[open..].find('}').map(|c| open + c) else { break };
+        let Some(close) = rest[open..].find('}').map(|c| open + c) else {
+            break;
+        };
         if open > 0 {
             out.push(Piece::Literal(&rest[..open]));
         }
@@ -167,7 +169,12 @@ mod tests {
     fn splits_placeholders() {
         assert_eq!(
             pieces("/calls/{id}/operations/{ id | name }"),
-            [Piece::Literal("/calls/"), Piece::Placeholder("id"), Piece::Literal("/operations/"), Piece::Placeholder("id | name")]
+            [
+                Piece::Literal("/calls/"),
+                Piece::Placeholder("id"),
+                Piece::Literal("/operations/"),
+                Piece::Placeholder("id | name")
+            ]
         );
         assert_eq!(pieces("/a/{unclosed"), [Piece::Literal("/a/{unclosed")]);
         assert_eq!(pieces(""), []);

@@ -272,7 +272,8 @@ impl<'ir> Plan<'ir> {
             let wires: Vec<&str> = members.iter().map(|m| m.name.as_str()).collect();
             let variant_names = names::assign(&mut scope, &wires);
             // The catch-all comes last so that a member called `unknown` keeps its name.
-            let catch_all = if scope.contains("Unknown") { scope.claim("UnknownValue") } else { scope.claim("Unknown") };
+            let catch_all =
+                if scope.contains("Unknown") { scope.claim("UnknownValue") } else { scope.claim("Unknown") };
             let variants = members
                 .iter()
                 .zip(variant_names)
@@ -295,17 +296,42 @@ impl<'ir> Plan<'ir> {
                 wanting.push((format!("{base}Request"), o));
             }
         }
-        wanting.sort_by(|a, b| (a.0.as_str(), &ir.operations[a.1].loc, a.1).cmp(&(b.0.as_str(), &ir.operations[b.1].loc, b.1)));
-        let mut claimed: Vec<(usize, String)> = wanting.into_iter().map(|(base, o)| (o, type_scope.claim(&base))).collect();
+        // Actions of the same name on different resources (`application: addKey`,
+        // `servicePrincipal: addKey`) are told apart by their titles, and where the titles are
+        // the same too (`assign action` on a dozen Intune pages), by their pages; numbers are the
+        // last resort, left to the scope.
+        let qualifiers: [fn(&Operation) -> String; 2] = [|op| op.title.clone(), |op| names::page_module(&op.loc.file)];
+        for qualify in qualifiers {
+            let mut uses: HashMap<String, usize> = HashMap::new();
+            for (base, _) in &wanting {
+                *uses.entry(base.clone()).or_default() += 1;
+            }
+            for (base, o) in &mut wanting {
+                let qualifier = qualify(&ir.operations[*o]);
+                if uses[base.as_str()] > 1 && !qualifier.trim().is_empty() {
+                    *base = format!("{}Request", names::upper_camel(&qualifier));
+                }
+            }
+        }
+        wanting.sort_by(|a, b| {
+            (a.0.as_str(), &ir.operations[a.1].loc, a.1).cmp(&(b.0.as_str(), &ir.operations[b.1].loc, b.1))
+        });
+        let mut claimed: Vec<(usize, String)> =
+            wanting.into_iter().map(|(base, o)| (o, type_scope.claim(&base))).collect();
         claimed.sort();
         for (o, name) in claimed {
             let op = &ir.operations[o];
-            let Some(body) = &op.request_body else { continue };
+            let Some(body) = &op.request_body else {
+                continue;
+            };
             let props: Vec<(&Property, &str)> = body.properties.iter().map(|p| (p, DEFAULT_NAMESPACE)).collect();
             request_of_op.insert(o, self.request_structs.len());
             self.request_structs.push(StructPlan {
                 name,
-                description: format!("The request body of `{}`.", if op.title.is_empty() { &op.name } else { &op.title }),
+                description: format!(
+                    "The request body of `{}`.",
+                    if op.title.is_empty() { &op.name } else { &op.title }
+                ),
                 fields: self.fields(&props),
                 source: body.loc.file.clone(),
                 line: body.loc.line,
@@ -313,12 +339,8 @@ impl<'ir> Plan<'ir> {
             });
         }
 
-        self.bodies = ir
-            .operations
-            .iter()
-            .enumerate()
-            .map(|(o, op)| self.body_of(op, request_of_op.get(&o).copied()))
-            .collect();
+        self.bodies =
+            ir.operations.iter().enumerate().map(|(o, op)| self.body_of(op, request_of_op.get(&o).copied())).collect();
         self.returns = ir.operations.iter().map(|op| self.return_of(op)).collect();
 
         // Method names: one per path, settled globally in sorted order after the runtime's own
@@ -390,7 +412,9 @@ impl<'ir> Plan<'ir> {
     /// An operation gets a request struct when its body lists properties but names no type
     /// that resolves to a model.
     fn needs_request_struct(&self, op: &Operation) -> bool {
-        let Some(body) = &op.request_body else { return false };
+        let Some(body) = &op.request_body else {
+            return false;
+        };
         let typed = body.ty.as_deref().is_some_and(|t| self.index.resolve_struct(t, DEFAULT_NAMESPACE).is_some());
         !typed && !body.properties.is_empty()
     }
@@ -409,11 +433,15 @@ impl<'ir> Plan<'ir> {
     }
 
     fn return_of(&self, op: &Operation) -> ReturnPlan {
-        let Some(response) = &op.response else { return ReturnPlan::Unit };
+        let Some(response) = &op.response else {
+            return ReturnPlan::Unit;
+        };
         if response.status == 204 {
             return ReturnPlan::Unit;
         }
-        let Some(ty) = response.ty.as_deref() else { return ReturnPlan::Json };
+        let Some(ty) = response.ty.as_deref() else {
+            return ReturnPlan::Json;
+        };
         match self.index.resolve(ty, DEFAULT_NAMESPACE) {
             TypeRef::Json => ReturnPlan::Json,
             t if response.collection => ReturnPlan::Type(t, true),
@@ -427,14 +455,17 @@ impl<'ir> Plan<'ir> {
     /// Examples that became tests, named and grouped by page.
     fn plan_examples(&mut self) {
         let ir = self.ir;
-        let mut tested: Vec<usize> = (0..ir.examples.len()).filter(|&x| ir.examples[x].verdict == Verdict::Tested).collect();
+        let mut tested: Vec<usize> =
+            (0..ir.examples.len()).filter(|&x| ir.examples[x].verdict == Verdict::Tested).collect();
         tested.sort_by(|&a, &b| {
             let key = |x: usize| (&ir.examples[x].name, &ir.examples[x].loc, x);
             key(a).cmp(&key(b))
         });
         let mut scope = Scope::new(Style::Snake);
-        let mut plans: Vec<ExamplePlan> =
-            tested.into_iter().map(|x| ExamplePlan { example: x, name: scope.claim(&names::snake(&ir.examples[x].name)) }).collect();
+        let mut plans: Vec<ExamplePlan> = tested
+            .into_iter()
+            .map(|x| ExamplePlan { example: x, name: scope.claim(&names::snake(&ir.examples[x].name)) })
+            .collect();
         plans.sort_by_key(|p| p.example);
         let mut by_page: BTreeMap<&str, (Vec<usize>, Vec<usize>)> = BTreeMap::new();
         for (k, p) in plans.iter().enumerate() {
@@ -449,9 +480,13 @@ impl<'ir> Plan<'ir> {
     }
 }
 
+/// Module names whose files already exist in every folder: `mod.rs` of `src/models/`,
+/// `src/enums/` and `src/client/`, and `main.rs` of `tests/examples/`.
+const FILE_NAMES_TAKEN: [&str; 2] = ["mod", "main"];
+
 /// Module names for a list of type names, unique within their folder.
 fn modules_for(type_names: &[String]) -> Vec<String> {
-    let mut scope = Scope::new(Style::Snake);
+    let mut scope = Scope::with_reserved(Style::Snake, FILE_NAMES_TAKEN);
     let wires: Vec<&str> = type_names.iter().map(String::as_str).collect();
     names::assign(&mut scope, &wires)
 }
@@ -459,7 +494,7 @@ fn modules_for(type_names: &[String]) -> Vec<String> {
 /// Turns page → (items, request structs) into page plans with unique module names, in page
 /// order.
 fn pages(by_page: BTreeMap<&str, (Vec<usize>, Vec<usize>)>) -> Vec<PagePlan> {
-    let mut scope = Scope::new(Style::Snake);
+    let mut scope = Scope::with_reserved(Style::Snake, FILE_NAMES_TAKEN);
     by_page
         .into_iter()
         .map(|(file, (items, mut request_structs))| {
@@ -497,6 +532,17 @@ fn runtime_fn_names(source: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn modules_never_take_the_folder_files() {
+        let names = modules_for(&["Mod".to_owned(), "Main".to_owned(), "Mod".to_owned()]);
+        assert_eq!(names, ["mod_2", "main_2", "mod_3"]);
+        let mut by_page = BTreeMap::new();
+        by_page.insert("api/main.md", (vec![0], vec![]));
+        by_page.insert("api/mod.md", (vec![1], vec![]));
+        let modules: Vec<String> = pages(by_page).into_iter().map(|p| p.module).collect();
+        assert_eq!(modules, ["main_2", "mod_2"]);
+    }
 
     #[test]
     fn runtime_names_are_found() {

@@ -40,7 +40,11 @@ pub(crate) fn page_or_docs(file: &str) -> &str {
 
 /// Renders a template, mapping askama's error to an [`EmitError`].
 pub(crate) fn render(view: &impl askama::Template, template: &str, path: &str) -> Result<String, EmitError> {
-    view.render().map_err(|e| EmitError { template: template.to_owned(), file: path.to_owned(), message: e.to_string() })
+    view.render().map_err(|e| EmitError {
+        template: template.to_owned(),
+        file: path.to_owned(),
+        message: e.to_string(),
+    })
 }
 
 /// Parses rendered Rust, lays it out, and puts the header on top (after formatting, because
@@ -86,7 +90,9 @@ fn describe_syntax_error(error: &syn::Error, text: &str) -> String {
     }
     let broken = text.lines().enumerate().skip(parsed_lines).find(|(_, l)| !l.trim().is_empty());
     match broken {
-        Some((i, line)) => format!("{error} (in the item starting at line {}:1 of the rendered text: `{}`)", i + 1, line.trim()),
+        Some((i, line)) => {
+            format!("{error} (in the item starting at line {}:1 of the rendered text: `{}`)", i + 1, line.trim())
+        }
         None => format!("{error} (at the end of the rendered text)"),
     }
 }
@@ -148,7 +154,10 @@ impl Docs {
 
     /// The lines as string literals.
     pub(crate) fn literals(&self) -> Vec<String> {
-        self.lines.iter().map(|l| crate::names::string_literal(&if l.is_empty() { String::new() } else { format!(" {l}") })).collect()
+        self.lines
+            .iter()
+            .map(|l| crate::names::string_literal(&if l.is_empty() { String::new() } else { format!(" {l}") }))
+            .collect()
     }
 }
 
@@ -187,13 +196,18 @@ mod tests {
         assert_eq!(err.file, "src/models/broken.rs");
         assert!(err.message.contains("line 3:1"), "{}", err.message);
         assert!(err.message.contains("pub struct Broken {"), "{}", err.message);
-        assert!(err.to_string().starts_with("template `model.rs.j2` produced invalid output for `src/models/broken.rs`"));
+        assert!(
+            err.to_string().starts_with("template `model.rs.j2` produced invalid output for `src/models/broken.rs`")
+        );
     }
 
     #[test]
     fn docs_paragraphs() {
         let docs = Docs::new().text("  First line.\n\n\n  Second <b>&</b> line.  ").source("api/a.md", 12);
-        assert_eq!(docs.literals(), ["\" First line.\"", "\"\"", "\" Second <b>&</b> line.\"", "\"\"", "\" Source: api/a.md:12\""]);
+        assert_eq!(
+            docs.literals(),
+            ["\" First line.\"", "\"\"", "\" Second <b>&</b> line.\"", "\"\"", "\" Source: api/a.md:12\""]
+        );
         assert!(Docs::new().text("   ").literals().is_empty());
     }
 }

@@ -59,7 +59,7 @@ impl Prim {
     fn rust(self, root: &str) -> String {
         let runtime = |name: &str| format!("{root}::runtime::{name}");
         match self {
-            Prim::String => "::std::string::String".to_owned(),
+            Prim::String => "String".to_owned(),
             Prim::Bool => "bool".to_owned(),
             Prim::I16 => "i16".to_owned(),
             Prim::I32 => "i32".to_owned(),
@@ -126,7 +126,14 @@ impl TypeIndex {
             all.push((t.namespace != DEFAULT_NAMESPACE, t.qualified_name(), 0, i, &t.namespace, &t.name));
         }
         for (i, e) in ir.enums.iter().enumerate() {
-            all.push((e.namespace != DEFAULT_NAMESPACE, format!("{}.{}", e.namespace, e.name), 1, i, &e.namespace, &e.name));
+            all.push((
+                e.namespace != DEFAULT_NAMESPACE,
+                format!("{}.{}", e.namespace, e.name),
+                1,
+                i,
+                &e.namespace,
+                &e.name,
+            ));
         }
         all.sort();
         let mut index = TypeIndex {
@@ -151,6 +158,9 @@ impl TypeIndex {
         let ty = strip_collection(ty.trim());
         if let Some(prim) = Prim::parse(ty) {
             return TypeRef::Prim(prim);
+        }
+        if is_untyped(ty) {
+            return TypeRef::Json;
         }
         self.lookup(ty, context).map_or(TypeRef::Json, Named::type_ref)
     }
@@ -225,6 +235,14 @@ impl TypeIndex {
     }
 }
 
+/// `Json` and `Untyped` mean any JSON value, even where the docs also have a page for a `Json`
+/// type (the workbook APIs do, and their examples put strings and arrays there).
+fn is_untyped(ty: &str) -> bool {
+    let lower = ty.trim_start_matches('#').to_ascii_lowercase();
+    let name = lower.strip_prefix("edm.").or_else(|| lower.strip_prefix("microsoft.graph.")).unwrap_or(&lower);
+    name == "json" || name == "untyped"
+}
+
 /// `Collection(microsoft.graph.x)` → `microsoft.graph.x`.
 fn strip_collection(ty: &str) -> &str {
     // `get` rather than slicing: the docs may put non-ASCII text here, and a byte offset inside
@@ -268,15 +286,17 @@ impl TypeNames<'_> {
         }
     }
 
-    /// The type of a struct field: `Option<T>`, `Option<Box<T>>` or `Option<Vec<T>>`.
+    /// The type of a struct field: `Option<T>`, `Option<Box<T>>` or `Option<Vec<T>>`. Prelude
+    /// names are safe unqualified: no generated type may take them (see
+    /// [`crate::names::RESERVED_TYPE_NAMES`]) and nothing is glob-imported.
     pub(crate) fn field(&self, f: FieldType, root: &str) -> String {
         let inner = self.path(f.base, root);
         if f.collection {
-            format!("::std::option::Option<::std::vec::Vec<{inner}>>")
+            format!("Option<Vec<{inner}>>")
         } else if f.boxed {
-            format!("::std::option::Option<::std::boxed::Box<{inner}>>")
+            format!("Option<Box<{inner}>>")
         } else {
-            format!("::std::option::Option<{inner}>")
+            format!("Option<{inner}>")
         }
     }
 }
@@ -333,6 +353,7 @@ mod tests {
         assert_eq!(index.resolve("Edm.Binary", "x"), TypeRef::Prim(Prim::String));
         assert_eq!(index.resolve("Edm.Json", "x"), TypeRef::Json);
         assert_eq!(index.resolve("Edm.Untyped", "x"), TypeRef::Json);
+        assert_eq!(index.resolve("microsoft.graph.Json", "x"), TypeRef::Json);
         assert_eq!(index.resolve("Collection(Edm.String)", "x"), TypeRef::Prim(Prim::String));
     }
 
