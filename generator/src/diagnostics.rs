@@ -117,11 +117,17 @@ codes! {
     UnknownMethod = "unknown-method", Error,
         "An HTTP request line uses a method other than GET, POST, PUT, PATCH or DELETE.",
         "Use a standard method.";
+    RequestBodyUndocumented = "request-body-undocumented", Note,
+        "The request body appears in an example but the Request body section neither links its type nor lists its parameters.",
+        "Link the resource type (\"supply a JSON representation of [x](x.md)\") or add a parameter table.";
+    PathLiteralId = "path-literal-id", Warning,
+        "A documented path has a literal id (a GUID) or a `(name)` where a `{placeholder}` belongs; it is read as a placeholder.",
+        "Write the placeholder in braces, such as `/education/classes/{class-id}`.";
     ExampleBodyJson = "example-body-json", Error,
         "An example's body is not valid JSON.",
         "Fix the JSON (trailing commas, `...`, comments and line breaks inside strings are common causes).";
-    ExampleUnknownProperty = "example-unknown-property", Error,
-        "An example has a property that its documented type does not declare.",
+    ExampleUnknownProperty = "example-unknown-property", Warning,
+        "An example has a property that its documented type does not declare (the SDK keeps it in `additional_properties`).",
         "Document the property, or mark the type open (`\"openType\": true`).";
     ExampleWrongType = "example-wrong-type", Error,
         "An example value has a JSON type that contradicts the documented type.",
@@ -141,7 +147,7 @@ codes! {
     ExampleNull = "example-null", Warning,
         "An example sets null where the documented property is not nullable.",
         "Leave the property out, or give it a value.";
-    ExampleOdataType = "example-odata-type", Error,
+    ExampleOdataType = "example-odata-type", Warning,
         "An example's `@odata.type` names a type that is not the documented type nor derived from it.",
         "Correct `@odata.type`.";
     ExampleMissingProperties = "example-missing-properties", Warning,
@@ -189,6 +195,9 @@ codes! {
     PageUnused = "page-unused", Note,
         "The page defines nothing the generator could use.",
         "Check the page's doc_type and sections.";
+    UnusedSuppression = "unused-suppression", Warning,
+        "A page annotation's `suppressions` entry names a docgen code but suppressed no diagnostic of the page.",
+        "Remove the entry, or correct its code or message text.";
 }
 
 impl fmt::Display for Code {

@@ -25,8 +25,28 @@ mod types;
 use crate::GeneratedFile;
 use crate::ir::Ir;
 use rayon::prelude::*;
+use std::time::{Duration, Instant};
 
 pub use render::EmitError;
+
+/// Where emitting spends its time, for `cargo xtask bench`.
+///
+/// `plan_ms` and `files_ms` are wall-clock times of the two phases. The `*_cpu_ms` figures are
+/// CPU time summed over the threads that rendered files in parallel, so on a machine with several
+/// cores they can add up to more than `files_ms`.
+#[derive(Debug, Clone, Copy, Default, serde::Serialize)]
+pub struct EmitTimings {
+    /// Wall time of [`plan::Plan::new`] (sequential).
+    pub plan_ms: f64,
+    /// Wall time of rendering every file (parallel).
+    pub files_ms: f64,
+    /// Summed over threads: rendering every file, from template to finished text.
+    pub files_cpu_ms: f64,
+    /// Summed over threads: the part of `files_cpu_ms` spent in `syn::parse_file`.
+    pub syn_parse_cpu_ms: f64,
+    /// Summed over threads: the part of `files_cpu_ms` spent in `prettyplease::unparse`.
+    pub unparse_cpu_ms: f64,
+}
 
 /// One file to render.
 #[derive(Debug, Clone, Copy)]
@@ -67,7 +87,14 @@ impl Job {
 /// Emits the SDK crate for `ir`: every file with its path relative to the output folder,
 /// sorted by path.
 pub fn emit(ir: &Ir) -> Result<Vec<GeneratedFile>, EmitError> {
+    emit_timed(ir).map(|(files, _)| files)
+}
+
+/// [`emit`], also telling where the time went.
+pub fn emit_timed(ir: &Ir) -> Result<(Vec<GeneratedFile>, EmitTimings), EmitError> {
+    let t0 = Instant::now();
     let plan = plan::Plan::new(ir, crate_files::RUNTIME_SOURCE);
+    let t1 = Instant::now();
     let mut jobs = vec![
         Job::CargoToml,
         Job::LibRs,
@@ -83,10 +110,25 @@ pub fn emit(ir: &Ir) -> Result<Vec<GeneratedFile>, EmitError> {
     jobs.extend((0..plan.client_pages.len()).map(Job::ClientPage));
     jobs.extend((0..plan.example_pages.len()).map(Job::ExamplesPage));
 
-    let rendered: Vec<Result<GeneratedFile, EmitError>> = jobs.par_iter().map(|job| job.render(&plan)).collect();
+    // Each job runs wholly on one thread (rendering a file never waits on rayon), so the
+    // thread-local format time read after a job is that job's own.
+    let rendered: Vec<(Result<GeneratedFile, EmitError>, Duration, render::FormatTime)> = jobs
+        .par_iter()
+        .map(|job| {
+            let start = Instant::now();
+            render::take_format_time();
+            let file = job.render(&plan);
+            (file, start.elapsed(), render::take_format_time())
+        })
+        .collect();
+    let t2 = Instant::now();
     let mut files = Vec::with_capacity(rendered.len());
     let mut errors = Vec::new();
-    for r in rendered {
+    let (mut cpu, mut parse, mut unparse) = (Duration::ZERO, Duration::ZERO, Duration::ZERO);
+    for (r, spent, format) in rendered {
+        cpu += spent;
+        parse += format.parse;
+        unparse += format.unparse;
         match r {
             Ok(file) => files.push(file),
             Err(e) => errors.push(e),
@@ -97,5 +139,13 @@ pub fn emit(ir: &Ir) -> Result<Vec<GeneratedFile>, EmitError> {
         return Err(errors.swap_remove(0));
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(files)
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let timings = EmitTimings {
+        plan_ms: ms(t1 - t0),
+        files_ms: ms(t2 - t1),
+        files_cpu_ms: ms(cpu),
+        syn_parse_cpu_ms: ms(parse),
+        unparse_cpu_ms: ms(unparse),
+    };
+    Ok((files, timings))
 }

@@ -109,6 +109,8 @@ pub struct RawOperation {
     pub response_collection: bool,
     pub response_span: Span,
     pub permissions: Vec<Permission>,
+    /// Paths the page documents with another method than the first, by method.
+    pub extra_paths: Vec<(Method, Vec<HttpPath>)>,
     pub loc: Span,
 }
 
@@ -451,13 +453,6 @@ fn read_property_table(page: &Page, t: &Table, navigation: bool, diags: &mut Vec
     };
     let mut out = Vec::new();
     for row in &t.rows {
-        if row.cells.len() != t.header.len() {
-            diags.push(page.diag(
-                Code::TableCellCount,
-                row.span,
-                format!("this row has {} cells but the table header has {}", row.cells.len(), t.header.len()),
-            ));
-        }
         let Some(name_cell) = row.cells.get(name_col) else { continue };
         let name = parse::plain_text(&name_cell.text);
         let name = name.trim().trim_matches(|c: char| c == '*' || c == '`').trim().to_string();
@@ -667,7 +662,7 @@ fn read_enum_page(page: &Page, d: &mut PageDecls) {
         .iter()
         .find(|t| t.column(|h| h == "member" || h == "name").is_some() && !is_values_heading(page, t.place.heading));
     if let Some(t) = table {
-        let members = read_member_table(page, t, &mut d.diagnostics);
+        let members = read_member_table(t);
         let loc = page.title.as_ref().map(|t| t.1).unwrap_or(t.span);
         d.enums.push(RawEnum {
             name,
@@ -700,24 +695,17 @@ fn read_enum_sections(page: &Page, d: &mut PageDecls) {
         if name.is_empty() || name.contains(' ') {
             continue;
         }
-        let members = read_member_table(page, t, &mut d.diagnostics);
+        let members = read_member_table(t);
         d.enums.push(RawEnum { name, namespace: namespace.clone(), description: String::new(), members, loc: h.span });
     }
 }
 
-fn read_member_table(page: &Page, t: &Table, diags: &mut Vec<Diagnostic>) -> Vec<(String, Option<i64>, String, Span)> {
+fn read_member_table(t: &Table) -> Vec<(String, Option<i64>, String, Span)> {
     let name_col = t.column(|h| h == "member" || h == "name").unwrap_or(0);
     let value_col = t.column(|h| h == "value" || h == "int value");
     let desc_col = t.column(|h| h.starts_with("description"));
     let mut out = Vec::new();
     for row in &t.rows {
-        if row.cells.len() != t.header.len() {
-            diags.push(page.diag(
-                Code::TableCellCount,
-                row.span,
-                format!("this row has {} cells but the table header has {}", row.cells.len(), t.header.len()),
-            ));
-        }
         let Some(c) = row.cells.get(name_col) else { continue };
         let name = parse::plain_text(&c.text);
         let name = name.trim();
@@ -739,6 +727,7 @@ fn read_operation(page: &Page, diags: &mut Vec<Diagnostic>) -> Option<RawOperati
     // Paths: every code block in the HTTP request section.
     let mut method: Option<Method> = None;
     let mut paths = Vec::new();
+    let mut extra_paths: Vec<(Method, Vec<HttpPath>)> = Vec::new();
     let mut saw_section = false;
     for b in &page.code_blocks {
         if !section_is(page, b.place.section, |s| s.starts_with("http request")) {
@@ -758,13 +747,40 @@ fn read_operation(page: &Page, diags: &mut Vec<Diagnostic>) -> Option<RawOperati
                 }
                 continue;
             };
-            if method.is_some_and(|mm| mm != m) {
-                // Pages occasionally document a second method; the first one is the operation.
-                continue;
+            // Pages occasionally document a second method; its paths become an operation of
+            // their own.
+            let other = method.is_some_and(|mm| mm != m);
+            if method.is_none() {
+                method = Some(m);
             }
-            method = Some(m);
             match parse_path(rest.trim()) {
+                Some((template, query, params)) if other => {
+                    let (line_no, col) = page.line_col(lspan.start);
+                    let path = HttpPath {
+                        template,
+                        params,
+                        query,
+                        loc: Loc { file: page.path.to_string(), line: line_no, column: col },
+                    };
+                    match extra_paths.iter_mut().find(|(mm, _)| *mm == m) {
+                        Some((_, v)) => v.push(path),
+                        None => extra_paths.push((m, vec![path])),
+                    }
+                }
                 Some((template, query, params)) => {
+                    if template != rest.trim().split('?').next().unwrap_or("").trim()
+                        && !rest.trim().starts_with("http")
+                        && rest.trim().starts_with('/')
+                    {
+                        let raw = strip_version(rest.trim().split('?').next().unwrap_or("").trim());
+                        if raw != template {
+                            diags.push(page.diag(
+                                Code::PathLiteralId,
+                                lspan,
+                                format!("`{raw}` is read as `{template}`"),
+                            ));
+                        }
+                    }
                     let (line_no, col) = page.line_col(lspan.start);
                     paths.push(HttpPath {
                         template,
@@ -904,6 +920,7 @@ fn read_operation(page: &Page, diags: &mut Vec<Diagnostic>) -> Option<RawOperati
         response_collection,
         response_span,
         permissions,
+        extra_paths,
         loc: title_span,
     })
 }
@@ -956,8 +973,16 @@ pub fn parse_path(raw: &str) -> Option<(String, Option<String>, Vec<PathParam>)>
     if let Some(rest) = p.strip_prefix("https://").or_else(|| p.strip_prefix("http://")) {
         p = rest.find('/').map(|i| &rest[i..]).unwrap_or("/");
     }
+    // `policies/claimsMappingPolicies`: a path written without its leading slash.
+    let owned;
     if !p.starts_with('/') {
-        return None;
+        let first = p.split('/').next().unwrap_or("");
+        if p.contains('/') && !first.is_empty() && first.chars().all(|c| c.is_ascii_alphanumeric()) {
+            owned = format!("/{p}");
+            p = &owned;
+        } else {
+            return None;
+        }
     }
     let p = strip_version(p);
     let (path, query) = match p.find('?') {
@@ -968,6 +993,7 @@ pub fn parse_path(raw: &str) -> Option<(String, Option<String>, Vec<PathParam>)>
     if path.contains(char::is_whitespace) && !path.contains('{') && !path.contains('\'') {
         return None;
     }
+    let path = &templatise(path);
     let mut params = Vec::new();
     let bytes = path.as_bytes();
     let mut i = 0;
@@ -993,6 +1019,32 @@ pub fn parse_path(raw: &str) -> Option<(String, Option<String>, Vec<PathParam>)>
     Some((path.to_string(), query, params))
 }
 
+/// Turns segments that are literal ids into placeholders: a GUID after `classes` becomes
+/// `{classes-id}`, and `(team-id)` becomes `{team-id}`. Documented paths sometimes carry an
+/// example's values instead of placeholders.
+pub fn templatise(path: &str) -> String {
+    let mut prev = "";
+    let mut out = Vec::new();
+    for seg in path.split('/') {
+        let s = if crate::formats::is_guid(seg) {
+            format!("{{{}-id}}", if prev.is_empty() { "item" } else { prev })
+        } else if seg.len() > 2
+            && seg.starts_with('(')
+            && seg.ends_with(')')
+            && seg[1..seg.len() - 1].chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            format!("{{{}}}", &seg[1..seg.len() - 1])
+        } else {
+            seg.to_string()
+        };
+        if s == seg {
+            prev = seg;
+        }
+        out.push(s);
+    }
+    out.join("/")
+}
+
 /// Removes a leading `/v1.0`, `/beta` or `/v1` segment.
 pub fn strip_version(p: &str) -> &str {
     for v in ["/v1.0", "/beta", "/v1", "/V1.0", "/Beta"] {
@@ -1007,6 +1059,7 @@ pub fn strip_version(p: &str) -> &str {
 
 fn read_examples(page: &Page, d: &mut PageDecls) {
     let mut pending: Option<(Option<String>, RequestExample, Span)> = None;
+    let mut last_used = 0usize;
     let mut count = 0;
     let mut finish = |d: &mut PageDecls,
                       name: Option<String>,
@@ -1027,6 +1080,11 @@ fn read_examples(page: &Page, d: &mut PageDecls) {
             continue;
         }
         let Some(block) = ann.block.and_then(|i| page.code_blocks.get(i)) else { continue };
+        let this_block = ann.block.unwrap_or(0);
+        let used_before = last_used;
+        if matches!(bt.as_str(), "request" | "response") {
+            last_used = last_used.max(this_block);
+        }
         match bt.as_str() {
             "request" => {
                 if let Some((n, r, s)) = pending.take() {
@@ -1037,7 +1095,7 @@ fn read_examples(page: &Page, d: &mut PageDecls) {
                     ));
                     finish(d, n, Some((r, s)), None);
                 }
-                if let Some(req) = read_request(page, block, ann, &mut d.diagnostics) {
+                if let Some(req) = read_request(page, block, Some(ann), &mut d.diagnostics) {
                     pending = Some((ann.str("name").map(str::to_string), req, ann.span));
                 }
             }
@@ -1048,6 +1106,25 @@ fn read_examples(page: &Page, d: &mut PageDecls) {
                         finish(d, n.or(ann.str("name").map(str::to_string)), Some((r, s)), resp.map(|r| (r, ann.span)))
                     }
                     None => {
+                        // The request is often there but annotated `ignored` (or not at all): the
+                        // nearest http block before the response that starts with a method.
+                        let found = unannotated_request(page, this_block, used_before);
+                        if let Some((rb, req)) = found {
+                            d.diagnostics.push(page.diag(
+                                Code::ResponseWithoutRequest,
+                                ann.span,
+                                "the request of this response is not annotated as a request; the http block before it is taken as the request",
+                            ));
+                            let _ = rb;
+                            let span = page.code_blocks[rb].span;
+                            finish(
+                                d,
+                                ann.str("name").map(str::to_string),
+                                Some((req, span)),
+                                resp.map(|r| (r, ann.span)),
+                            );
+                            continue;
+                        }
                         d.diagnostics.push(page.diag(
                             Code::ResponseWithoutRequest,
                             ann.span,
@@ -1184,10 +1261,30 @@ fn strip_position(msg: &str) -> String {
     msg.split(" at line ").next().unwrap_or(msg).to_string()
 }
 
+/// The http block right before the response block `resp` (after `after`), outside the HTTP
+/// request section, whose first line is `METHOD URL`, read as a request.
+fn unannotated_request(page: &Page, resp: usize, after: usize) -> Option<(usize, RequestExample)> {
+    // Blocks already taken by an example (the first block, 0, counts as free until used).
+    let lo = if after == 0 { 0 } else { after + 1 };
+    (lo..resp).rev().take(3).find_map(|i| {
+        let b = &page.code_blocks[i];
+        if !matches!(b.info.as_str(), "http" | "msgraph-interactive" | "")
+            || section_is(page, b.place.section, |s| s.starts_with("http request"))
+        {
+            return None;
+        }
+        let first = b.lines.iter().map(|(_, l)| l.trim()).find(|l| !l.is_empty())?;
+        Method::parse(first.split_whitespace().next()?)?;
+        let ann = b.annotation.and_then(|a| page.annotations.get(a));
+        let mut sink = Vec::new();
+        read_request(page, b, ann, &mut sink).map(|r| (i, r))
+    })
+}
+
 fn read_request(
     page: &Page,
     b: &parse::CodeBlock,
-    ann: &parse::Annotation,
+    ann: Option<&parse::Annotation>,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<RequestExample> {
     let parts = split_http(b);
@@ -1217,7 +1314,7 @@ fn read_request(
         query,
         headers,
         body,
-        odata_type: ann.str("@odata.type").map(str::to_string),
+        odata_type: ann.and_then(|a| a.str("@odata.type")).map(str::to_string),
         loc: loc_of(page, off),
     })
 }
@@ -1244,8 +1341,15 @@ fn read_response(
     ann: &parse::Annotation,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<ResponseExample> {
-    let odata_type = ann.str("@odata.type").or_else(|| ann.str("@type")).map(str::to_string);
-    let is_collection = ann.flag("isCollection").unwrap_or(false);
+    let mut odata_type = ann.str("@odata.type").or_else(|| ann.str("@type")).map(|t| t.trim().to_string());
+    let mut is_collection = ann.flag("isCollection").unwrap_or(false);
+    // `"@odata.type": "Collection(microsoft.graph.teamsTab)"` says both things at once.
+    if let Some(inner) =
+        odata_type.as_deref().and_then(|t| t.strip_prefix("Collection(")).and_then(|t| t.strip_suffix(')'))
+    {
+        odata_type = Some(inner.trim().to_string());
+        is_collection = true;
+    }
     let truncated = ann.flag("truncated").unwrap_or(false);
     if b.info != "http" {
         // A bare JSON response: the body is the whole block.
@@ -1896,9 +2000,12 @@ impl<'p, 'd> Resolver<'p, 'd> {
         for (pi, d) in self.decls.iter().enumerate() {
             let page = &self.pages[pi];
             let mut op_index = None;
+            let mut by_method: Vec<(Method, usize)> = Vec::new();
             if let Some(op) = &d.operation {
-                let request_body = self.request_body(page, op);
                 let response = self.response(page, op, d);
+                let request_body = self
+                    .request_body(page, op)
+                    .or_else(|| self.request_body_from_example(page, op, d, response.as_ref()));
                 op_index = Some(ir.operations.len());
                 ir.operations.push(Operation {
                     name: operation_name(&op.title),
@@ -1911,12 +2018,28 @@ impl<'p, 'd> Resolver<'p, 'd> {
                     permissions: op.permissions.clone(),
                     loc: loc_of(page, op.loc.start),
                 });
+                by_method.push((op.method, ir.operations.len() - 1));
+                let main = ir.operations.last().cloned();
+                for (m, paths) in &op.extra_paths {
+                    let Some(mut extra) = main.clone() else { break };
+                    extra.name = format!("{}{}", m.as_str().to_ascii_lowercase(), upper_first(&extra.name));
+                    extra.method = *m;
+                    extra.loc = paths[0].loc.clone();
+                    extra.paths = paths.clone();
+                    if matches!(m, Method::Get | Method::Delete) {
+                        extra.request_body = None;
+                    }
+                    by_method.push((*m, ir.operations.len()));
+                    ir.operations.push(extra);
+                }
             }
             for (n, ex) in d.examples.iter().enumerate() {
                 let name = ex.name.clone().unwrap_or_else(|| format!("{}-example-{}", file_stem(page.path), n + 1));
+                let method = ex.request.as_ref().map(|r| r.0.method);
+                let operation = by_method.iter().find(|(m, _)| Some(*m) == method).map(|(_, i)| *i).or(op_index);
                 ir.examples.push(Example {
                     name,
-                    operation: op_index,
+                    operation,
                     request: ex.request.as_ref().map(|r| r.0.clone()),
                     response: ex.response.as_ref().map(|r| r.0.clone()),
                     path_match: None,
@@ -1925,6 +2048,50 @@ impl<'p, 'd> Resolver<'p, 'd> {
                 });
             }
         }
+    }
+
+    /// A body the page shows only in its request example: the resource itself for an update
+    /// (PATCH or PUT returning that resource), the type the body's `@odata.type` names, or else
+    /// free-form JSON. A note says the body type was not documented.
+    fn request_body_from_example(
+        &mut self,
+        page: &Page,
+        op: &RawOperation,
+        d: &PageDecls,
+        response: Option<&ResponseInfo>,
+    ) -> Option<RequestBody> {
+        let (req, span) = d
+            .examples
+            .iter()
+            .find_map(|e| e.request.as_ref().filter(|(r, _)| r.body.is_some() && r.method == op.method))?;
+        let body = req.body.as_ref()?;
+        let named = body.get("@odata.type").and_then(|t| t.as_str()).or(req.odata_type.as_deref()).and_then(|t| {
+            let r = TypeRef { name: t.trim_start_matches('#').to_string(), collection: false, link: None };
+            match self.resolve(page, &r) {
+                Some(res @ Resolved::Type(_)) => Some(self.display_name(&res)),
+                _ => None,
+            }
+        });
+        let update_of = match op.method {
+            Method::Patch | Method::Put => response.filter(|r| !r.collection).and_then(|r| r.ty.clone()),
+            _ => None,
+        };
+        let ty = named.or(update_of);
+        let msg = match &ty {
+            Some(t) => format!("the request body is documented only by its example; it is taken as `{t}`"),
+            None => {
+                "the request body is documented only by its example; the client takes it as free-form JSON".to_string()
+            }
+        };
+        let mut diag = page.diag(Code::RequestBodyUndocumented, *span, msg);
+        diag.help = Some(Code::RequestBodyUndocumented.fix().to_string());
+        self.diags.push(diag);
+        Some(RequestBody {
+            ty: Some(ty.unwrap_or_else(|| "Json".to_string())),
+            collection: body.is_array(),
+            properties: Vec::new(),
+            loc: loc_of(page, span.start),
+        })
     }
 
     fn request_body(&mut self, page: &Page, op: &RawOperation) -> Option<RequestBody> {
@@ -2118,6 +2285,14 @@ pub fn operation_name(title: &str) -> String {
         out.push_str(chars.as_str());
     }
     out
+}
+
+fn upper_first(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
 }
 
 /// Levenshtein distance, for "did you mean" suggestions.

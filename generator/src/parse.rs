@@ -252,6 +252,7 @@ pub fn parse_page<'a>(path: &'a str, text: &'a str) -> Page<'a> {
         diagnostics: Vec::new(),
     };
     walk_markdown(&mut page, body_start, &mut diags);
+    check_cell_counts(&page, &mut diags);
     page.doc_type = settle_doc_type(&page);
     scan_annotations(&mut page, body_start, &mut diags);
     attach_annotations(&mut page, &mut diags);
@@ -403,6 +404,22 @@ fn key_span(text: &str, fm: &FrontMatter, key: &str) -> Span {
 }
 
 /// One pass of pulldown-cmark over the body: headings, tables, code blocks, paragraphs, links.
+/// Every table row must have as many cells as its header; a row that does not is reported here,
+/// once, whatever the table is for.
+fn check_cell_counts(page: &Page, diags: &mut PageDiagnostics) {
+    for t in &page.tables {
+        for row in &t.rows {
+            if row.cells.len() != t.header.len() {
+                diags.push(
+                    Code::TableCellCount,
+                    row.span,
+                    format!("this row has {} cells but the table header has {}", row.cells.len(), t.header.len()),
+                );
+            }
+        }
+    }
+}
+
 fn walk_markdown(page: &mut Page, body_start: usize, diags: &mut PageDiagnostics) {
     let text = page.text;
     let body = &text[body_start..];
@@ -1242,7 +1259,7 @@ mod tests {
         assert_eq!(p.code_blocks[1].annotation, Some(1));
         assert_eq!(p.code_blocks[1].lines[0].1, "GET https://graph.microsoft.com/v1.0/me");
         let codes: Vec<_> = p.diagnostics.iter().map(|d| (d.code.as_str(), d.line)).collect();
-        assert_eq!(codes, [("annotation-repaired", 18)]);
+        assert_eq!(codes, [("table-cell-count", 31), ("annotation-repaired", 18)]);
         assert_eq!(p.tables.len(), 1);
         assert_eq!(p.tables[0].rows[1].cells.len(), 3);
         assert_eq!(p.heading_text(p.tables[0].place.section), "Properties");

@@ -4,6 +4,10 @@
 //!   and `--ir` for machine-readable output;
 //! - `check-metadata`: where the docs and the service's CSDL metadata disagree, with agreement
 //!   figures (a report: exit 0 whatever it finds);
+//! - `bench`: times every stage on the same pages against a bare markdown pass (the floor), and
+//!   with `--build` the generated crate's `cargo build`;
+//! - `check-docs`: the doc writers' checker: diagnostics after suppressions and a baseline, for
+//!   people or tools (JSON, GitHub annotations, SARIF); exit 1 when errors remain;
 //! - `codes`: the table of diagnostic codes (DIAGNOSTICS.md is made from it);
 //! - `test`: the README's test command: the workspace's tests, then the generated crate's.
 //!
@@ -11,6 +15,8 @@
 //! not run at all.
 
 mod args;
+mod bench;
+mod check_docs;
 mod metadata;
 mod regenerate;
 mod render;
@@ -34,6 +40,24 @@ commands:
       category, then agreement figures. Exit 0 whatever it finds.
       --format   human (default) or json
       --limit    findings shown per category (human default 20; json all; 0 = all)
+  bench [--docs DIR] [--runs N] [--json FILE] [--build]
+      Time each stage (read, parse, ir, validate, emit with format, write) against a bare
+      pulldown-cmark pass over the same pages (the floor); print medians and minimums, the
+      ratio total/floor and the peak memory (default docs: ../shared/corpus/graph-v1.0,
+      else docs/).
+      --runs     how many runs (default 5)
+      --json     also write the figures as JSON
+      --build    then time `cargo build` (and --tests) of the generated crate, in
+                 target/bench/ with its own target folder
+  check-docs [--docs DIR] [--format human|json|github|sarif] [--deny warnings]
+             [--baseline FILE] [--write-baseline FILE]
+      Check the docs (default: docs/) and report their diagnostics, after the pages'
+      suppressions and the baseline. Exit 1 when an error remains (or a warning,
+      under --deny warnings), 0 otherwise.
+      --format          human (default, on stderr), json, github (workflow
+                        commands) or sarif (SARIF 2.1.0); machine formats on stdout
+      --baseline        ignore the diagnostics listed in FILE
+      --write-baseline  write every current diagnostic to FILE and exit 0
   codes           print the table of diagnostic codes as markdown
   test            run the workspace's tests, then the generated crate's
 ";
@@ -51,6 +75,9 @@ fn main() -> ExitCode {
         "check-metadata" => {
             args::Args::parse(&argv, &[], &["docs", "csdl", "format", "limit"]).and_then(|a| metadata::run(&a))
         }
+        "bench" => args::Args::parse(&argv, &["build"], &["docs", "runs", "json"]).and_then(|a| bench::run(&a)),
+        "check-docs" => args::Args::parse(&argv, &[], &["docs", "format", "deny", "baseline", "write-baseline"])
+            .and_then(|a| check_docs::run(&a)),
         "codes" => {
             print!("{}", render::codes_markdown());
             Ok(0)

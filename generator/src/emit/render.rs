@@ -6,7 +6,28 @@
 //! instead of as a broken file, and the output's layout does not depend on template whitespace.
 
 use crate::GeneratedFile;
+use std::cell::Cell;
 use std::fmt;
+use std::time::{Duration, Instant};
+
+thread_local! {
+    /// Time this thread spent in `syn::parse_file` and in `prettyplease::unparse` since the last
+    /// [`take_format_time`]. Thread-local because files are rendered in parallel and each file is
+    /// rendered wholly on one thread, so the caller can attribute it to that file without locks.
+    static FORMAT_TIME: Cell<FormatTime> = const { Cell::new(FormatTime { parse: Duration::ZERO, unparse: Duration::ZERO }) };
+}
+
+/// CPU time spent laying out Rust: in `syn::parse_file` and in `prettyplease::unparse`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FormatTime {
+    pub parse: Duration,
+    pub unparse: Duration,
+}
+
+/// Returns the time this thread spent formatting since the last call, and resets it.
+pub(crate) fn take_format_time() -> FormatTime {
+    FORMAT_TIME.with(|t| t.replace(FormatTime::default()))
+}
 
 /// A template rendered something that is not valid Rust (or failed to render at all). Always a
 /// bug in the generator, never in the docs.
@@ -50,13 +71,23 @@ pub(crate) fn render(view: &impl askama::Template, template: &str, path: &str) -
 /// Parses rendered Rust, lays it out, and puts the header on top (after formatting, because
 /// prettyplease drops `//` comments).
 pub(crate) fn rust_file(template: &str, path: &str, from: &str, text: &str) -> Result<GeneratedFile, EmitError> {
-    let parsed = syn::parse_file(text).map_err(|e| EmitError {
+    let t0 = Instant::now();
+    let parsed = syn::parse_file(text);
+    let t1 = Instant::now();
+    let parsed = parsed.map_err(|e| EmitError {
         template: template.to_owned(),
         file: path.to_owned(),
         message: describe_syntax_error(&e, text),
     })?;
     let mut contents = header("//", from);
     contents.push_str(&prettyplease::unparse(&parsed));
+    let t2 = Instant::now();
+    FORMAT_TIME.with(|t| {
+        let mut sum = t.get();
+        sum.parse += t1 - t0;
+        sum.unparse += t2 - t1;
+        t.set(sum);
+    });
     Ok(GeneratedFile { path: path.to_owned(), contents })
 }
 

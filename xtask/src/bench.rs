@@ -1,0 +1,453 @@
+//! `cargo xtask bench`: times every stage of the pipeline against a floor, a bare markdown pass.
+//!
+//! One process reads the docs and runs, on the same pages in memory, first the floor (one
+//! pulldown-cmark pass with tables over every page, single-threaded, no IR) and then our stages:
+//! parse, lower, validate, emit (formatting included) and write, the last through the very
+//! `plan`/`apply` code that `regenerate` uses, into a fresh temporary folder (under `TMPDIR`,
+//! else `/tmp`). Each run repeats all of it; the table shows the median and the minimum of every
+//! figure, the ratio of our total to the floor, and the process's peak resident memory.
+//! `--build` then times `cargo build` of the generated crate.
+
+use crate::args::Args;
+use crate::regenerate;
+use docgen::Source;
+use pulldown_cmark::{Options, Parser};
+use serde_json::{Value, json};
+use std::hint::black_box;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant, SystemTime};
+
+/// What one figure of the table measures: wall-clock time of a stage, CPU time summed over
+/// threads, or a stage's share that is not a stage of its own.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Wall,
+    Cpu,
+}
+
+/// The rows of the table, in order: key (for JSON), label, kind, indentation (a part of the row
+/// above it).
+const ROWS: &[(&str, &str, Kind, bool)] = &[
+    ("read", "read (from disk)", Kind::Wall, false),
+    ("floor", "floor (pulldown-cmark, 1 thread)", Kind::Wall, false),
+    ("parse", "parse", Kind::Wall, false),
+    ("ir", "ir (lower)", Kind::Wall, false),
+    ("validate", "validate", Kind::Wall, false),
+    ("emit", "emit (render + format)", Kind::Wall, false),
+    ("emit_plan", "plan (sequential)", Kind::Wall, true),
+    ("emit_files", "files (parallel)", Kind::Wall, true),
+    ("emit_files_cpu", "files, CPU summed over threads", Kind::Cpu, true),
+    ("render_cpu", "render: templates, CPU", Kind::Cpu, true),
+    ("format_cpu", "format: syn + prettyplease, CPU", Kind::Cpu, true),
+    ("syn_parse_cpu", "syn::parse_file, CPU", Kind::Cpu, true),
+    ("unparse_cpu", "prettyplease::unparse, CPU", Kind::Cpu, true),
+    ("sort", "sort diagnostics", Kind::Wall, false),
+    ("write", "write (regenerate plan + apply)", Kind::Wall, false),
+    ("total", "total (parse..write)", Kind::Wall, false),
+    ("total_with_read", "total with read", Kind::Wall, false),
+];
+
+/// Default number of runs: enough for a median that one slow run (a cold cache, a busy
+/// neighbour) does not move.
+const DEFAULT_RUNS: usize = 5;
+
+pub fn run(args: &Args) -> Result<u8, String> {
+    let root = crate::project_root();
+    let docs = match args.path("docs") {
+        Some(d) => d,
+        None => {
+            let corpus = root.join("../shared/corpus/graph-v1.0");
+            if corpus.is_dir() { corpus } else { root.join("docs") }
+        }
+    };
+    let runs = match args.value("runs") {
+        None => DEFAULT_RUNS,
+        Some(v) => match v.parse::<usize>() {
+            Ok(n) if n > 0 => n,
+            _ => return Err(format!("`--runs` needs a positive whole number, not `{v}`")),
+        },
+    };
+
+    eprintln!("bench: {} run(s) over {}", runs, crate::render::display_path(&docs));
+    // Other processes compete for the same cores; the load before the runs says how much.
+    let load = std::fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "unknown".into());
+    let mut samples: Vec<Vec<f64>> = Vec::with_capacity(runs);
+    let mut counts = Counts::default();
+    let mut written = Vec::new();
+    let mut failure = None;
+    for k in 0..runs {
+        let out = std::env::temp_dir().join(format!("docgen-bench-{}-{k}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&out);
+        written.push(out.clone());
+        match one_run(&docs, &out) {
+            Ok((sample, c)) => {
+                samples.push(sample);
+                counts = c;
+            }
+            Err(e) => {
+                failure = Some(e);
+                break;
+            }
+        }
+    }
+    // The output folders go only now: ext4 without a journal skips inodes freed in the last 30
+    // seconds when it creates files, so removing a run's 4,000 files just before the next run
+    // creates as many would make every later `write` pay for the bench's own clean-up.
+    for out in &written {
+        let _ = std::fs::remove_dir_all(out);
+    }
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    // Read once every run has finished: VmHWM is the whole process's high-water mark, which is
+    // the largest single run because each run frees what it allocated.
+    let peak_mib = peak_memory_mib();
+
+    let median: Vec<f64> = (0..ROWS.len()).map(|i| median(samples.iter().map(|s| s[i]).collect())).collect();
+    let min: Vec<f64> = (0..ROWS.len()).map(|i| samples.iter().map(|s| s[i]).fold(f64::INFINITY, f64::min)).collect();
+    let at = |key: &str| ROWS.iter().position(|r| r.0 == key).expect("a row of the table");
+    let (total, floor, with_read) = (median[at("total")], median[at("floor")], median[at("total_with_read")]);
+    let ratio = total / floor;
+
+    print!("{}", table(&docs, runs, &counts, &median, &min));
+    println!();
+    println!(
+        "ratio total/floor (medians): {ratio:.2}x (with read: {:.2}x, read is not in the floor)",
+        with_read / floor
+    );
+    match peak_mib {
+        Some(p) => println!("peak memory: {p:.1} MiB (VmHWM: the whole process's peak resident set, over all runs)"),
+        None => println!("peak memory: unknown (no VmHWM in /proc/self/status)"),
+    }
+    println!("cpu: {}; load average before the runs: {load}", threads_note());
+
+    let build = if args.flag("build") { Some(build(&root, &docs)?) } else { None };
+
+    if let Some(path) = args.path("json") {
+        let stages: serde_json::Map<String, Value> = ROWS
+            .iter()
+            .enumerate()
+            .map(|(i, (key, _, kind, _))| {
+                let kind = if *kind == Kind::Cpu { "cpu_summed_over_threads" } else { "wall" };
+                (key.to_string(), json!({ "median_ms": round(median[i]), "min_ms": round(min[i]), "kind": kind }))
+            })
+            .collect();
+        let report = json!({
+            "docs": docs.display().to_string(),
+            "runs": runs,
+            "pages": counts.pages,
+            "bytes": counts.bytes,
+            "files": counts.files,
+            "output_bytes": counts.output_bytes,
+            "cores": cores(),
+            "stages_ms": stages,
+            "total_ms": round(total),
+            "total_with_read_ms": round(with_read),
+            "floor_ms": round(floor),
+            "ratio": (ratio * 100.0).round() / 100.0,
+            "peak_mib": peak_mib.map(|p| (p * 10.0).round() / 10.0),
+            "build": build.as_ref().map(Build::to_json),
+        });
+        let text = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())? + "\n";
+        std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    }
+
+    let mut last = format!(
+        "bench: total={total:.0}ms floor={floor:.0}ms ratio={ratio:.2}x peak={}MiB",
+        peak_mib.map(|p| format!("{p:.0}")).unwrap_or_else(|| "?".into())
+    );
+    if let Some(b) = &build {
+        last.push_str(&format!(" build={:.1}s crate={:.1}s", b.first.as_secs_f64(), b.crate_only.as_secs_f64()));
+    }
+    println!("{last}");
+    Ok(0)
+}
+
+/// What the docs and the output hold, for the table's heading.
+#[derive(Default)]
+struct Counts {
+    pages: usize,
+    bytes: usize,
+    files: usize,
+    output_bytes: usize,
+}
+
+/// One run: read, floor, our stages, write. Returns one figure per row of [`ROWS`].
+fn one_run(docs: &Path, out: &Path) -> Result<(Vec<f64>, Counts), String> {
+    let t = Instant::now();
+    let sources =
+        docgen::read_docs(docs).map_err(|e| format!("cannot read the docs folder {}: {e}", docs.display()))?;
+    let read = ms(t.elapsed());
+    if sources.is_empty() {
+        return Err(format!("no markdown pages found in {}", docs.display()));
+    }
+
+    let t = Instant::now();
+    black_box(floor_pass(black_box(&sources)));
+    let floor = ms(t.elapsed());
+
+    let t = Instant::now();
+    let output = docgen::generate(&sources).map_err(|e| format!("generator bug: {e}"))?;
+    let generate = ms(t.elapsed());
+
+    // A fresh folder each run, so that every file is written, as on a first `regenerate`.
+    let t = Instant::now();
+    let plan = regenerate::plan(out, &output.files)?;
+    plan.apply(out, &output.files)?;
+    let write = ms(t.elapsed());
+    let written = plan.writes.len();
+    if written != output.files.len() {
+        return Err(format!("wrote {written} of {} files into a fresh folder", output.files.len()));
+    }
+
+    let t = &output.timings;
+    let e = &t.emit_detail;
+    let format_cpu = e.syn_parse_cpu_ms + e.unparse_cpu_ms;
+    // `generate` times its stages itself; after emit it still sorts and deduplicates the
+    // diagnostics, which is the part of its total that no stage covers.
+    let sort = (t.total - (t.parse + t.ir + t.validate + t.emit)).max(0.0);
+    let total = generate + write;
+    let figures = [
+        ("read", read),
+        ("floor", floor),
+        ("parse", t.parse),
+        ("ir", t.ir),
+        ("validate", t.validate),
+        ("emit", t.emit),
+        ("emit_plan", e.plan_ms),
+        ("emit_files", e.files_ms),
+        ("emit_files_cpu", e.files_cpu_ms),
+        ("render_cpu", (e.files_cpu_ms - format_cpu).max(0.0)),
+        ("format_cpu", format_cpu),
+        ("syn_parse_cpu", e.syn_parse_cpu_ms),
+        ("unparse_cpu", e.unparse_cpu_ms),
+        ("sort", sort),
+        ("write", write),
+        ("total", total),
+        ("total_with_read", read + total),
+    ];
+    debug_assert!(figures.iter().map(|f| f.0).eq(ROWS.iter().map(|r| r.0)));
+    let counts = Counts {
+        pages: sources.len(),
+        bytes: sources.iter().map(|s| s.text.len()).sum(),
+        files: output.files.len(),
+        output_bytes: output.files.iter().map(|f| f.contents.len()).sum(),
+    };
+    eprintln!("  run: total {total:.0} ms, floor {floor:.0} ms, write {write:.0} ms");
+    Ok((figures.iter().map(|f| f.1).collect(), counts))
+}
+
+/// The floor: what reading the markdown costs at the least. Every event and its range is
+/// consumed and folded into a checksum the optimiser cannot see through.
+fn floor_pass(sources: &[Source]) -> u64 {
+    let mut acc: u64 = 0;
+    for s in sources {
+        for (event, range) in Parser::new_ext(&s.text, Options::ENABLE_TABLES).into_offset_iter() {
+            black_box(&event);
+            acc = acc.wrapping_mul(31).wrapping_add(range.start as u64).wrapping_add(range.end as u64);
+        }
+    }
+    acc
+}
+
+fn table(docs: &Path, runs: usize, c: &Counts, median: &[f64], min: &[f64]) -> String {
+    let mut s = format!(
+        "docs: {} ({} pages, {:.1} MiB); output: {} files, {:.1} MiB; {} run(s)\n\n",
+        crate::render::display_path(docs),
+        c.pages,
+        mib(c.bytes),
+        c.files,
+        mib(c.output_bytes),
+        runs
+    );
+    let width = ROWS.iter().map(|r| r.1.len() + if r.3 { 2 } else { 0 }).max().unwrap_or(0);
+    s.push_str(&format!("{:<width$}  {:>10}  {:>10}  {}\n", "stage", "median ms", "min ms", "kind"));
+    for (i, (_, label, kind, part)) in ROWS.iter().enumerate() {
+        let label = if *part { format!("  {label}") } else { label.to_string() };
+        let kind = match kind {
+            Kind::Wall => "wall",
+            Kind::Cpu => "cpu, summed over threads",
+        };
+        s.push_str(&format!("{label:<width$}  {:>10.1}  {:>10.1}  {kind}\n", median[i], min[i]));
+    }
+    s
+}
+
+/// The build of the generated crate.
+struct Build {
+    crate_dir: PathBuf,
+    target_dir: PathBuf,
+    /// Whether the dedicated target folder was empty before, so the first build built the
+    /// dependencies too.
+    cold: bool,
+    first: Duration,
+    crate_only: Duration,
+    tests: Duration,
+    tests_crate_only: Duration,
+}
+
+impl Build {
+    fn to_json(&self) -> Value {
+        json!({
+            "crate_dir": self.crate_dir.display().to_string(),
+            "target_dir": self.target_dir.display().to_string(),
+            "cold": self.cold,
+            "first_build_s": secs(self.first),
+            "crate_build_s": secs(self.crate_only),
+            "dependencies_s": if self.cold { Some(secs(self.first.saturating_sub(self.crate_only))) } else { None },
+            "tests_build_s": secs(self.tests),
+            "tests_crate_build_s": secs(self.tests_crate_only),
+        })
+    }
+}
+
+/// Generates the crate into `target/bench/crate` (with `regenerate`'s writer) and times
+/// `cargo build` with a target folder of its own, `target/bench/target`, so that repeated runs
+/// are comparable and the workspace's builds do not disturb it. The second build follows a
+/// `touch` of `src/lib.rs`, so it is the crate's own compile time, dependencies excluded.
+fn build(root: &Path, docs: &Path) -> Result<Build, String> {
+    let crate_dir = root.join("target/bench/crate");
+    let target_dir = root.join("target/bench/target");
+    let sources =
+        docgen::read_docs(docs).map_err(|e| format!("cannot read the docs folder {}: {e}", docs.display()))?;
+    let output = docgen::generate(&sources).map_err(|e| format!("generator bug: {e}"))?;
+    regenerate::plan(&crate_dir, &output.files)?.apply(&crate_dir, &output.files)?;
+    // The committed crate's lock file pins the same dependency versions every time and spares
+    // the build a resolution against the registry.
+    let lock = root.join("generated/Cargo.lock");
+    if lock.is_file() {
+        std::fs::copy(&lock, crate_dir.join("Cargo.lock"))
+            .map_err(|e| format!("cannot copy {}: {e}", lock.display()))?;
+    }
+    let cold = !target_dir.join("debug").exists();
+    let manifest = crate_dir.join("Cargo.toml");
+    let lib = crate_dir.join("src/lib.rs");
+
+    eprintln!("bench: building {} ({})", crate::render::display_path(&crate_dir), if cold { "cold" } else { "warm" });
+    let first = cargo(&["build"], &manifest, &target_dir)?;
+    touch(&lib)?;
+    let crate_only = cargo(&["build"], &manifest, &target_dir)?;
+    let tests = cargo(&["build", "--tests"], &manifest, &target_dir)?;
+    touch(&lib)?;
+    let tests_crate_only = cargo(&["build", "--tests"], &manifest, &target_dir)?;
+
+    println!();
+    let (p, t) = (crate::render::display_path(&crate_dir), crate::render::display_path(&target_dir));
+    println!("build of the generated crate ({p}, CARGO_TARGET_DIR={t}):");
+    let what = if cold { "dependencies + crate, cold" } else { "dependencies already built" };
+    println!("  cargo build, first ({what}):  {:>8.1} s", first.as_secs_f64());
+    println!("  cargo build, crate only (after touch):     {:>8.1} s", crate_only.as_secs_f64());
+    if cold {
+        println!(
+            "  dependencies (first - crate only):         {:>8.1} s",
+            first.saturating_sub(crate_only).as_secs_f64()
+        );
+    }
+    println!("  cargo build --tests, first:                {:>8.1} s", tests.as_secs_f64());
+    println!("  cargo build --tests, crate only (touch):   {:>8.1} s", tests_crate_only.as_secs_f64());
+    Ok(Build { crate_dir, target_dir, cold, first, crate_only, tests, tests_crate_only })
+}
+
+/// Runs one cargo command on the generated crate and returns its wall time; its output is shown
+/// only when it fails.
+fn cargo(args: &[&str], manifest: &Path, target_dir: &Path) -> Result<Duration, String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let t = Instant::now();
+    let out = Command::new(&cargo)
+        .args(args)
+        .arg("--manifest-path")
+        .arg(manifest)
+        .env("CARGO_TARGET_DIR", target_dir)
+        .output()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    let spent = t.elapsed();
+    if !out.status.success() {
+        return Err(format!(
+            "`cargo {} --manifest-path {}` failed:\n{}",
+            args.join(" "),
+            manifest.display(),
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    eprintln!("  cargo {}: {:.1} s", args.join(" "), spent.as_secs_f64());
+    Ok(spent)
+}
+
+/// Marks a file as changed for cargo, without changing it.
+fn touch(path: &Path) -> Result<(), String> {
+    std::fs::File::options()
+        .write(true)
+        .open(path)
+        .and_then(|f| f.set_modified(SystemTime::now()))
+        .map_err(|e| format!("cannot touch {}: {e}", path.display()))
+}
+
+/// The process's peak resident set size (VmHWM), in MiB; Linux only.
+fn peak_memory_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
+
+/// The cores the process may use; rayon's pool has as many threads unless RAYON_NUM_THREADS says
+/// otherwise.
+fn cores() -> usize {
+    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+}
+
+fn threads_note() -> String {
+    match std::env::var("RAYON_NUM_THREADS") {
+        Ok(n) => format!("{} core(s), RAYON_NUM_THREADS={n}", cores()),
+        Err(_) => format!("{} core(s), as many rayon threads", cores()),
+    }
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n == 0 {
+        0.0
+    } else if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn secs(d: Duration) -> f64 {
+    (d.as_secs_f64() * 10.0).round() / 10.0
+}
+
+fn round(ms: f64) -> f64 {
+    (ms * 10.0).round() / 10.0
+}
+
+fn mib(bytes: usize) -> f64 {
+    bytes as f64 / (1024.0 * 1024.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn medians() {
+        assert_eq!(median(vec![3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median(vec![4.0, 1.0, 2.0, 3.0]), 2.5);
+        assert_eq!(median(vec![]), 0.0);
+    }
+
+    #[test]
+    fn the_floor_sees_every_event() {
+        let pages = [Source { path: "a.md".into(), text: "# T\n\n|a|b|\n|-|-|\n|1|2|\n".into() }];
+        assert_ne!(floor_pass(&pages), 0);
+    }
+}

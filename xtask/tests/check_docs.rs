@@ -1,0 +1,344 @@
+//! End-to-end tests of `cargo xtask check-docs`: the binary is run on the fixture in
+//! `generator/tests/data/check-docs/docs` (or a copy of it) and its exit status and output are
+//! checked: suppressions, the baseline round trip, and the three machine formats.
+
+use regex::Regex;
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const UPDATE_PAGE: &str = "api/cancelmediaprocessingoperation-update.md";
+const RESULT_INFO: &str = "resources/resultinfo.md";
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
+}
+
+/// The fixture, relative to the repository root (the folder every run starts in), so that the
+/// paths the formats report can be checked.
+const FIXTURE: &str = "generator/tests/data/check-docs/docs";
+
+struct Run {
+    status: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn check_docs(args: &[&str]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .arg("check-docs")
+        .args(args)
+        .current_dir(root())
+        .env_remove("NO_COLOR")
+        .output()
+        .expect("the xtask binary runs");
+    Run {
+        status: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn json_items(run: &Run) -> Vec<Value> {
+    match serde_json::from_str::<Value>(&run.stdout) {
+        Ok(Value::Array(items)) => items,
+        other => panic!("stdout is not a JSON array: {other:?}\nstdout: {}\nstderr: {}", run.stdout, run.stderr),
+    }
+}
+
+/// A fresh copy of the fixture in a folder of its own, named after the test.
+fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("check-docs-{name}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    copy_dir(&root().join(FIXTURE), &dir.join("docs"));
+    dir
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create the copy");
+    for entry in std::fs::read_dir(from).expect("read the fixture") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy a page");
+        }
+    }
+}
+
+fn edit(path: &Path, f: impl FnOnce(String) -> String) {
+    let text = std::fs::read_to_string(path).expect("read a page");
+    let new = f(text.clone());
+    assert_ne!(new, text, "the edit of {} changed nothing", path.display());
+    std::fs::write(path, new).expect("write a page");
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().expect("a UTF-8 path")
+}
+
+fn of<'a>(items: &'a [Value], file: &str, code: &str) -> Vec<&'a Value> {
+    items.iter().filter(|d| d["file"] == file && d["code"] == code).collect()
+}
+
+#[test]
+fn baseline_round_trip_reports_only_new_defects() {
+    let dir = scratch("baseline");
+    let docs = dir.join("docs");
+    let baseline = dir.join("baseline.json");
+
+    let before = json_items(&check_docs(&["--docs", s(&docs), "--format", "json"]));
+    assert!(before.len() >= 10, "the fixture has several defects: {before:#?}");
+
+    let written = check_docs(&["--docs", s(&docs), "--write-baseline", s(&baseline)]);
+    assert_eq!(written.status, 0, "{}", written.stderr);
+    let file: Value = serde_json::from_str(&std::fs::read_to_string(&baseline).expect("baseline written"))
+        .expect("the baseline is JSON");
+    assert_eq!(file["version"], 1);
+    let entries = file["entries"].as_array().expect("entries");
+    assert_eq!(entries.len(), before.len());
+    let keys: Vec<(String, String, String, String)> = entries
+        .iter()
+        .map(|e| {
+            let f = |k: &str| e[k].as_str().unwrap_or_else(|| panic!("entry without {k}: {e}")).to_string();
+            (f("file"), f("code"), f("fingerprint"), f("message"))
+        })
+        .collect();
+    let mut sorted = keys.clone();
+    sorted.sort();
+    assert_eq!(keys, sorted, "baseline entries are sorted");
+
+    let clean = check_docs(&["--docs", s(&docs), "--baseline", s(&baseline), "--format", "json"]);
+    assert_eq!(clean.status, 0, "{}", clean.stderr);
+    assert!(json_items(&clean).is_empty(), "{}", clean.stdout);
+    let clean = check_docs(&["--docs", s(&docs), "--baseline", s(&baseline), "--deny", "warnings"]);
+    assert_eq!(clean.status, 0, "{}", clean.stderr);
+
+    // One new defect: a property row with a cell too many (an unescaped `|`).
+    edit(&docs.join(RESULT_INFO), |t| {
+        t.replacen(
+            "|message|String|Human-readable text that explains the result.|",
+            "|message|String|Human-readable text | that explains the result.|",
+            1,
+        )
+    });
+    // And an edit that moves every line of another page without changing its defects.
+    edit(&docs.join(UPDATE_PAGE), |t| t.replacen("---\n\n# Update", "---\n\n\n\n\n# Update", 1));
+
+    let after = json_items(&check_docs(&["--docs", s(&docs), "--format", "json"]));
+    let moved = |items: &[Value]| {
+        items.iter().filter(|d| d["file"] == UPDATE_PAGE).map(|d| d["line"].as_u64().unwrap_or(0)).collect::<Vec<_>>()
+    };
+    let (old, new) = (moved(&before), moved(&after));
+    assert!(!old.is_empty() && old.iter().zip(&new).all(|(a, b)| a + 3 == *b), "lines moved: {old:?} -> {new:?}");
+
+    let run = check_docs(&["--docs", s(&docs), "--baseline", s(&baseline), "--format", "json", "--deny", "warnings"]);
+    assert_eq!(run.status, 1, "{}", run.stderr);
+    let left = json_items(&run);
+    assert_eq!(left.len(), 1, "only the new defect is reported: {left:#?}");
+    assert_eq!(left[0]["code"], "table-cell-count");
+    assert_eq!(left[0]["file"], RESULT_INFO);
+    // A warning alone does not fail the check unless warnings are denied.
+    let run = check_docs(&["--docs", s(&docs), "--baseline", s(&baseline)]);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("warning[table-cell-count]"), "{}", run.stderr);
+    assert!(run.stderr.contains("0 error(s), 1 warning(s)"), "{}", run.stderr);
+
+    // Fixing a baselined defect leaves a stale entry, which is pointed out.
+    edit(&docs.join(UPDATE_PAGE), |t| t.replacen("Content-Length: 330", "Content-Length: 319", 1));
+    let run = check_docs(&["--docs", s(&docs), "--baseline", s(&baseline)]);
+    assert!(run.stderr.contains("1 baseline entry matches nothing any more"), "{}", run.stderr);
+}
+
+#[test]
+fn suppressions_silence_their_page_and_unused_ones_are_reported() {
+    let items = json_items(&check_docs(&["--docs", FIXTURE, "--format", "json"]));
+    assert!(of(&items, UPDATE_PAGE, "link-case").is_empty(), "{items:#?}");
+    let lengths = of(&items, UPDATE_PAGE, "content-length-mismatch");
+    assert_eq!(lengths.len(), 1, "{lengths:#?}");
+    assert!(lengths[0]["message"].as_str().unwrap_or("").contains("330"));
+    // The ApiDoctor entry names no code of ours: it neither suppresses nor is reported.
+    let unused = of(&items, UPDATE_PAGE, "unused-suppression");
+    assert_eq!(unused.len(), 1, "{unused:#?}");
+    assert!(unused[0]["message"].as_str().unwrap_or("").contains("`todo-text`"));
+    let text = std::fs::read_to_string(root().join(FIXTURE).join(UPDATE_PAGE)).expect("fixture page");
+    let line = text.lines().position(|l| l.trim() == "\"todo-text\"").map(|i| i as u64 + 1);
+    assert_eq!(unused[0]["line"].as_u64(), line);
+    assert_eq!(unused[0]["column"], 5);
+    // The suppressions are per page: the conceptual page keeps its TODO.
+    assert_eq!(of(&items, "concepts/overview.md", "todo-text").len(), 1);
+
+    // Without the annotation, what it silenced comes back.
+    let dir = scratch("no-suppressions");
+    let docs = dir.join("docs");
+    edit(&docs.join(UPDATE_PAGE), |t| {
+        t.split("\n<!-- {\n  \"type\": \"#page.annotation\"").next().unwrap_or("").to_string()
+    });
+    let bare = json_items(&check_docs(&["--docs", s(&docs), "--format", "json"]));
+    assert_eq!(of(&bare, UPDATE_PAGE, "link-case").len(), 5);
+    assert_eq!(of(&bare, UPDATE_PAGE, "content-length-mismatch").len(), 2);
+    assert!(of(&bare, UPDATE_PAGE, "unused-suppression").is_empty());
+}
+
+#[test]
+fn json_format_lists_every_field() {
+    let run = check_docs(&["--docs", FIXTURE, "--format", "json"]);
+    assert_eq!(run.status, 1, "the fixture has errors: {}", run.stderr);
+    let items = json_items(&run);
+    let expected: BTreeSet<&str> =
+        ["code", "severity", "file", "line", "column", "end_line", "end_column", "message", "help"].into();
+    for d in &items {
+        let keys: BTreeSet<&str> = d.as_object().expect("object").keys().map(String::as_str).collect();
+        assert_eq!(keys, expected, "{d}");
+        assert!(["error", "warning", "note"].contains(&d["severity"].as_str().unwrap_or("")), "{d}");
+        assert!(d["line"].as_u64().unwrap_or(0) >= 1 && d["column"].as_u64().unwrap_or(0) >= 1, "{d}");
+    }
+}
+
+#[test]
+fn github_format_follows_the_workflow_command_syntax() {
+    let run = check_docs(&["--docs", FIXTURE, "--format", "github"]);
+    assert_eq!(run.status, 1, "{}", run.stderr);
+    let count = json_items(&check_docs(&["--docs", FIXTURE, "--format", "json"])).len();
+    // `::command key=value,...::message`, with `,` `:` `%` CR and LF escaped in values and `%` CR
+    // and LF in the message.
+    let line = Regex::new(
+        r"^::(error|warning|notice) file=((?:[^,:%\r\n]|%25|%2C|%3A|%0D|%0A)+),line=(\d+),col=(\d+),endLine=(\d+),endColumn=(\d+),title=([a-z]+(?:-[a-z]+)*)::((?:[^%\r\n]|%25|%0D|%0A)*)$",
+    )
+    .expect("regex");
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines.len(), count);
+    let mut kinds = BTreeSet::new();
+    for l in &lines {
+        let c = line.captures(l).unwrap_or_else(|| panic!("not a workflow command: {l}"));
+        kinds.insert(c[1].to_string());
+        assert!(c[2].starts_with(&format!("{FIXTURE}/")), "{l}");
+        assert!(std::path::Path::new(&root()).join(&c[2]).is_file(), "{l}");
+        let (start, end): (u32, u32) = (c[3].parse().unwrap_or(0), c[5].parse().unwrap_or(0));
+        assert!(start >= 1 && end >= start, "{l}");
+        assert!(c[8].contains("%0Ahelp: "), "{l}");
+    }
+    assert_eq!(kinds, ["error", "notice", "warning"].into_iter().map(String::from).collect());
+}
+
+#[test]
+fn sarif_format_has_the_required_structure() {
+    let dir = scratch("sarif");
+    let baseline = dir.join("baseline.json");
+    let run = check_docs(&["--docs", FIXTURE, "--format", "sarif"]);
+    assert_eq!(run.status, 1, "{}", run.stderr);
+    let log: Value = serde_json::from_str(&run.stdout).expect("SARIF is JSON");
+    assert_eq!(log["$schema"], "https://json.schemastore.org/sarif-2.1.0.json");
+    assert_eq!(log["version"], "2.1.0");
+    let runs = log["runs"].as_array().expect("runs");
+    assert_eq!(runs.len(), 1);
+    let driver = &runs[0]["tool"]["driver"];
+    assert_eq!(driver["name"], "docgen");
+    let rules = driver["rules"].as_array().expect("rules");
+    let levels = ["error", "warning", "note"];
+    let mut rule_ids = Vec::new();
+    for r in rules {
+        let id = r["id"].as_str().expect("rule id");
+        assert!(r["shortDescription"]["text"].as_str().is_some_and(|t| !t.is_empty()), "{r}");
+        assert!(r["help"]["text"].as_str().is_some_and(|t| !t.is_empty()), "{r}");
+        assert!(levels.contains(&r["defaultConfiguration"]["level"].as_str().unwrap_or("")), "{r}");
+        rule_ids.push(id.to_string());
+    }
+    let unique: BTreeSet<&String> = rule_ids.iter().collect();
+    assert_eq!(unique.len(), rule_ids.len(), "one rule per code");
+
+    let results = runs[0]["results"].as_array().expect("results");
+    let count = json_items(&check_docs(&["--docs", FIXTURE, "--format", "json"])).len();
+    assert_eq!(results.len(), count);
+    let mut used = BTreeSet::new();
+    let mut fingerprints = Vec::new();
+    for r in results {
+        let id = r["ruleId"].as_str().expect("ruleId");
+        used.insert(id.to_string());
+        let index = r["ruleIndex"].as_u64().expect("ruleIndex") as usize;
+        assert_eq!(rule_ids.get(index).map(String::as_str), Some(id), "{r}");
+        assert!(levels.contains(&r["level"].as_str().unwrap_or("")), "{r}");
+        assert!(r["message"]["text"].as_str().is_some_and(|t| !t.is_empty()), "{r}");
+        let loc = &r["locations"][0]["physicalLocation"];
+        let uri = loc["artifactLocation"]["uri"].as_str().expect("uri");
+        assert!(uri.starts_with(&format!("{FIXTURE}/")) && !uri.contains('\\'), "{uri}");
+        assert_eq!(loc["artifactLocation"]["uriBaseId"], "SRCROOT");
+        let region = &loc["region"];
+        let n = |k: &str| region[k].as_u64().unwrap_or_else(|| panic!("region without {k}: {region}"));
+        assert!(n("startLine") >= 1 && n("startColumn") >= 1 && n("endLine") >= n("startLine") && n("endColumn") >= 1);
+        let fp = r["partialFingerprints"]["docgenSpanHash/v1"].as_str().expect("fingerprint");
+        assert!(fp.len() == 16 && fp.bytes().all(|b| b.is_ascii_hexdigit()), "{fp}");
+        fingerprints.push((uri.trim_start_matches(&format!("{FIXTURE}/")).to_string(), id.to_string(), fp.to_string()));
+    }
+    assert_eq!(used, unique.into_iter().cloned().collect(), "rules are exactly the codes used");
+
+    // The SARIF fingerprints are the baseline's.
+    let written = check_docs(&["--docs", FIXTURE, "--write-baseline", s(&baseline)]);
+    assert_eq!(written.status, 0, "{}", written.stderr);
+    let file: Value = serde_json::from_str(&std::fs::read_to_string(&baseline).expect("baseline")).expect("JSON");
+    let mut from_baseline: Vec<(String, String, String)> = file["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .map(|e| {
+            let f = |k: &str| e[k].as_str().unwrap_or("").to_string();
+            (f("file"), f("code"), f("fingerprint"))
+        })
+        .collect();
+    from_baseline.sort();
+    fingerprints.sort();
+    assert_eq!(fingerprints, from_baseline);
+}
+
+#[test]
+fn human_format_is_rustc_style_on_stderr() {
+    let run = check_docs(&["--docs", FIXTURE]);
+    assert_eq!(run.status, 1);
+    assert!(run.stdout.is_empty(), "{}", run.stdout);
+    assert!(run.stderr.contains("error[example-enum-value]: `String` is not a member"), "{}", run.stderr);
+    assert!(run.stderr.contains(&format!("--> {FIXTURE}/{UPDATE_PAGE}:")), "{}", run.stderr);
+    assert!(run.stderr.contains("help: Use one of the enum's members."), "{}", run.stderr);
+    assert!(!run.stderr.contains('\u{1b}'), "no colour when not on a terminal");
+    let summary = run.stderr.lines().find(|l| l.starts_with("check-docs: ")).expect("summary line");
+    assert!(
+        summary.contains("11 page(s): 3 error(s)") && summary.contains("top codes: ") && summary.contains("failed"),
+        "{summary}"
+    );
+}
+
+#[test]
+fn exit_status_follows_severities_and_usage_errors() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("check-docs-exit");
+    let _ = std::fs::remove_dir_all(&dir);
+    let docs = dir.join("docs");
+    std::fs::create_dir_all(&docs).expect("mkdir");
+    std::fs::copy(root().join(FIXTURE).join("concepts/overview.md"), docs.join("overview.md")).expect("copy");
+    // A TODO (a warning) and a conceptual page (a note).
+    let run = check_docs(&["--docs", s(&docs)]);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    assert_eq!(check_docs(&["--docs", s(&docs), "--deny", "warnings"]).status, 1);
+    edit(&docs.join("overview.md"), |t| {
+        t.replace("TODO: describe the lifetime of an operation.", "")
+            .replace(" See also the [media guide](media-guide.md).", "")
+    });
+    let run = check_docs(&["--docs", s(&docs), "--deny", "warnings", "--format", "json"]);
+    assert_eq!(run.status, 0, "notes never fail: {}", run.stdout);
+    assert!(json_items(&run).iter().all(|d| d["severity"] == "note"), "{}", run.stdout);
+
+    let bad = dir.join("bad.json");
+    std::fs::write(&bad, "{\"version\": 7, \"entries\": []}").expect("write");
+    for args in [
+        vec!["--docs", "no/such/folder"],
+        vec!["--docs", s(&docs), "--format", "xml"],
+        vec!["--docs", s(&docs), "--deny", "errors"],
+        vec!["--docs", s(&docs), "--baseline", "no/such/baseline.json"],
+        vec!["--docs", s(&docs), "--baseline", s(&bad)],
+        vec!["--docs", s(&docs), "--stray"],
+    ] {
+        let run = check_docs(&args);
+        assert_eq!(run.status, 2, "{args:?}: {}", run.stderr);
+        assert!(run.stderr.starts_with("error: "), "{args:?}: {}", run.stderr);
+    }
+}
