@@ -120,6 +120,9 @@ codes! {
     RequestBodyUndocumented = "request-body-undocumented", Note,
         "The request body appears in an example but the Request body section neither links its type nor lists its parameters.",
         "Link the resource type (\"supply a JSON representation of [x](x.md)\") or add a parameter table.";
+    ExampleUrlExtra = "example-url-extra", Note,
+        "A request example's URL adds an OData type cast or function arguments that the documented path does not show.",
+        "Document the path with its cast or its parameters, such as `/groups/{id}/members/microsoft.graph.user`.";
     PathLiteralId = "path-literal-id", Warning,
         "A documented path has a literal id (a GUID) or a `(name)` where a `{placeholder}` belongs; it is read as a placeholder.",
         "Write the placeholder in braces, such as `/education/classes/{class-id}`.";

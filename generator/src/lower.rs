@@ -176,6 +176,13 @@ fn is_permission_table(t: &Table) -> bool {
     t.column(|h| h.starts_with("permission type")).is_some()
 }
 
+/// Under an `HTTP request` heading: an H2, or an H3 inside a section per variant of the call
+/// (drive-get.md documents each way to reach a drive under its own `### HTTP request`).
+fn in_http_request_section(page: &Page, place: parse::Place) -> bool {
+    section_is(page, place.section, |s| s.starts_with("http request"))
+        || section_is(page, place.heading, |s| s.starts_with("http request"))
+}
+
 fn section_is(page: &Page, place_section: Option<usize>, pred: impl Fn(&str) -> bool) -> bool {
     pred(&page.heading_text(place_section).to_ascii_lowercase())
 }
@@ -730,7 +737,7 @@ fn read_operation(page: &Page, diags: &mut Vec<Diagnostic>) -> Option<RawOperati
     let mut extra_paths: Vec<(Method, Vec<HttpPath>)> = Vec::new();
     let mut saw_section = false;
     for b in &page.code_blocks {
-        if !section_is(page, b.place.section, |s| s.starts_with("http request")) {
+        if !in_http_request_section(page, b.place) {
             continue;
         }
         saw_section = true;
@@ -795,15 +802,29 @@ fn read_operation(page: &Page, diags: &mut Vec<Diagnostic>) -> Option<RawOperati
             }
         }
     }
-    let Some(method) = method else {
-        let msg = if saw_section {
-            "the HTTP request section has no `METHOD /path` line"
-        } else {
-            "the page has no HTTP request section"
+    if method.is_none() {
+        // Without a documented path, the request examples are the only source: their paths,
+        // with literal ids turned into placeholders, stand in for the missing section.
+        for (m, path) in example_paths(page) {
+            if method.is_some_and(|mm| mm != m) {
+                continue;
+            }
+            method = Some(m);
+            if !paths.iter().any(|p: &HttpPath| p.template == path.template) {
+                paths.push(path);
+            }
+        }
+        let msg = match (saw_section, method.is_some()) {
+            (true, false) => "the HTTP request section has no `METHOD /path` line",
+            (false, false) => "the page has no HTTP request section",
+            (true, true) => {
+                "the HTTP request section has no `METHOD /path` line; the paths of the request examples are used"
+            }
+            (false, true) => "the page has no HTTP request section; the paths of the request examples are used",
         };
         diags.push(page.diag(Code::MissingHttpRequest, title_span, msg));
-        return None;
-    };
+    }
+    let method = method?;
     // Request body: a link to the resource in prose, and a parameter/property table.
     let mut body_type_link = None;
     let mut body_collection = false;
@@ -941,6 +962,26 @@ fn names_collection_of(sentence: &str, type_text: &str) -> bool {
         || after.starts_with("collection")
         || after.starts_with("objects collection")
         || after.starts_with("resources collection")
+}
+
+/// The method and templatised path of every annotated request example of a page.
+fn example_paths(page: &Page) -> Vec<(Method, HttpPath)> {
+    let mut out = Vec::new();
+    for ann in &page.annotations {
+        if ann.block_type().map(|b| b.trim().eq_ignore_ascii_case("request")) != Some(true) {
+            continue;
+        }
+        let Some(b) = ann.block.and_then(|i| page.code_blocks.get(i)) else { continue };
+        let Some((off, line)) = b.lines.iter().find(|(_, l)| !l.trim().is_empty()) else { continue };
+        let l = line.trim();
+        let (word, rest) = l.split_once(char::is_whitespace).unwrap_or((l, ""));
+        let Some(m) = Method::parse(word) else { continue };
+        let url = rest.trim().trim_end_matches("HTTP/1.1").trim();
+        let Some((path, _query)) = url_path(url) else { continue };
+        let Some((template, query, params)) = parse_path(&path) else { continue };
+        out.push((m, HttpPath { template, params, query, loc: loc_of(page, *off) }));
+    }
+    out
 }
 
 /// The first HTTP status code mentioned as `200 OK`, `204 No Content`, or `` `201 Created` ``.
@@ -1268,9 +1309,7 @@ fn unannotated_request(page: &Page, resp: usize, after: usize) -> Option<(usize,
     let lo = if after == 0 { 0 } else { after + 1 };
     (lo..resp).rev().take(3).find_map(|i| {
         let b = &page.code_blocks[i];
-        if !matches!(b.info.as_str(), "http" | "msgraph-interactive" | "")
-            || section_is(page, b.place.section, |s| s.starts_with("http request"))
-        {
+        if !matches!(b.info.as_str(), "http" | "msgraph-interactive" | "") || in_http_request_section(page, b.place) {
             return None;
         }
         let first = b.lines.iter().map(|(_, l)| l.trim()).find(|l| !l.is_empty())?;

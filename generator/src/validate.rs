@@ -203,7 +203,28 @@ impl ExampleCheck<'_, '_> {
                     reasons.push(Code::ExampleUrlUnmatched.as_str().into());
                 } else {
                     path_match = match_paths(op, &req.path);
-                    if path_match.is_none() {
+                    if path_match.is_none()
+                        && let Some((m, what)) = match_paths_relaxed(op, &req.path)
+                    {
+                        let msg = format!(
+                            "`{}` adds {what} to the documented path; the test uses the documented path",
+                            req.url
+                        );
+                        self.diag_at(Code::ExampleUrlExtra, &req.loc, None, None, msg);
+                        path_match = Some(m);
+                    }
+                    // `/me` is the signed-in user's alias of `/users/{id}`: the URL is a documented
+                    // one, but no generated method takes it, so it is not tested.
+                    let me_alias = path_match.is_none() && me_alias_matches(op, &req.path);
+                    if me_alias {
+                        let msg = format!(
+                            "`{}` reaches a documented path through a Graph alias (`/me`, `/drive`, `root`); no generated method takes it as written",
+                            req.url
+                        );
+                        self.diag_at(Code::ExampleUrlExtra, &req.loc, None, None, msg);
+                        reasons.push(Code::ExampleUrlExtra.as_str().into());
+                    }
+                    if path_match.is_none() && !me_alias {
                         let msg = if op.paths.is_empty() {
                             format!("`{}` cannot be checked: the page documents no usable path", req.url)
                         } else {
@@ -644,6 +665,107 @@ pub fn match_paths(op: &Operation, path: &str) -> Option<PathMatch> {
     })
 }
 
+/// Matches an example path that follows OData conventions the documented path leaves out: a
+/// trailing type-cast segment (`/memberOf/microsoft.graph.group`) or function arguments
+/// (`range/cell(row=5,column=6)` for `range/cell`). Returns the match and what was added.
+pub fn match_paths_relaxed(op: &Operation, path: &str) -> Option<(PathMatch, &'static str)> {
+    let path = path.trim().trim_end_matches('/');
+    if let Some((head, last)) = path.rsplit_once('/') {
+        let l = last.to_ascii_lowercase();
+        let what = if l.starts_with("microsoft.graph.") {
+            Some("an OData type cast")
+        } else if matches!(l.as_str(), "$count" | "$value" | "$ref") {
+            Some("an OData system segment")
+        } else {
+            None
+        };
+        if let Some(what) = what {
+            if let Some(m) = match_paths(op, head) {
+                return Some((m, what));
+            }
+            // A cast followed by `$count`: `/members/microsoft.graph.user/$count`.
+            if let Some((inner, cast)) = head.rsplit_once('/')
+                && cast.to_ascii_lowercase().starts_with("microsoft.graph.")
+                && let Some(m) = match_paths(op, inner)
+            {
+                return Some((m, "an OData type cast and system segment"));
+            }
+        }
+    }
+    if path.contains('(') {
+        let stripped = strip_call_arguments(path);
+        let found = op.paths.iter().enumerate().find_map(|(i, p)| {
+            if p.template.contains('(') {
+                return None;
+            }
+            match_template(&p.template, &stripped)
+                .map(|values| PathMatch { path: i, values: values.into_iter().map(|v| percent_decode(&v)).collect() })
+        });
+        if let Some(m) = found {
+            return Some((m, "function arguments"));
+        }
+    }
+    None
+}
+
+/// Whether the path matches a documented one once Graph's documented aliases are spelled out:
+/// `/me` for `/users/{id}`, `/drive` for `/me/drive`, `/me/drive` for `/drives/{id}`, and a
+/// drive's `root` for `items/{id}` (relaxed matches included).
+fn me_alias_matches(op: &Operation, path: &str) -> bool {
+    let path = path.trim();
+    let mut candidates: Vec<String> = vec![path.to_string()];
+    let rewrite = |c: &str| -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some(rest) = c.strip_prefix("/drive/") {
+            out.push(format!("/me/drive/{rest}"));
+        }
+        if let Some(rest) = c.strip_prefix("/me/drive") {
+            out.push(format!("/drives/me{rest}"));
+        }
+        if let Some(rest) = c.strip_prefix("/me")
+            && (rest.is_empty() || rest.starts_with('/'))
+        {
+            out.push(format!("/users/me{rest}"));
+        }
+        for (from, to) in [("/root/", "/items/root/"), ("/root:", "/items/root:")] {
+            if c.contains(from) {
+                out.push(c.replacen(from, to, 1));
+            }
+        }
+        if let Some(head) = c.strip_suffix("/root") {
+            out.push(format!("{head}/items/root"));
+        }
+        out
+    };
+    // Two rounds of rewriting cover combinations such as `/drive/root/children`.
+    for _ in 0..3 {
+        let next: Vec<String> =
+            candidates.iter().flat_map(|c| rewrite(c)).filter(|c| !candidates.contains(c)).collect();
+        if next.is_empty() {
+            break;
+        }
+        candidates.extend(next);
+    }
+    candidates[1..].iter().any(|c| match_paths(op, c).is_some() || match_paths_relaxed(op, c).is_some())
+}
+
+/// `a/cell(row=5,column=6)/b` → `a/cell/b`; quoted arguments may hold parentheses.
+fn strip_call_arguments(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    let mut depth = 0usize;
+    let mut quoted = false;
+    for c in path.chars() {
+        match c {
+            '\'' if depth > 0 => quoted = !quoted,
+            '(' if !quoted => depth += 1,
+            ')' if !quoted && depth > 0 => depth -= 1,
+            _ if depth == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
 /// Matches `path` against a template with `{x}` or `<x>` placeholders; literal parts compare
 /// ignoring case (Graph paths are case-insensitive). Returns the text of each placeholder.
 pub fn match_template(template: &str, path: &str) -> Option<Vec<String>> {
@@ -941,6 +1063,12 @@ fn join(from: &str, rel: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn relaxed_matches() {
+        assert_eq!(strip_call_arguments("/a/cell(row=5,column=6)/b"), "/a/cell/b");
+        assert_eq!(strip_call_arguments("/f(q='a)b')"), "/f");
+    }
 
     #[test]
     fn templates_match_paths() {
