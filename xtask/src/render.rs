@@ -99,16 +99,8 @@ pub fn report(o: &Output, pages: usize, write_ms: f64) -> Value {
     }
     let tested = o.ir.examples.iter().filter(|e| e.verdict == Verdict::Tested).count();
     let rejected = o.ir.examples.iter().filter(|e| matches!(e.verdict, Verdict::Rejected(_))).count();
-    let items: Vec<Value> = o
-        .diagnostics
-        .iter()
-        .map(|d| {
-            json!({
-                "code": d.code, "severity": d.severity, "file": d.file, "line": d.line, "column": d.column,
-                "end_line": d.end_line, "end_column": d.end_column, "message": d.message, "help": d.help,
-            })
-        })
-        .collect();
+    // `Diagnostic` serialises to exactly the documented item fields (its byte span is skipped).
+    let items = serde_json::to_value(&o.diagnostics).unwrap_or(Value::Null);
     let t = &o.timings;
     json!({
         "pages": pages,
