@@ -56,3 +56,32 @@ impl<'de> ::serde::Deserialize<'de> for CallDirection {
         Ok(Self::from(value.as_str()))
     }
 }
+#[cfg(test)]
+mod tests {
+    use super::*;
+    /// Every member reads into its variant and writes back as documented, and a value the
+    /// service adds later is kept exactly as it was sent.
+    #[test]
+    fn members_and_unknown_values_round_trip() {
+        for wire in [
+            "incoming",
+            "outgoing",
+            "unknownFutureValue",
+            "a value added later",
+        ] {
+            let value: CallDirection = ::serde_json::from_value(
+                    ::serde_json::Value::from(wire),
+                )
+                .expect("any string reads");
+            assert_eq!(value.as_str(), wire);
+            assert_eq!(
+                ::serde_json::to_value(& value).expect("the value writes"),
+                ::serde_json::Value::from(wire)
+            );
+        }
+        assert!(
+            matches!(CallDirection::from("a value added later"),
+            CallDirection::Unknown(_))
+        );
+    }
+}
