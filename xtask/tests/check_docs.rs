@@ -1,9 +1,11 @@
 //! End-to-end tests of `cargo xtask check-docs`: the binary is run on the fixture in
 //! `generator/tests/data/check-docs/docs` (or a copy of it) and its exit status and output are
-//! checked: suppressions, the baseline round trip, and the three machine formats.
+//! checked: suppressions, the baseline round trip, and the three machine formats. The SARIF output
+//! is validated against the published SARIF 2.1.0 schema, the JSON output against its documented
+//! shape.
 
 use regex::Regex;
-use serde_json::Value;
+use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -182,6 +184,69 @@ fn suppressions_silence_their_page_and_unused_ones_are_reported() {
     assert!(of(&bare, UPDATE_PAGE, "unused-suppression").is_empty());
 }
 
+/// The documented shape of `--format json`: an array of objects with exactly the nine fields of a
+/// diagnostic, 1-based positions, and a help that may be absent (`null`).
+fn json_format_schema() -> Value {
+    let position = json!({ "type": "integer", "minimum": 1 });
+    json!({
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "type": "array",
+        "items": {
+            "type": "object",
+            "additionalProperties": false,
+            "required": ["code", "severity", "file", "line", "column", "end_line", "end_column", "message", "help"],
+            "properties": {
+                "code": { "type": "string", "pattern": "^[a-z]+(-[a-z]+)*$" },
+                "severity": { "enum": ["error", "warning", "note"] },
+                "file": { "type": "string", "minLength": 1, "pattern": "^[^\\\\]+$" },
+                "line": position,
+                "column": position,
+                "end_line": position,
+                "end_column": position,
+                "message": { "type": "string", "minLength": 1 },
+                "help": { "type": ["string", "null"] },
+            },
+        },
+    })
+}
+
+/// A draft-07 validator for `schema` that also asserts formats (`uri`, `uri-reference`, ...),
+/// which draft 7 leaves to the implementation.
+fn validator(schema: &Value, what: &str) -> jsonschema::Validator {
+    jsonschema::draft7::options()
+        .should_validate_formats(true)
+        .build(schema)
+        .unwrap_or_else(|e| panic!("the schema for {what} does not compile: {e}"))
+}
+
+/// Fails with every error of `instance` and where it is: a JSON pointer into the instance, and the
+/// schema keyword that rejected it.
+fn assert_valid(validator: &jsonschema::Validator, instance: &Value, what: &str) {
+    let errors: Vec<String> = validator
+        .iter_errors(instance)
+        .map(|e| {
+            let path = e.instance_path().to_string();
+            let at = if path.is_empty() { "/" } else { path.as_str() };
+            format!("  at {at}: {e}\n    (schema: {})", e.schema_path())
+        })
+        .collect();
+    assert!(errors.is_empty(), "{what} does not validate ({} error(s)):\n{}", errors.len(), errors.join("\n"));
+}
+
+/// The doc sets whose output the schema tests validate: the fixture (relative, as the other tests
+/// give it) and, when the shared corpora sit next to the repository, two real doc sets given by
+/// absolute path, so that both kinds of SARIF artifact location are covered.
+fn schema_doc_sets() -> Vec<String> {
+    let mut sets = vec![FIXTURE.to_string()];
+    for corpus in ["comms-family", "graph-v1.0"] {
+        match root().join("../shared/corpus").join(corpus).canonicalize() {
+            Ok(dir) => sets.push(s(&dir).to_string()),
+            Err(_) => eprintln!("note: ../shared/corpus/{corpus} is absent; its output is not validated"),
+        }
+    }
+    sets
+}
+
 #[test]
 fn json_format_lists_every_field() {
     let run = check_docs(&["--docs", FIXTURE, "--format", "json"]);
@@ -195,6 +260,149 @@ fn json_format_lists_every_field() {
         assert!(["error", "warning", "note"].contains(&d["severity"].as_str().unwrap_or("")), "{d}");
         assert!(d["line"].as_u64().unwrap_or(0) >= 1 && d["column"].as_u64().unwrap_or(0) >= 1, "{d}");
     }
+}
+
+#[test]
+fn json_format_validates_against_its_schema() {
+    let schema = validator(&json_format_schema(), "the JSON format");
+    // The schema rejects what it should, so that a lax schema cannot pass everything.
+    let good = json!([{
+        "code": "todo-text", "severity": "warning", "file": "api/a.md", "line": 1, "column": 1,
+        "end_line": 1, "end_column": 5, "message": "m", "help": null,
+    }]);
+    assert_valid(&schema, &good, "a well-formed item");
+    for (field, bad) in [
+        ("line", json!(0)),
+        ("severity", json!("fatal")),
+        ("help", json!(3)),
+        ("end_column", json!("5")),
+        ("file", json!("api\\a.md")),
+        ("extra", json!(true)),
+    ] {
+        let mut item = good.clone();
+        item[0][field] = bad;
+        assert!(!schema.is_valid(&item), "the schema accepts {field} = {}", item[0][field]);
+    }
+    let mut item = good.clone();
+    item[0].as_object_mut().expect("object").remove("help");
+    assert!(!schema.is_valid(&item), "the schema accepts an item without help");
+
+    for docs in schema_doc_sets() {
+        let run = check_docs(&["--docs", &docs, "--format", "json"]);
+        assert!(run.status == 0 || run.status == 1, "{docs}: {}", run.stderr);
+        let out: Value = serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{docs}: not JSON: {e}"));
+        assert!(out.as_array().is_some_and(|a| !a.is_empty()), "{docs}: no diagnostics to check");
+        assert_valid(&schema, &out, &format!("the JSON output for {docs}"));
+    }
+}
+
+/// The `$id` of the official SARIF 2.1.0 schema, as OASIS publishes it.
+const SARIF_SCHEMA_ID: &str =
+    "https://raw.githubusercontent.com/oasis-tcs/sarif-spec/master/Schemata/sarif-schema-2.1.0.json";
+
+/// The one defect of the published 2.1.0 schema that a draft-07 validator rejects: the `language`
+/// pattern of `run` and `toolComponent` has a stray `]`, which is not a valid ECMA-262 regex in
+/// unicode mode. SARIF 2.1.0 Errata 01 replaced it with the second pattern (oasis-tcs/sarif-spec
+/// issue 488). Our logs carry no `language`, so the repair does not change their verdict.
+const LANGUAGE_PATTERN_ERRATUM: (&str, &str) =
+    ("^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$", "^[a-zA-Z]{2}(-[a-zA-Z]{2})?$");
+
+/// The cargo running the tests (`CARGO`), else the one on the `PATH`.
+fn cargo() -> std::ffi::OsString {
+    std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into())
+}
+
+/// The published SARIF 2.1.0 schema, read from the `serde-sarif` package (a dev-dependency kept
+/// for this file alone) wherever cargo unpacked it: `cargo metadata` gives its manifest path. The
+/// metadata is limited to the host platform, so that it needs no package a build of the tests has
+/// not already downloaded and works offline after one.
+fn sarif_schema() -> Value {
+    let version = Command::new(cargo()).arg("-vV").output().expect("cargo runs");
+    let version = String::from_utf8_lossy(&version.stdout);
+    let host = version
+        .lines()
+        .find_map(|l| l.strip_prefix("host: "))
+        .unwrap_or_else(|| panic!("`cargo -vV` names no host:\n{version}"))
+        .trim()
+        .to_string();
+    let out = Command::new(cargo())
+        .args(["metadata", "--format-version", "1", "--filter-platform", &host])
+        .current_dir(root())
+        .output()
+        .expect("cargo metadata runs");
+    assert!(out.status.success(), "cargo metadata failed:\n{}", String::from_utf8_lossy(&out.stderr));
+    let metadata: Value = serde_json::from_slice(&out.stdout).expect("cargo metadata prints JSON");
+    let package = metadata["packages"]
+        .as_array()
+        .and_then(|ps| ps.iter().find(|p| p["name"] == "serde-sarif"))
+        .expect("cargo metadata lists serde-sarif, a dev-dependency of xtask");
+    let manifest = Path::new(package["manifest_path"].as_str().expect("a manifest path"));
+    let path = manifest.parent().expect("the package folder").join("src/schema.json");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let mut schema: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    assert_eq!(schema["$id"], SARIF_SCHEMA_ID, "{} is not the published SARIF 2.1.0 schema", path.display());
+    assert_eq!(schema["$schema"], "http://json-schema.org/draft-07/schema#");
+
+    // The schema is checked against the draft-07 meta-schema; the known erratum is the only
+    // violation allowed, and is repaired as the errata did.
+    let defects: Vec<(String, String)> = jsonschema::draft7::meta::validator()
+        .iter_errors(&schema)
+        .map(|e| (e.instance_path().to_string(), e.to_string()))
+        .collect();
+    for (pointer, error) in defects {
+        let (published, fixed) = LANGUAGE_PATTERN_ERRATUM;
+        match schema.pointer_mut(&pointer) {
+            Some(at) if pointer.ends_with("/language/pattern") && at == published => *at = Value::from(fixed),
+            _ => panic!("{} breaks the draft-07 meta-schema at {pointer}: {error}", path.display()),
+        }
+    }
+    if let Err(e) = jsonschema::draft7::meta::validate(&schema) {
+        panic!("{} breaks the draft-07 meta-schema at {}: {e}", path.display(), e.instance_path());
+    }
+    schema
+}
+
+#[test]
+fn sarif_format_validates_against_the_published_schema() {
+    let schema = validator(&sarif_schema(), "SARIF 2.1.0");
+    // The schema is strict enough to catch a mistake of ours: an unknown property, a bad level, a
+    // URI that is not one.
+    let minimal = json!({ "version": "2.1.0", "runs": [{ "tool": { "driver": { "name": "docgen" } } }] });
+    assert_valid(&schema, &minimal, "a minimal SARIF log");
+    let mut bad = minimal.clone();
+    bad["runs"][0]["tool"]["driver"]["rule"] = json!([]);
+    assert!(!schema.is_valid(&bad), "the schema accepts an unknown property");
+    let result = |level: &str, uri: &str| {
+        json!([{
+            "message": { "text": "m" },
+            "level": level,
+            "locations": [{ "physicalLocation": { "artifactLocation": { "uri": uri } } }],
+        }])
+    };
+    let mut good = minimal.clone();
+    good["runs"][0]["results"] = result("note", "docs/a%20b.md");
+    assert_valid(&schema, &good, "a log with one result");
+    let mut bad = minimal.clone();
+    bad["runs"][0]["results"] = result("fatal", "docs/a%20b.md");
+    assert!(!schema.is_valid(&bad), "the schema accepts an unknown level");
+    bad["runs"][0]["results"] = result("note", "docs/a b.md");
+    assert!(!schema.is_valid(&bad), "the schema accepts a URI with a space");
+
+    let mut kinds = BTreeSet::new();
+    let mut codes = BTreeSet::new();
+    for docs in schema_doc_sets() {
+        let run = check_docs(&["--docs", &docs, "--format", "sarif"]);
+        assert!(run.status == 0 || run.status == 1, "{docs}: {}", run.stderr);
+        let log: Value = serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{docs}: not JSON: {e}"));
+        assert_valid(&schema, &log, &format!("the SARIF output for {docs}"));
+        for r in log["runs"][0]["results"].as_array().expect("results") {
+            kinds.insert(r["level"].as_str().unwrap_or("").to_string());
+            codes.insert(r["ruleId"].as_str().unwrap_or("").to_string());
+        }
+    }
+    // What was validated covers every level and a good number of codes.
+    assert_eq!(kinds, ["error", "note", "warning"].into_iter().map(String::from).collect());
+    assert!(codes.len() >= 10, "only {} codes: {codes:?}", codes.len());
 }
 
 #[test]
