@@ -683,16 +683,28 @@ fn split_row(offset: usize, line: &str) -> Vec<Cell> {
     }
     let bytes = line.as_bytes();
     let mut cuts = Vec::new();
-    let mut in_code = false;
+    // The length of the back-tick run that opened the current code span (0 outside one): a
+    // span closes only at a run of the same length, and backslashes are literal inside it.
+    let mut code_run = 0usize;
     let mut braces = 0i32;
     let mut i = start;
     while i < bytes.len() {
+        let in_code = code_run > 0;
         match bytes[i] {
-            b'\\' => {
+            b'\\' if !in_code => {
                 i += 2;
                 continue;
             }
-            b'`' => in_code = !in_code,
+            b'`' => {
+                let run = bytes[i..].iter().take_while(|b| **b == b'`').count();
+                if code_run == 0 {
+                    code_run = run;
+                } else if run == code_run {
+                    code_run = 0;
+                }
+                i += run;
+                continue;
+            }
             b'{' if !in_code => braces += 1,
             b'}' if !in_code => braces = (braces - 1).max(0),
             b'|' if !in_code && braces == 0 => cuts.push(i),
@@ -1203,6 +1215,7 @@ mod tests {
         assert_eq!(cells("a | b"), ["a", "b"]);
         assert_eq!(cells("|x|`a|b`|{id|name}|c \\| d|"), ["x", "`a|b`", "{id|name}", "c \\| d"]);
         assert_eq!(cells("|a||c|"), ["a", "", "c"]);
+        assert_eq!(cells("|x|`\\`, `|`, `` ` ``, `^`|y|"), ["x", "`\\`, `|`, `` ` ``, `^`", "y"]);
     }
 
     #[test]
