@@ -18,34 +18,57 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant, SystemTime};
 
-/// What one figure of the table measures: wall-clock time of a stage, CPU time summed over
-/// threads, or a stage's share that is not a stage of its own.
+/// What one figure of the table measures.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Kind {
+    /// Wall-clock time of a stage.
     Wall,
+    /// Time spent by the threads that rendered files in parallel, each file's time added up: CPU
+    /// time when every thread has a core of its own, more when other processes compete.
+    Summed,
+    /// CPU time (user + system) of the whole process, every thread counted, from /proc.
     Cpu,
 }
 
-/// The rows of the table, in order: key (for JSON), label, kind, indentation (a part of the row
-/// above it).
-const ROWS: &[(&str, &str, Kind, bool)] = &[
-    ("read", "read (from disk)", Kind::Wall, false),
-    ("floor", "floor (pulldown-cmark, 1 thread)", Kind::Wall, false),
-    ("parse", "parse", Kind::Wall, false),
-    ("ir", "ir (lower)", Kind::Wall, false),
-    ("validate", "validate", Kind::Wall, false),
-    ("emit", "emit (render + format)", Kind::Wall, false),
-    ("emit_plan", "plan (sequential)", Kind::Wall, true),
-    ("emit_files", "files (parallel)", Kind::Wall, true),
-    ("emit_files_cpu", "files, CPU summed over threads", Kind::Cpu, true),
-    ("render_cpu", "render: templates, CPU", Kind::Cpu, true),
-    ("format_cpu", "format: syn + prettyplease, CPU", Kind::Cpu, true),
-    ("syn_parse_cpu", "syn::parse_file, CPU", Kind::Cpu, true),
-    ("unparse_cpu", "prettyplease::unparse, CPU", Kind::Cpu, true),
-    ("sort", "sort diagnostics", Kind::Wall, false),
-    ("write", "write (regenerate plan + apply)", Kind::Wall, false),
-    ("total", "total (parse..write)", Kind::Wall, false),
-    ("total_with_read", "total with read", Kind::Wall, false),
+impl Kind {
+    fn label(self) -> &'static str {
+        match self {
+            Kind::Wall => "wall",
+            Kind::Summed => "summed over threads",
+            Kind::Cpu => "process CPU, user+sys",
+        }
+    }
+
+    fn key(self) -> &'static str {
+        match self {
+            Kind::Wall => "wall",
+            Kind::Summed => "summed_over_threads",
+            Kind::Cpu => "process_cpu",
+        }
+    }
+}
+
+/// The rows of the table, in order: key (for JSON), label, kind, and depth (a row of depth 1 is
+/// a part of the row of depth 0 above it, and so on).
+const ROWS: &[(&str, &str, Kind, usize)] = &[
+    ("read", "read (from disk)", Kind::Wall, 0),
+    ("floor", "floor (pulldown-cmark, 1 thread)", Kind::Wall, 0),
+    ("parse", "parse", Kind::Wall, 0),
+    ("ir", "ir (lower)", Kind::Wall, 0),
+    ("validate", "validate", Kind::Wall, 0),
+    ("emit", "emit (render + format)", Kind::Wall, 0),
+    ("emit_plan", "plan (sequential)", Kind::Wall, 1),
+    ("emit_files", "files (parallel)", Kind::Wall, 1),
+    ("emit_files_cpu", "files", Kind::Summed, 1),
+    ("render_cpu", "render (views, askama)", Kind::Summed, 2),
+    ("format_cpu", "format (syn + prettyplease)", Kind::Summed, 2),
+    ("syn_parse_cpu", "syn::parse_file", Kind::Summed, 3),
+    ("unparse_cpu", "prettyplease::unparse", Kind::Summed, 3),
+    ("rest", "rest of generate (sort diagnostics, free pages)", Kind::Wall, 0),
+    ("write", "write (regenerate plan + apply)", Kind::Wall, 0),
+    ("total", "total (parse..write)", Kind::Wall, 0),
+    ("total_with_read", "total with read", Kind::Wall, 0),
+    ("total_cpu", "total (parse..write)", Kind::Cpu, 0),
 ];
 
 /// Default number of runs: enough for a median that one slow run (a cold cache, a busy
@@ -118,11 +141,20 @@ pub fn run(args: &Args) -> Result<u8, String> {
         "ratio total/floor (medians): {ratio:.2}x (with read: {:.2}x, read is not in the floor)",
         with_read / floor
     );
+    let cpu = median[at("total_cpu")];
+    println!(
+        "cores kept busy by parse..write: {:.2} (process CPU {cpu:.0} ms over {total:.0} ms wall; the floor keeps 1)",
+        cpu / total
+    );
     match peak_mib {
         Some(p) => println!("peak memory: {p:.1} MiB (VmHWM: the whole process's peak resident set, over all runs)"),
         None => println!("peak memory: unknown (no VmHWM in /proc/self/status)"),
     }
     println!("cpu: {}; load average before the runs: {load}", threads_note());
+    println!(
+        "write: into {} (TMPDIR); on ext4 without a journal, files deleted in the last 30 s slow creating new ones",
+        std::env::temp_dir().display()
+    );
 
     let build = if args.flag("build") { Some(build(&root, &docs)?) } else { None };
 
@@ -131,8 +163,7 @@ pub fn run(args: &Args) -> Result<u8, String> {
             .iter()
             .enumerate()
             .map(|(i, (key, _, kind, _))| {
-                let kind = if *kind == Kind::Cpu { "cpu_summed_over_threads" } else { "wall" };
-                (key.to_string(), json!({ "median_ms": round(median[i]), "min_ms": round(min[i]), "kind": kind }))
+                (key.to_string(), json!({ "median_ms": round(median[i]), "min_ms": round(min[i]), "kind": kind.key() }))
             })
             .collect();
         let report = json!({
@@ -146,6 +177,7 @@ pub fn run(args: &Args) -> Result<u8, String> {
             "stages_ms": stages,
             "total_ms": round(total),
             "total_with_read_ms": round(with_read),
+            "total_cpu_ms": round(median[at("total_cpu")]),
             "floor_ms": round(floor),
             "ratio": (ratio * 100.0).round() / 100.0,
             "peak_mib": peak_mib.map(|p| (p * 10.0).round() / 10.0),
@@ -189,6 +221,7 @@ fn one_run(docs: &Path, out: &Path) -> Result<(Vec<f64>, Counts), String> {
     black_box(floor_pass(black_box(&sources)));
     let floor = ms(t.elapsed());
 
+    let cpu_before = process_cpu_ms();
     let t = Instant::now();
     let output = docgen::generate(&sources).map_err(|e| format!("generator bug: {e}"))?;
     let generate = ms(t.elapsed());
@@ -198,6 +231,7 @@ fn one_run(docs: &Path, out: &Path) -> Result<(Vec<f64>, Counts), String> {
     let plan = regenerate::plan(out, &output.files)?;
     plan.apply(out, &output.files)?;
     let write = ms(t.elapsed());
+    let cpu = process_cpu_ms().zip(cpu_before).map(|(after, before)| after - before).unwrap_or(f64::NAN);
     let written = plan.writes.len();
     if written != output.files.len() {
         return Err(format!("wrote {written} of {} files into a fresh folder", output.files.len()));
@@ -206,9 +240,9 @@ fn one_run(docs: &Path, out: &Path) -> Result<(Vec<f64>, Counts), String> {
     let t = &output.timings;
     let e = &t.emit_detail;
     let format_cpu = e.syn_parse_cpu_ms + e.unparse_cpu_ms;
-    // `generate` times its stages itself; after emit it still sorts and deduplicates the
-    // diagnostics, which is the part of its total that no stage covers.
-    let sort = (t.total - (t.parse + t.ir + t.validate + t.emit)).max(0.0);
+    // `generate` times its stages itself; whatever else its wall time holds (sorting the
+    // diagnostics, freeing the parsed pages) shows as `rest`, so that the rows add up to the total.
+    let rest = (generate - (t.parse + t.ir + t.validate + t.emit)).max(0.0);
     let total = generate + write;
     let figures = [
         ("read", read),
@@ -224,10 +258,11 @@ fn one_run(docs: &Path, out: &Path) -> Result<(Vec<f64>, Counts), String> {
         ("format_cpu", format_cpu),
         ("syn_parse_cpu", e.syn_parse_cpu_ms),
         ("unparse_cpu", e.unparse_cpu_ms),
-        ("sort", sort),
+        ("rest", rest),
         ("write", write),
         ("total", total),
         ("total_with_read", read + total),
+        ("total_cpu", cpu),
     ];
     debug_assert!(figures.iter().map(|f| f.0).eq(ROWS.iter().map(|r| r.0)));
     let counts = Counts {
@@ -263,15 +298,11 @@ fn table(docs: &Path, runs: usize, c: &Counts, median: &[f64], min: &[f64]) -> S
         mib(c.output_bytes),
         runs
     );
-    let width = ROWS.iter().map(|r| r.1.len() + if r.3 { 2 } else { 0 }).max().unwrap_or(0);
+    let width = ROWS.iter().map(|r| r.1.len() + 2 * r.3).max().unwrap_or(0);
     s.push_str(&format!("{:<width$}  {:>10}  {:>10}  {}\n", "stage", "median ms", "min ms", "kind"));
-    for (i, (_, label, kind, part)) in ROWS.iter().enumerate() {
-        let label = if *part { format!("  {label}") } else { label.to_string() };
-        let kind = match kind {
-            Kind::Wall => "wall",
-            Kind::Cpu => "cpu, summed over threads",
-        };
-        s.push_str(&format!("{label:<width$}  {:>10.1}  {:>10.1}  {kind}\n", median[i], min[i]));
+    for (i, (_, label, kind, depth)) in ROWS.iter().enumerate() {
+        let label = format!("{}{label}", "  ".repeat(*depth));
+        s.push_str(&format!("{label:<width$}  {:>10.1}  {:>10.1}  {}\n", median[i], min[i], kind.label()));
     }
     s
 }
@@ -337,17 +368,21 @@ fn build(root: &Path, docs: &Path) -> Result<Build, String> {
     println!();
     let (p, t) = (crate::render::display_path(&crate_dir), crate::render::display_path(&target_dir));
     println!("build of the generated crate ({p}, CARGO_TARGET_DIR={t}):");
-    let what = if cold { "dependencies + crate, cold" } else { "dependencies already built" };
-    println!("  cargo build, first ({what}):  {:>8.1} s", first.as_secs_f64());
-    println!("  cargo build, crate only (after touch):     {:>8.1} s", crate_only.as_secs_f64());
+    let first_label = if cold {
+        "cargo build, first (dependencies + crate, cold)"
+    } else {
+        "cargo build, first (dependencies already built)"
+    };
+    let mut rows = vec![(first_label, first), ("cargo build, crate only (after touching src/lib.rs)", crate_only)];
     if cold {
-        println!(
-            "  dependencies (first - crate only):         {:>8.1} s",
-            first.saturating_sub(crate_only).as_secs_f64()
-        );
+        rows.push(("dependencies (first - crate only)", first.saturating_sub(crate_only)));
     }
-    println!("  cargo build --tests, first:                {:>8.1} s", tests.as_secs_f64());
-    println!("  cargo build --tests, crate only (touch):   {:>8.1} s", tests_crate_only.as_secs_f64());
+    rows.push(("cargo build --tests, first (adds dev-dependencies and tests)", tests));
+    rows.push(("cargo build --tests, crate only (after touching src/lib.rs)", tests_crate_only));
+    let width = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
+    for (label, spent) in rows {
+        println!("  {label:<width$}  {:>8.1} s", spent.as_secs_f64());
+    }
     Ok(Build { crate_dir, target_dir, cold, first, crate_only, tests, tests_crate_only })
 }
 
@@ -383,6 +418,20 @@ fn touch(path: &Path) -> Result<(), String> {
         .open(path)
         .and_then(|f| f.set_modified(SystemTime::now()))
         .map_err(|e| format!("cannot touch {}: {e}", path.display()))
+}
+
+/// The CPU time (user + system, all threads) the process has used so far, in ms; Linux only.
+/// /proc counts in clock ticks of 10 ms (USER_HZ is 100 on every Linux architecture in use), so
+/// this is exact to 10 ms.
+fn process_cpu_ms() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The command name in parentheses may hold spaces; the fields after it are plain numbers.
+    let rest = &stat[stat.rfind(')')? + 1..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
+    let utime: f64 = fields.get(11)?.parse().ok()?;
+    let stime: f64 = fields.get(12)?.parse().ok()?;
+    Some((utime + stime) * 10.0)
 }
 
 /// The process's peak resident set size (VmHWM), in MiB; Linux only.
