@@ -1258,8 +1258,9 @@ fn parse_headers(page: &Page, parts: &HttpParts, diags: &mut Vec<Diagnostic>) ->
             if k.eq_ignore_ascii_case("content-length")
                 && let Ok(n) = v.parse::<usize>()
                 && !parts.body.is_empty()
-                && n != parts.body.len()
-                && n != parts.body.len() + 1
+                // HTTP counts CRLF line ends; docs are written with LF. Either count is right,
+                // with or without a final line break.
+                && !body_lengths(&parts.body).contains(&n)
             {
                 diags.push(page.diag(
                     Code::ContentLengthMismatch,
@@ -1271,6 +1272,14 @@ fn parse_headers(page: &Page, parts: &HttpParts, diags: &mut Vec<Diagnostic>) ->
         }
     }
     out
+}
+
+/// The lengths a body may honestly be given: with LF or CRLF line ends, with or without a final
+/// line break.
+fn body_lengths(body: &str) -> [usize; 4] {
+    let lf = body.len();
+    let crlf = lf + body.matches('\n').count();
+    [lf, lf + 1, crlf, crlf + 2]
 }
 
 fn parse_body(page: &Page, parts: &HttpParts, diags: &mut Vec<Diagnostic>) -> Option<serde_json::Value> {
