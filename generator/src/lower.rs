@@ -347,9 +347,9 @@ fn read_json_representation(page: &Page, block: &parse::CodeBlock, ty: &mut RawT
         });
         let span = span.unwrap_or(block.span);
         if let Some(p) = ty.properties.iter_mut().find(|p| p.name.eq_ignore_ascii_case(key)) {
-            // A type cell that could not be read takes the sample's `@odata.type`.
+            // A type cell that could not be read, or that offers alternatives (`[a] or [b]`),
+            // takes the sample's `@odata.type`: the declared type the alternatives share.
             if p.ty.is_none()
-                && p.alternatives.is_empty()
                 && v.get("@odata.type").is_some()
                 && let Some((tname, collection)) = infer_json_type(v)
             {
@@ -1617,8 +1617,10 @@ impl<'p, 'd> Resolver<'p, 'd> {
         if let Some(link) = &r.link
             && let Some(target) = self.link_target(page, link)
             && let Some((key, is_enum)) = self.page_defs.get(&target)
-            && key.rsplit('.').next() == Some(lname.as_str())
+            && (key.rsplit('.').next() == Some(lname.as_str()) || key.rsplit('.').next().is_some_and(|k| k.ends_with(lname.as_str())))
         {
+            // The target page's type is the text's type, or a specialisation of its name
+            // (`[servicePrincipal](provisioningserviceprincipal.md)`): the page linked to wins.
             return Some(if *is_enum { Resolved::Enum(key.clone()) } else { Resolved::Type(key.clone()) });
         }
         if let Some(k) = pick_key(&self.types, &self.type_names, ns, name, page_ns) {
