@@ -304,7 +304,7 @@ fn read_resource(page: &Page, d: &mut PageDecls) {
     if let Some(block) = ann.and_then(|a| a.block).and_then(|i| page.code_blocks.get(i))
         && !ty.open
     {
-        read_json_representation(page, block, &mut ty);
+        read_json_representation(block, &mut ty);
     }
     // A "resource" page with neither a resource annotation nor a property table is an overview
     // (search-api-overview.md, intune-enrollment-conceptual.md), not a type.
@@ -325,7 +325,7 @@ fn read_resource(page: &Page, d: &mut PageDecls) {
 /// Uses the JSON representation block as a second source: properties that no table lists (with
 /// a type inferred from the sample value), and the enum type named by `{"@odata.type": "x"}`
 /// for a property the table calls `String` but gives possible values for.
-fn read_json_representation(page: &Page, block: &parse::CodeBlock, ty: &mut RawType) {
+fn read_json_representation(block: &parse::CodeBlock, ty: &mut RawType) {
     let text = block.content();
     let value = match serde_json::from_str::<serde_json::Value>(&text) {
         Ok(v) => v,
@@ -390,7 +390,6 @@ fn read_json_representation(page: &Page, block: &parse::CodeBlock, ty: &mut RawT
             alternatives: Vec::new(),
             span,
         });
-        let _ = page;
     }
 }
 
@@ -1039,15 +1038,14 @@ pub fn parse_path(raw: &str) -> Option<(String, Option<String>, Vec<PathParam>)>
     let bytes = path.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
-        let (open, close) = match bytes[i] {
-            b'{' => (b'{', b'}'),
-            b'<' => (b'<', b'>'),
+        let close = match bytes[i] {
+            b'{' => b'}',
+            b'<' => b'>',
             _ => {
                 i += 1;
                 continue;
             }
         };
-        let _ = open;
         let Some(end) = path[i + 1..].find(close as char) else { break };
         let inner = &path[i + 1..i + 1 + end];
         let alternatives: Vec<String> =
@@ -1156,7 +1154,6 @@ fn read_examples(page: &Page, d: &mut PageDecls) {
                                 ann.span,
                                 "the request of this response is not annotated as a request; the http block before it is taken as the request",
                             ));
-                            let _ = rb;
                             let span = page.code_blocks[rb].span;
                             finish(
                                 d,
@@ -1617,7 +1614,8 @@ impl<'p, 'd> Resolver<'p, 'd> {
         if let Some(link) = &r.link
             && let Some(target) = self.link_target(page, link)
             && let Some((key, is_enum)) = self.page_defs.get(&target)
-            && (key.rsplit('.').next() == Some(lname.as_str()) || key.rsplit('.').next().is_some_and(|k| k.ends_with(lname.as_str())))
+            && (key.rsplit('.').next() == Some(lname.as_str())
+                || key.rsplit('.').next().is_some_and(|k| k.ends_with(lname.as_str())))
         {
             // The target page's type is the text's type, or a specialisation of its name
             // (`[servicePrincipal](provisioningserviceprincipal.md)`): the page linked to wins.

@@ -251,7 +251,7 @@ pub fn parse_page<'a>(path: &'a str, text: &'a str) -> Page<'a> {
         ref_defs: HashMap::new(),
         diagnostics: Vec::new(),
     };
-    walk_markdown(&mut page, body_start, &mut diags);
+    walk_markdown(&mut page, body_start);
     check_cell_counts(&page, &mut diags);
     page.doc_type = settle_doc_type(&page);
     scan_annotations(&mut page, body_start, &mut diags);
@@ -420,7 +420,7 @@ fn check_cell_counts(page: &Page, diags: &mut PageDiagnostics) {
     }
 }
 
-fn walk_markdown(page: &mut Page, body_start: usize, diags: &mut PageDiagnostics) {
+fn walk_markdown(page: &mut Page, body_start: usize) {
     let text = page.text;
     let body = &text[body_start..];
     let mut opts = Options::empty();
@@ -521,7 +521,6 @@ fn walk_markdown(page: &mut Page, body_start: usize, diags: &mut PageDiagnostics
             _ => {}
         }
     }
-    let _ = diags;
 }
 
 #[derive(Debug)]

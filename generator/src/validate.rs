@@ -270,7 +270,7 @@ impl ExampleCheck<'_, '_> {
                                 match body.get("value") {
                                     Some(Value::Array(items)) => {
                                         for item in items {
-                                            self.check_value(item, &t, false, &mut issues);
+                                            self.check_value(item, &t, &mut issues);
                                         }
                                     }
                                     _ => issues.push(Issue {
@@ -281,7 +281,7 @@ impl ExampleCheck<'_, '_> {
                                     }),
                                 }
                             } else {
-                                self.check_value(body, &t, false, &mut issues);
+                                self.check_value(body, &t, &mut issues);
                                 if !resp.truncated
                                     && let Kind::Type(td) = self.model.kind(&t)
                                     && let Value::Object(map) = body
@@ -346,12 +346,12 @@ impl ExampleCheck<'_, '_> {
             {
                 {
                     for i in items {
-                        self.check_value(i, t, false, &mut issues);
+                        self.check_value(i, t, &mut issues);
                     }
                     return issues;
                 }
             }
-            self.check_value(body, t, false, &mut issues);
+            self.check_value(body, t, &mut issues);
             return issues;
         }
         let Value::Object(map) = body else {
@@ -423,7 +423,7 @@ impl ExampleCheck<'_, '_> {
 
     fn check_value_at(&self, v: &Value, ty: &str, key: &str, issues: &mut Vec<Issue>) {
         let before = issues.len();
-        self.check_value(v, ty, true, issues);
+        self.check_value(v, ty, issues);
         for i in &mut issues[before..] {
             if i.key.is_none() {
                 i.key = Some(key.to_string());
@@ -432,8 +432,7 @@ impl ExampleCheck<'_, '_> {
     }
 
     /// Checks one JSON value against an IR type string.
-    fn check_value(&self, v: &Value, ty: &str, nested: bool, issues: &mut Vec<Issue>) {
-        let _ = nested;
+    fn check_value(&self, v: &Value, ty: &str, issues: &mut Vec<Issue>) {
         match self.model.kind(ty) {
             Kind::Unknown => {}
             Kind::Primitive(p) => {
