@@ -191,7 +191,11 @@ impl ExampleCheck<'_, '_> {
         let mut path_match = None;
         match (&ex.request, op) {
             (None, _) => reasons.push(Code::ResponseWithoutRequest.as_str().into()),
-            (Some(_), None) => reasons.push(Code::MissingHttpRequest.as_str().into()),
+            (Some(req), None) => {
+                let msg = "this request example is on a page that documents no operation (no HTTP request section)".to_string();
+                self.diag_at(Code::MissingHttpRequest, &req.loc, None, None, msg);
+                reasons.push(Code::MissingHttpRequest.as_str().into());
+            }
             (Some(req), Some(op)) => {
                 if req.method != op.method {
                     let msg = format!(
