@@ -44,7 +44,9 @@ fn response_type(plan: &Plan<'_>, ex: &Example) -> Option<String> {
     }
     let op = ex.operation.and_then(|o| plan.ir.operations.get(o));
     let documented = op.and_then(|op| op.response.as_ref());
-    let mut collection = response.is_collection || documented.is_some_and(|r| r.collection);
+    // The same rule as validation's: a body that names its own type is a collection when its
+    // annotation says so, or when the operation returns a collection of that very type.
+    let mut collection = response.is_collection;
     let mut ty = None;
     if let Some(odata) = response.odata_type.as_deref() {
         let odata = odata.trim().trim_start_matches('#');
@@ -52,8 +54,15 @@ fn response_type(plan: &Plan<'_>, ex: &Example) -> Option<String> {
             collection = true;
         }
         ty = plan.index.resolve_struct(odata, names::DEFAULT_NAMESPACE).map(TypeRef::Struct);
+        let last = |t: &str| t.rsplit('.').next().unwrap_or(t).to_ascii_lowercase();
+        if ty.is_some()
+            && documented.is_some_and(|r| r.collection && r.ty.as_deref().is_some_and(|t| last(t) == last(odata)))
+        {
+            collection = true;
+        }
     }
     if ty.is_none() {
+        collection |= documented.is_some_and(|r| r.collection);
         ty = documented.and_then(|r| r.ty.as_deref()).map(|t| plan.index.resolve(t, names::DEFAULT_NAMESPACE));
     }
     let ty = ty?;
