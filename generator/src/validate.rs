@@ -192,7 +192,8 @@ impl ExampleCheck<'_, '_> {
         match (&ex.request, op) {
             (None, _) => reasons.push(Code::ResponseWithoutRequest.as_str().into()),
             (Some(req), None) => {
-                let msg = "this request example is on a page that documents no operation (no HTTP request section)".to_string();
+                let msg = "this request example is on a page that documents no operation (no HTTP request section)"
+                    .to_string();
                 self.diag_at(Code::MissingHttpRequest, &req.loc, None, None, msg);
                 reasons.push(Code::MissingHttpRequest.as_str().into());
             }
