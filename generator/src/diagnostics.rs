@@ -121,10 +121,10 @@ codes! {
         "The request body appears in an example but the Request body section neither links its type nor lists its parameters.",
         "Link the resource type (\"supply a JSON representation of [x](x.md)\") or add a parameter table.";
     ExampleUrlExtra = "example-url-extra", Note,
-        "A request example's URL adds an OData type cast or function arguments that the documented path does not show.",
+        "A request example's URL adds an OData type cast, a system segment (`$count`) or function arguments that the documented path does not show, or reaches a documented path through a Graph alias (`/me`, `/drive`, `root`); the test uses the documented path.",
         "Document the path with its cast or its parameters, such as `/groups/{id}/members/microsoft.graph.user`.";
     PathLiteralId = "path-literal-id", Warning,
-        "A documented path has a literal id (a GUID) or a `(name)` where a `{placeholder}` belongs; it is read as a placeholder.",
+        "A documented path has a literal id (a GUID), a `(name)` or a function argument that stands for a value (`count=n`, `x=x-value`, `'parameterValue'`) where a `{placeholder}` belongs; it is read as a placeholder.",
         "Write the placeholder in braces, such as `/education/classes/{class-id}`.";
     ExampleBodyJson = "example-body-json", Error,
         "An example's body is not valid JSON.",
@@ -156,6 +156,9 @@ codes! {
     ExampleMissingProperties = "example-missing-properties", Warning,
         "A response example leaves out documented properties but is not marked truncated.",
         "Add `\"truncated\": true` to the annotation, or list the properties.";
+    ExampleOtherResponseType = "example-other-response-type", Note,
+        "A response example is of another type than the operation's documented response and does not read into it (one operation documents paths that return different types); it gets a round-trip test but no client test.",
+        "Document the path on a page of its own, or give the example the operation's response type.";
     ResponseWithoutRequest = "response-without-request", Warning,
         "A response example has no request example before it.",
         "Add the request example, or mark the response `ignored`.";

@@ -225,7 +225,26 @@ pub struct Example {
     pub path_match: Option<PathMatch>,
     /// Whether the example fits the documented types and so becomes a generated test.
     pub verdict: Verdict,
+    /// The type the response body was checked against, and whether it also reads into the
+    /// operation's documented response type. Set by validation, so that the emitter's tests
+    /// use exactly the types the diagnostics speak of.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response_type: Option<ExampleType>,
     pub loc: Loc,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExampleType {
+    /// The type as the docs name it (`room`, `microsoft.graph.room`).
+    pub ty: String,
+    /// Whether the body is a collection (`{"value": [...]}`) of that type.
+    pub collection: bool,
+    /// Whether the body also reads into the operation's response type without an error: true
+    /// when it is that very type, or when checking it against that type found no error (a
+    /// `room` returned by `Get place`, a list of `directoryObject` that holds users). The
+    /// client test reads the response into the method's return type, so only such examples
+    /// get one.
+    pub fits_operation: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -252,26 +252,36 @@ fn read_resource(page: &Page, d: &mut PageDecls) {
         json_properties: Vec::new(),
         loc: page.title.as_ref().map(|t| t.1).unwrap_or_default(),
     };
-    // "Inherits from [x](x.md)." sentences, before the first table section.
+    // "Inherits from [x](x.md)." sentences; pages also say "Derived from [x](x.md)." and "The
+    // **x** resource is derived from [**y**](y.md)", which count only with a link right after
+    // the phrase, because "derived from" also starts ordinary prose.
     for p in &page.paragraphs {
         let lower = p.text.to_ascii_lowercase();
-        if let Some(i) = lower.find("inherits from") {
-            let after = &p.text[i + "inherits from".len()..];
-            let link = p.links.iter().find(|l| lower[i..].contains(&l.text.to_ascii_lowercase()));
-            let name = match link {
-                Some(l) => l.text.trim().to_string(),
-                None => after
-                    .trim()
-                    .split(|c: char| c.is_whitespace() || c == ',')
-                    .next()
-                    .unwrap_or("")
-                    .trim_end_matches('.')
-                    .to_string(),
-            };
-            if !name.is_empty() {
-                ty.base_sentence = Some((name, link.map(|l| l.dest.clone())));
-                break;
-            }
+        let found = ["inherits from", "derived from", "derives from"]
+            .iter()
+            .filter_map(|phrase| lower.find(phrase).map(|i| (i, i + phrase.len(), *phrase == "inherits from")))
+            .min();
+        let Some((i, end, inherits)) = found else { continue };
+        let after = &p.text[end..];
+        let rest = after.trim_start().trim_start_matches('*').trim_start_matches('[').trim_start_matches('*');
+        let link = p.links.iter().find(|l| {
+            let text = l.text.trim().trim_matches('*').to_ascii_lowercase();
+            !text.is_empty() && rest.to_ascii_lowercase().starts_with(&text) && lower[i..].contains(&text)
+        });
+        let name = match link {
+            Some(l) => l.text.trim().trim_matches('*').to_string(),
+            None if inherits => after
+                .trim()
+                .split(|c: char| c.is_whitespace() || c == ',')
+                .next()
+                .unwrap_or("")
+                .trim_end_matches('.')
+                .to_string(),
+            None => continue,
+        };
+        if !name.is_empty() {
+            ty.base_sentence = Some((name, link.map(|l| l.dest.clone())));
+            break;
         }
     }
     for t in &page.tables {
@@ -1073,6 +1083,8 @@ pub fn templatise(path: &str) -> String {
             && seg[1..seg.len() - 1].chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
         {
             format!("{{{}}}", &seg[1..seg.len() - 1])
+        } else if let Some(args) = placeholder_arguments(seg) {
+            args
         } else {
             seg.to_string()
         };
@@ -1082,6 +1094,44 @@ pub fn templatise(path: &str) -> String {
         out.push(s);
     }
     out.join("/")
+}
+
+/// Function arguments that stand for a value rather than giving one become placeholders named
+/// after the argument: `getRecentNotebooks(includePersonalNotebooks=includePersonalNotebooks-value)`,
+/// `filterByCurrentUser(on='parameterValue')` and `columnsAfter(count=n)` give `{includePersonalNotebooks}`,
+/// `'{on}'` and `{count}`. Values that look real (`'day'`, `640`) stay literal. `None` when the
+/// segment has no such argument.
+fn placeholder_arguments(seg: &str) -> Option<String> {
+    let open = seg.find('(')?;
+    let inner = seg[open + 1..].strip_suffix(')')?;
+    if inner.contains(['(', ')', '{', '<']) {
+        return None;
+    }
+    let mut changed = false;
+    let args: Vec<String> = inner
+        .split(',')
+        .map(|arg| {
+            let Some((name, value)) = arg.split_once('=') else { return arg.to_string() };
+            // The argument's own spacing stays: examples write `(a=1, b=2)` as the docs do.
+            let lead = &name[..name.len() - name.trim_start().len()];
+            let (name, value) = (name.trim(), value.trim());
+            let (quote, bare) = match value.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')) {
+                Some(v) => ("'", v),
+                None => ("", value),
+            };
+            let stands_for_value = bare.ends_with("-value")
+                || bare == "parameterValue"
+                || (bare.len() == 1 && bare.chars().all(|c| c.is_ascii_lowercase()));
+            let is_name = !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+            if stands_for_value && is_name {
+                changed = true;
+                format!("{lead}{name}={quote}{{{name}}}{quote}")
+            } else {
+                arg.to_string()
+            }
+        })
+        .collect();
+    changed.then(|| format!("{}({})", &seg[..open], args.join(",")))
 }
 
 /// Removes a leading `/v1.0`, `/beta` or `/v1` segment.
@@ -2092,6 +2142,7 @@ impl<'p, 'd> Resolver<'p, 'd> {
                     response: ex.response.as_ref().map(|r| r.0.clone()),
                     path_match: None,
                     verdict: Verdict::Pending,
+                    response_type: None,
                     loc: loc_of(page, ex.loc.start),
                 });
             }
@@ -2378,6 +2429,23 @@ mod tests {
         assert_eq!(possible_values("Possible values are: none, low, high."), ["none", "low", "high"]);
         assert_eq!(possible_values("Possible values are **x**, **y**"), ["x", "y"]);
         assert!(possible_values("No list here.").is_empty());
+    }
+
+    #[test]
+    fn function_arguments_that_stand_for_values_become_placeholders() {
+        assert_eq!(
+            templatise(
+                "/me/onenote/notebooks/getRecentNotebooks(includePersonalNotebooks=includePersonalNotebooks-value)"
+            ),
+            "/me/onenote/notebooks/getRecentNotebooks(includePersonalNotebooks={includePersonalNotebooks})"
+        );
+        assert_eq!(templatise("/a/filterByCurrentUser(on='parameterValue')"), "/a/filterByCurrentUser(on='{on}')");
+        assert_eq!(templatise("/r/columnsAfter(count=n)"), "/r/columnsAfter(count={count})");
+        assert_eq!(templatise("/d/thumbnails(width=640,height=480)"), "/d/thumbnails(width=640,height=480)");
+        assert_eq!(
+            templatise("/s/getActivitiesByInterval(interval='day')"),
+            "/s/getActivitiesByInterval(interval='day')"
+        );
     }
 
     #[test]

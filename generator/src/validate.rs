@@ -22,18 +22,19 @@ pub fn validate(ir: &mut Ir, pages: &[Page]) -> Vec<Diagnostic> {
     for ex in &ir.examples {
         let page = by_path.get(ex.loc.file.as_str()).copied();
         let mut ctx = ExampleCheck { model: &model, page, diags: Vec::new() };
-        let (path_match, verdict) = ctx.check(ir, ex);
+        let checked = ctx.check(ir, ex);
         out.extend(ctx.diags);
-        verdicts.push((path_match, verdict));
+        verdicts.push(checked);
     }
     check_example_names(ir, &by_path, &mut out);
     check_enum_lists(ir, &model, &by_path, &mut out);
     check_request_bodies(ir, &model, &by_path, &mut out);
     check_links(pages, &mut out);
     drop(model);
-    for (ex, (m, v)) in ir.examples.iter_mut().zip(verdicts) {
+    for (ex, (m, v, t)) in ir.examples.iter_mut().zip(verdicts) {
         ex.path_match = m;
         ex.verdict = v;
+        ex.response_type = t;
     }
     out
 }
@@ -185,8 +186,9 @@ impl ExampleCheck<'_, '_> {
         self.diags.push(page.diag(code, span, message));
     }
 
-    fn check(&mut self, ir: &Ir, ex: &Example) -> (Option<PathMatch>, Verdict) {
+    fn check(&mut self, ir: &Ir, ex: &Example) -> (Option<PathMatch>, Verdict, Option<ExampleType>) {
         let mut reasons: Vec<String> = Vec::new();
+        let mut response_type = None;
         let op = ex.operation.and_then(|i| ir.operations.get(i));
         let mut path_match = None;
         match (&ex.request, op) {
@@ -218,18 +220,21 @@ impl ExampleCheck<'_, '_> {
                         self.diag_at(Code::ExampleUrlExtra, &req.loc, None, None, msg);
                         path_match = Some(m);
                     }
-                    // `/me` is the signed-in user's alias of `/users/{id}`: the URL is a documented
-                    // one, but no generated method takes it, so it is not tested.
-                    let me_alias = path_match.is_none() && me_alias_matches(op, &req.path);
-                    if me_alias {
+                    // `/me` is the signed-in user's alias of `/users/{id}` (and `/drive`, `root`
+                    // are aliases too): the URL is a documented one once the alias is spelled
+                    // out, so the test calls the documented method with the alias's own value
+                    // (`me`, `root`) as the id.
+                    if path_match.is_none()
+                        && let Some(m) = alias_match(op, &req.path)
+                    {
                         let msg = format!(
-                            "`{}` reaches a documented path through a Graph alias (`/me`, `/drive`, `root`); no generated method takes it as written",
+                            "`{}` reaches a documented path through a Graph alias (`/me`, `/drive`, `root`); the test calls the documented path with the alias as the id",
                             req.url
                         );
                         self.diag_at(Code::ExampleUrlExtra, &req.loc, None, None, msg);
-                        reasons.push(Code::ExampleUrlExtra.as_str().into());
+                        path_match = Some(m);
                     }
-                    if path_match.is_none() && !me_alias {
+                    if path_match.is_none() {
                         let msg = if op.paths.is_empty() {
                             format!("`{}` cannot be checked: the page documents no usable path", req.url)
                         } else {
@@ -270,45 +275,31 @@ impl ExampleCheck<'_, '_> {
                             reasons.push(Code::ExampleUntyped.as_str().into());
                         }
                         Some((t, collection)) => {
-                            let mut issues = Vec::new();
-                            if collection {
-                                match body.get("value") {
-                                    Some(Value::Array(items)) => {
-                                        for item in items {
-                                            self.check_value(item, &t, &mut issues);
-                                        }
-                                    }
-                                    _ => issues.push(Issue {
-                                        code: Code::ExampleWrongType,
-                                        message: "a collection response must be an object with a `value` array".into(),
-                                        key: None,
-                                        value: None,
-                                    }),
-                                }
-                            } else {
-                                self.check_value(body, &t, &mut issues);
-                                if !resp.truncated
-                                    && let Kind::Type(td) = self.model.kind(&t)
-                                    && let Value::Object(map) = body
-                                {
-                                    let missing: Vec<&str> = self
-                                        .model
-                                        .chain(td)
+                            let issues = self.check_response_body(body, &t, collection, resp.truncated);
+                            // The client test reads the body into the operation's own response
+                            // type: it fits when it is that type, or reads into it without error.
+                            let fits_operation = match op.and_then(|o| o.response.as_ref()) {
+                                Some(r) => match r.ty.as_deref() {
+                                    Some(rt) if !(same_type(rt, &t) && r.collection == collection) => self
+                                        .check_response_body(body, rt, r.collection, true)
                                         .iter()
-                                        .flat_map(|c| c.properties.iter())
-                                        .filter(|p| !p.navigation && !map.contains_key(&p.name))
-                                        .map(|p| p.name.as_str())
-                                        .collect();
-                                    if !missing.is_empty() {
-                                        issues.push(Issue {
-                                            code: Code::ExampleMissingProperties,
-                                            message: format!("the response leaves out {} documented propert{} (`{}`...) but is not marked truncated", missing.len(), if missing.len() == 1 { "y" } else { "ies" }, missing[0]),
-                                            key: None,
-                                            value: None,
-                                        });
-                                    }
-                                }
+                                        .all(|i| i.code.severity() != Severity::Error),
+                                    _ => true,
+                                },
+                                None => true,
+                            };
+                            if !fits_operation && let Some(r) = op.and_then(|o| o.response.as_ref()) {
+                                let what = |ty: &str, c: bool| {
+                                    if c { format!("a collection of `{ty}`") } else { format!("`{ty}`") }
+                                };
+                                let msg = format!(
+                                    "the response is {} but the operation documents {} and the body does not read into it; the example gets a round-trip test, not a client test",
+                                    what(&t, collection),
+                                    what(r.ty.as_deref().unwrap_or(""), r.collection)
+                                );
+                                self.diag_at(Code::ExampleOtherResponseType, &resp.loc, None, None, msg);
                             }
+                            response_type = Some(ExampleType { ty: t, collection, fits_operation });
                             self.report(&resp.loc, issues, &mut reasons);
                         }
                     }
@@ -324,7 +315,57 @@ impl ExampleCheck<'_, '_> {
         reasons.sort();
         reasons.dedup();
         let verdict = if reasons.is_empty() { Verdict::Tested } else { Verdict::Rejected(reasons) };
-        (path_match, verdict)
+        (path_match, verdict, response_type)
+    }
+
+    /// Checks a response body against a type: a collection's items, or the object itself, and
+    /// for an object not marked truncated, the documented properties it leaves out.
+    fn check_response_body(&self, body: &Value, t: &str, collection: bool, truncated: bool) -> Vec<Issue> {
+        let mut issues = Vec::new();
+        if collection {
+            match body.get("value") {
+                Some(Value::Array(items)) => {
+                    for item in items {
+                        self.check_value(item, t, &mut issues);
+                    }
+                }
+                _ => issues.push(Issue {
+                    code: Code::ExampleWrongType,
+                    message: "a collection response must be an object with a `value` array".into(),
+                    key: None,
+                    value: None,
+                }),
+            }
+        } else {
+            self.check_value(body, t, &mut issues);
+            if !truncated
+                && let Kind::Type(td) = self.model.kind(t)
+                && let Value::Object(map) = body
+            {
+                let missing: Vec<&str> = self
+                    .model
+                    .chain(td)
+                    .iter()
+                    .flat_map(|c| c.properties.iter())
+                    .filter(|p| !p.navigation && !map.contains_key(&p.name))
+                    .map(|p| p.name.as_str())
+                    .collect();
+                if !missing.is_empty() {
+                    issues.push(Issue {
+                        code: Code::ExampleMissingProperties,
+                        message: format!(
+                            "the response leaves out {} documented propert{} (`{}`...) but is not marked truncated",
+                            missing.len(),
+                            if missing.len() == 1 { "y" } else { "ies" },
+                            missing[0]
+                        ),
+                        key: None,
+                        value: None,
+                    });
+                }
+            }
+        }
+        issues
     }
 
     /// The documented type of a response body: the annotation's `@odata.type` when it names a
@@ -714,8 +755,10 @@ pub fn match_paths_relaxed(op: &Operation, path: &str) -> Option<(PathMatch, &'s
 
 /// Whether the path matches a documented one once Graph's documented aliases are spelled out:
 /// `/me` for `/users/{id}`, `/drive` for `/me/drive`, `/me/drive` for `/drives/{id}`, and a
-/// drive's `root` for `items/{id}` (relaxed matches included).
-fn me_alias_matches(op: &Operation, path: &str) -> bool {
+/// drive's `root` for `items/{id}` (relaxed matches included). The match fills the documented
+/// path's placeholders from the spelled-out URL, so `/me/messages` gives `/users/{id}/messages`
+/// with `me` for `{id}`.
+fn alias_match(op: &Operation, path: &str) -> Option<PathMatch> {
     let path = path.trim();
     let mut candidates: Vec<String> = vec![path.to_string()];
     let rewrite = |c: &str| -> Vec<String> {
@@ -750,7 +793,7 @@ fn me_alias_matches(op: &Operation, path: &str) -> bool {
         }
         candidates.extend(next);
     }
-    candidates[1..].iter().any(|c| match_paths(op, c).is_some() || match_paths_relaxed(op, c).is_some())
+    candidates[1..].iter().find_map(|c| match_paths(op, c).or_else(|| match_paths_relaxed(op, c).map(|(m, _)| m)))
 }
 
 /// `a/cell(row=5,column=6)/b` → `a/cell/b`; quoted arguments may hold parentheses.
@@ -780,8 +823,13 @@ pub fn match_template(template: &str, path: &str) -> Option<Vec<String>> {
 
 enum Tok<'t> {
     Lit(&'t str),
-    /// A placeholder; `true` when it may span `/` (path-based addressing such as `{item-path}`).
-    Hole(bool),
+    /// A placeholder: whether it may span `/` (path-based addressing such as `{item-path}`),
+    /// and whether it is an unquoted function argument (`count={count}`), whose value ends at
+    /// the next `,` or `)`.
+    Hole {
+        span_slash: bool,
+        argument: bool,
+    },
 }
 
 fn tokenize(t: &str) -> Vec<Tok<'_>> {
@@ -796,7 +844,8 @@ fn tokenize(t: &str) -> Vec<Tok<'_>> {
                 match rest.find(close) {
                     Some(e) => {
                         let inner = &rest[1..e];
-                        out.push(Tok::Hole(inner.to_ascii_lowercase().contains("path")));
+                        let argument = matches!(out.last(), Some(Tok::Lit(l)) if l.ends_with('='));
+                        out.push(Tok::Hole { span_slash: inner.to_ascii_lowercase().contains("path"), argument });
                         rest = &rest[e + 1..];
                     }
                     None => {
@@ -828,13 +877,13 @@ fn match_from(tpl: &[Tok], ti: usize, path: &str, values: &mut Vec<String>) -> b
                 false
             }
         }
-        Tok::Hole(span_slash) => {
+        Tok::Hole { span_slash, argument } => {
             // Try every non-empty prefix, shortest first, that does not cross a `/` unless allowed.
             let mut ends: Vec<usize> = path.char_indices().map(|(i, _)| i).skip(1).collect();
             ends.push(path.len());
             for end in ends {
                 let v = &path[..end];
-                if !span_slash && v.contains('/') {
+                if !span_slash && v.contains('/') || *argument && v.contains([',', ')']) {
                     break;
                 }
                 values.push(v.to_string());

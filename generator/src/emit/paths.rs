@@ -12,12 +12,22 @@ pub(crate) enum Piece<'a> {
     Placeholder(&'a str),
 }
 
-/// Splits a template at `{...}` placeholders. A `{` without a closing `}` is literal text.
+/// Splits a template at `{...}` and `<...>` placeholders (the workbook pages write
+/// `range(address='<address>')`); validation's path matcher reads both kinds the same way. An
+/// opening bracket without its closing one is literal text.
 pub(crate) fn pieces(template: &str) -> Vec<Piece<'_>> {
     let mut out = Vec::new();
     let mut rest = template;
-    while let Some(open) = rest.find('{') {
-        let Some(close) = rest[open..].find('}').map(|c| open + c) else {
+    loop {
+        let open = rest
+            .char_indices()
+            .filter_map(|(i, c)| match c {
+                '{' => Some((i, '}')),
+                '<' => Some((i, '>')),
+                _ => None,
+            })
+            .find_map(|(i, closer)| rest[i..].find(closer).map(|c| (i, i + c)));
+        let Some((open, close)) = open else {
             break;
         };
         if open > 0 {
@@ -151,7 +161,17 @@ pub(crate) fn expected_path(template: &str, values: &[String]) -> Option<String>
     let mut i = 0;
     for piece in pieces(template) {
         match piece {
-            Piece::Literal(l) => out.push_str(l),
+            // The URL parser percent-encodes these in a path's literal text (the WHATWG path
+            // percent-encode set), so the path on the wire has them encoded:
+            // `resizedRange(deltaRows={n}, deltaColumns={n})` is sent with `%20`.
+            Piece::Literal(l) => {
+                for c in l.chars() {
+                    match c {
+                        ' ' | '"' | '<' | '>' | '`' | '{' | '}' => out.push_str(&format!("%{:02X}", c as u32)),
+                        c => out.push(c),
+                    }
+                }
+            }
             Piece::Placeholder(_) => {
                 out.push_str(&encode(&values[i], encodings[i]));
                 i += 1;
@@ -164,6 +184,22 @@ pub(crate) fn expected_path(template: &str, values: &[String]) -> Option<String>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn angle_brackets_are_placeholders_too() {
+        assert_eq!(
+            pieces("/worksheets/{id|name}/range(address='<address>')/format"),
+            [
+                Piece::Literal("/worksheets/"),
+                Piece::Placeholder("id|name"),
+                Piece::Literal("/range(address='"),
+                Piece::Placeholder("address"),
+                Piece::Literal("')/format"),
+            ]
+        );
+        assert_eq!(format_string("/a(<x>)"), "/a({})");
+        assert_eq!(pieces("/a<b"), [Piece::Literal("/a<b")]);
+    }
 
     #[test]
     fn splits_placeholders() {
@@ -216,5 +252,9 @@ mod tests {
             Some("/calls/a%20b/operations/c")
         );
         assert_eq!(expected_path("/calls/{id}", &[]), None);
+        assert_eq!(
+            expected_path("/r/resized(rows={n}, columns={n})", &["1".into(), "2".into()]).as_deref(),
+            Some("/r/resized(rows=1,%20columns=2)")
+        );
     }
 }
