@@ -16,6 +16,7 @@ mod crate_files;
 mod cycles;
 mod enums;
 mod examples;
+mod format_cache;
 mod models;
 mod paths;
 mod plan;
@@ -27,6 +28,7 @@ use crate::ir::Ir;
 use rayon::prelude::*;
 use std::time::{Duration, Instant};
 
+pub use format_cache::FormatCache;
 pub use render::EmitError;
 
 /// Where emitting spends its time, for `cargo xtask bench`.
@@ -87,13 +89,14 @@ impl Job {
 /// Emits the SDK crate for `ir`: every file with its path relative to the output folder,
 /// sorted by path.
 pub fn emit(ir: &Ir) -> Result<Vec<GeneratedFile>, EmitError> {
-    emit_timed(ir).map(|(files, _)| files)
+    emit_timed(ir, None).map(|(files, _)| files)
 }
 
-/// [`emit`], also telling where the time went.
-pub fn emit_timed(ir: &Ir) -> Result<(Vec<GeneratedFile>, EmitTimings), EmitError> {
+/// [`emit`], with a cache of laid-out files, also telling where the time went.
+pub fn emit_timed(ir: &Ir, cache: Option<&FormatCache>) -> Result<(Vec<GeneratedFile>, EmitTimings), EmitError> {
     let t0 = Instant::now();
-    let plan = plan::Plan::new(ir, crate_files::RUNTIME_SOURCE);
+    let mut plan = plan::Plan::new(ir, crate_files::RUNTIME_SOURCE);
+    plan.cache = cache;
     let t1 = Instant::now();
     let mut jobs = vec![
         Job::CargoToml,

@@ -97,6 +97,12 @@ fn collect_md(root: &Path, dir: &Path, out: &mut Vec<String>) -> std::io::Result
 
 /// Runs the whole pipeline on pages already in memory.
 pub fn generate(sources: &[Source]) -> Result<Output, emit::EmitError> {
+    generate_cached(sources, None)
+}
+
+/// [`generate`], taking laid-out files from `cache` where an earlier run made the same text
+/// (the output is the same either way; see [`emit::FormatCache`]).
+pub fn generate_cached(sources: &[Source], cache: Option<&emit::FormatCache>) -> Result<Output, emit::EmitError> {
     let t0 = Instant::now();
     let mut sources: Vec<&Source> = sources.iter().collect();
     sources.sort_by(|a, b| a.path.cmp(&b.path));
@@ -106,7 +112,7 @@ pub fn generate(sources: &[Source]) -> Result<Output, emit::EmitError> {
     let t2 = Instant::now();
     diagnostics.extend(validate::validate(&mut ir, &pages));
     let t3 = Instant::now();
-    let (files, emit_detail) = emit::emit_timed(&ir)?;
+    let (files, emit_detail) = emit::emit_timed(&ir, cache)?;
     let t4 = Instant::now();
     diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     diagnostics.dedup();

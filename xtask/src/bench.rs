@@ -65,14 +65,15 @@ const ROWS: &[(&str, &str, Kind, usize)] = &[
     ("syn_parse_cpu", "syn::parse_file", Kind::Summed, 3),
     ("unparse_cpu", "prettyplease::unparse", Kind::Summed, 3),
     ("rest", "rest of generate (sort diagnostics, free pages)", Kind::Wall, 0),
+    ("cache", "format cache (load + save)", Kind::Wall, 0),
     ("write", "write (regenerate plan + apply)", Kind::Wall, 0),
     ("total", "total (parse..write)", Kind::Wall, 0),
     ("total_with_read", "total with read", Kind::Wall, 0),
     ("total_cpu", "total (parse..write)", Kind::Cpu, 0),
 ];
 
-/// Default number of runs: enough for a median that one slow run (a cold cache, a busy
-/// neighbour) does not move.
+/// Default number of runs: the first with an empty format cache, then enough warm ones for a
+/// median that one slow run (a busy neighbour) does not move.
 const DEFAULT_RUNS: usize = 5;
 
 pub fn run(args: &Args) -> Result<u8, String> {
@@ -101,14 +102,26 @@ pub fn run(args: &Args) -> Result<u8, String> {
     let mut counts = Counts::default();
     let mut written = Vec::new();
     let mut failure = None;
+    // A format cache of the bench's own, empty at the start: the first run lays out every file
+    // (as the first `regenerate` of a build does), later runs find them all (as a regenerate
+    // after an edit finds all but the edited pages' files).
+    let cache_path = std::env::temp_dir().join(format!("docgen-bench-{}-format-cache.bin", std::process::id()));
+    let _ = std::fs::remove_file(&cache_path);
+    let mut first: Option<Vec<f64>> = None;
+    let mut hits = (0, 0);
     for k in 0..runs {
         let out = std::env::temp_dir().join(format!("docgen-bench-{}-{k}", std::process::id()));
         let _ = std::fs::remove_dir_all(&out);
         written.push(out.clone());
-        match one_run(&docs, &out) {
-            Ok((sample, c)) => {
-                samples.push(sample);
+        match one_run(&docs, &out, &cache_path) {
+            Ok((sample, c, h)) => {
+                if k == 0 && runs > 1 {
+                    first = Some(sample);
+                } else {
+                    samples.push(sample);
+                }
                 counts = c;
+                hits = h;
             }
             Err(e) => {
                 failure = Some(e);
@@ -122,6 +135,7 @@ pub fn run(args: &Args) -> Result<u8, String> {
     for out in &written {
         let _ = std::fs::remove_dir_all(out);
     }
+    let _ = std::fs::remove_file(&cache_path);
     if let Some(e) = failure {
         return Err(e);
     }
@@ -135,8 +149,18 @@ pub fn run(args: &Args) -> Result<u8, String> {
     let (total, floor, with_read) = (median[at("total")], median[at("floor")], median[at("total_with_read")]);
     let ratio = total / floor;
 
-    print!("{}", table(&docs, runs, &counts, &median, &min));
+    print!("{}", table(&docs, samples.len(), &counts, &median, &min));
     println!();
+    if let Some(first) = &first {
+        println!(
+            "first run, empty format cache: total {:.0} ms, ratio {:.2}x (emit {:.0} ms, syn + prettyplease {:.0} ms CPU); not in the medians",
+            first[at("total")],
+            first[at("total")] / first[at("floor")],
+            first[at("emit")],
+            first[at("format_cpu")]
+        );
+    }
+    println!("format cache in the last run: {} file(s) from the cache, {} laid out", hits.0, hits.1);
     println!(
         "ratio total/floor (medians): {ratio:.2}x (with read: {:.2}x, read is not in the floor)",
         with_read / floor
@@ -180,6 +204,8 @@ pub fn run(args: &Args) -> Result<u8, String> {
             "total_cpu_ms": round(median[at("total_cpu")]),
             "floor_ms": round(floor),
             "ratio": (ratio * 100.0).round() / 100.0,
+            "first_run_total_ms": first.as_ref().map(|f| round(f[at("total")])),
+            "first_run_ratio": first.as_ref().map(|f| (f[at("total")] / f[at("floor")] * 100.0).round() / 100.0),
             "peak_mib": peak_mib.map(|p| (p * 10.0).round() / 10.0),
             "build": build.as_ref().map(Build::to_json),
         });
@@ -207,8 +233,9 @@ struct Counts {
     output_bytes: usize,
 }
 
-/// One run: read, floor, our stages, write. Returns one figure per row of [`ROWS`].
-fn one_run(docs: &Path, out: &Path) -> Result<(Vec<f64>, Counts), String> {
+/// One run: read, floor, our stages, write. Returns one figure per row of [`ROWS`], and the
+/// format cache's hits and misses.
+fn one_run(docs: &Path, out: &Path, cache_path: &Path) -> Result<(Vec<f64>, Counts, (usize, usize)), String> {
     let t = Instant::now();
     let sources =
         docgen::read_docs(docs).map_err(|e| format!("cannot read the docs folder {}: {e}", docs.display()))?;
@@ -223,8 +250,14 @@ fn one_run(docs: &Path, out: &Path) -> Result<(Vec<f64>, Counts), String> {
 
     let cpu_before = process_cpu_ms();
     let t = Instant::now();
-    let output = docgen::generate(&sources).map_err(|e| format!("generator bug: {e}"))?;
+    let cache = docgen::emit::FormatCache::load(cache_path, crate::build_salt());
+    let load = ms(t.elapsed());
+    let t = Instant::now();
+    let output = docgen::generate_cached(&sources, Some(&cache)).map_err(|e| format!("generator bug: {e}"))?;
     let generate = ms(t.elapsed());
+    let t = Instant::now();
+    cache.save(cache_path).map_err(|e| format!("cannot save the format cache: {e}"))?;
+    let cache_ms = load + ms(t.elapsed());
 
     // A fresh folder each run, so that every file is written, as on a first `regenerate`.
     let t = Instant::now();
@@ -243,7 +276,7 @@ fn one_run(docs: &Path, out: &Path) -> Result<(Vec<f64>, Counts), String> {
     // `generate` times its stages itself; whatever else its wall time holds (sorting the
     // diagnostics, freeing the parsed pages) shows as `rest`, so that the rows add up to the total.
     let rest = (generate - (t.parse + t.ir + t.validate + t.emit)).max(0.0);
-    let total = generate + write;
+    let total = generate + cache_ms + write;
     let figures = [
         ("read", read),
         ("floor", floor),
@@ -259,6 +292,7 @@ fn one_run(docs: &Path, out: &Path) -> Result<(Vec<f64>, Counts), String> {
         ("syn_parse_cpu", e.syn_parse_cpu_ms),
         ("unparse_cpu", e.unparse_cpu_ms),
         ("rest", rest),
+        ("cache", cache_ms),
         ("write", write),
         ("total", total),
         ("total_with_read", read + total),
@@ -272,7 +306,7 @@ fn one_run(docs: &Path, out: &Path) -> Result<(Vec<f64>, Counts), String> {
         output_bytes: output.files.iter().map(|f| f.contents.len()).sum(),
     };
     eprintln!("  run: total {total:.0} ms, floor {floor:.0} ms, write {write:.0} ms");
-    Ok((figures.iter().map(|f| f.1).collect(), counts))
+    Ok((figures.iter().map(|f| f.1).collect(), counts, cache.hits_and_misses()))
 }
 
 /// The floor: what reading the markdown costs at the least. Every event and its range is

@@ -139,5 +139,5 @@ pub(crate) fn client_file(plan: &Plan<'_>, page: &PagePlan) -> Result<GeneratedF
         methods: page.items.iter().map(|&m| method_view(plan, &plan.methods[m])).collect(),
     };
     let text = render::render(&view, "client.rs.j2", &path)?;
-    render::rust_file("client.rs.j2", &path, render::page_or_docs(&page.file), &text)
+    render::rust_file(plan.cache, "client.rs.j2", &path, render::page_or_docs(&page.file), &text)
 }

@@ -41,7 +41,7 @@ pub(crate) fn cargo_toml() -> Result<GeneratedFile, EmitError> {
 
 pub(crate) fn lib_rs() -> Result<GeneratedFile, EmitError> {
     let text = render::render(&LibRs, "lib.rs.j2", "src/lib.rs")?;
-    render::rust_file("lib.rs.j2", "src/lib.rs", "docs/", &text)
+    render::rust_file(None, "lib.rs.j2", "src/lib.rs", "docs/", &text)
 }
 
 pub(crate) fn runtime_rs() -> GeneratedFile {
@@ -56,7 +56,7 @@ fn mod_rs(path: &str, doc: &str, mut modules: Vec<ModuleView>) -> Result<Generat
     modules.sort_by(|a, b| a.ident.cmp(&b.ident));
     let view = ModRs { module_docs: Docs::new().text(doc).literals(), modules };
     let text = render::render(&view, "mod.rs.j2", path)?;
-    render::rust_file("mod.rs.j2", path, "docs/", &text)
+    render::rust_file(None, "mod.rs.j2", path, "docs/", &text)
 }
 
 pub(crate) fn models_mod(plan: &Plan<'_>) -> Result<GeneratedFile, EmitError> {

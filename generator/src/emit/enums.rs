@@ -55,5 +55,5 @@ pub(crate) fn enum_file(plan: &Plan<'_>, i: usize) -> Result<GeneratedFile, Emit
         catch_all: names::ident(&e.catch_all),
     };
     let text = render::render(&view, "enum.rs.j2", &path)?;
-    render::rust_file("enum.rs.j2", &path, render::page_or_docs(&def.loc.file), &text)
+    render::rust_file(plan.cache, "enum.rs.j2", &path, render::page_or_docs(&def.loc.file), &text)
 }

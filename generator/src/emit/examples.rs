@@ -180,7 +180,7 @@ pub(crate) fn page_file(plan: &Plan<'_>, page: &PagePlan) -> Result<GeneratedFil
         tests: page.items.iter().map(|&k| test_view(plan, &plan.examples[k])).collect(),
     };
     let text = render::render(&view, "examples_page.rs.j2", &path)?;
-    render::rust_file("examples_page.rs.j2", &path, render::page_or_docs(&page.file), &text)
+    render::rust_file(plan.cache, "examples_page.rs.j2", &path, render::page_or_docs(&page.file), &text)
 }
 
 /// Renders `tests/examples/main.rs`.
@@ -194,5 +194,5 @@ pub(crate) fn main_file(plan: &Plan<'_>) -> Result<GeneratedFile, EmitError> {
     modules.sort();
     let view = MainFile { modules, helpers };
     let text = render::render(&view, "examples_main.rs.j2", path)?;
-    render::rust_file("examples_main.rs.j2", path, "docs/", &text)
+    render::rust_file(plan.cache, "examples_main.rs.j2", path, "docs/", &text)
 }

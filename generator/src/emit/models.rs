@@ -62,5 +62,5 @@ pub(crate) fn model_file(plan: &Plan<'_>, i: usize) -> Result<GeneratedFile, Emi
         s: StructView::new(plan, s),
     };
     let text = render::render(&view, "model.rs.j2", &path)?;
-    render::rust_file("model.rs.j2", &path, render::page_or_docs(&s.source), &text)
+    render::rust_file(plan.cache, "model.rs.j2", &path, render::page_or_docs(&s.source), &text)
 }

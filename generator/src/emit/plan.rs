@@ -5,6 +5,7 @@
 //! and in a fixed order. Rendering a file then only reads the plan, so files can be rendered in
 //! parallel and in any order with the same result.
 
+use super::format_cache::FormatCache;
 use super::cycles;
 use super::paths::{self, Encoding};
 use super::types::{FieldType, TypeIndex, TypeNames, TypeRef};
@@ -137,6 +138,8 @@ pub(crate) struct Plan<'ir> {
     pub client_pages: Vec<PagePlan>,
     pub examples: Vec<ExamplePlan>,
     pub example_pages: Vec<PagePlan>,
+    /// Laid-out files from earlier runs (see [`super::format_cache`]).
+    pub cache: Option<&'ir FormatCache>,
 }
 
 impl<'ir> Plan<'ir> {
@@ -173,6 +176,7 @@ impl<'ir> Plan<'ir> {
             client_pages: Vec::new(),
             examples: Vec::new(),
             example_pages: Vec::new(),
+            cache: None,
         };
         plan.plan_structs();
         plan.plan_enums();
