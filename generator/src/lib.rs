@@ -112,7 +112,14 @@ pub fn generate_cached(sources: &[Source], cache: Option<&emit::FormatCache>) ->
     let t2 = Instant::now();
     diagnostics.extend(validate::validate(&mut ir, &pages));
     let t3 = Instant::now();
-    let (files, emit_detail) = emit::emit_timed(&ir, cache)?;
+    // The parsed pages are not needed any more; freeing their many small allocations takes a
+    // while, so it happens on a thread of its own while the files are rendered.
+    let (emitted, ()) = std::thread::scope(|s| {
+        let freeing = s.spawn(move || drop(pages));
+        let emitted = emit::emit_timed(&ir, cache);
+        (emitted, freeing.join().unwrap_or(()))
+    });
+    let (files, emit_detail) = emitted?;
     let t4 = Instant::now();
     diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     diagnostics.dedup();

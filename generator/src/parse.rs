@@ -596,6 +596,15 @@ pub fn anchor_of(text: &str) -> String {
 
 /// Collapses runs of whitespace (including NBSP and tabs) into single spaces.
 pub fn normalise_space(s: &str) -> String {
+    // Most cells and paragraphs are already normal: plain ASCII with single inner spaces.
+    let b = s.as_bytes();
+    let normal = b.is_ascii()
+        && b.first().is_none_or(|c| !c.is_ascii_whitespace())
+        && b.last().is_none_or(|c| !c.is_ascii_whitespace())
+        && !b.windows(2).any(|w| w[0].is_ascii_whitespace() && (w[0] != b' ' || w[1].is_ascii_whitespace()));
+    if normal {
+        return s.to_owned();
+    }
     let mut out = String::with_capacity(s.len());
     let mut space = false;
     for ch in s.chars() {
@@ -1247,6 +1256,23 @@ mod tests {
         assert!(r.is_ok());
         let (r, _) = read_annotation_json("{\"a\": }");
         assert!(r.is_err());
+    }
+
+    #[test]
+    fn normalise_space_collapses_every_kind_of_space() {
+        for (input, want) in [
+            ("a b", "a b"),
+            ("", ""),
+            (" a", "a"),
+            ("a ", "a"),
+            ("a  b", "a b"),
+            ("a\tb", "a b"),
+            ("a \n b", "a b"),
+            ("a\u{a0}b\u{200b}", "a b"),
+            ("\t", ""),
+        ] {
+            assert_eq!(normalise_space(input), want, "{input:?}");
+        }
     }
 
     #[test]

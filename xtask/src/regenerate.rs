@@ -267,6 +267,8 @@ pub fn plan(out: &Path, files: &[GeneratedFile]) -> Result<Plan, String> {
     for (i, f) in files.iter().enumerate() {
         let path = out.join(&f.path);
         match std::fs::read(&path) {
+            // The common case, compared without copying.
+            Ok(bytes) if bytes == f.contents.as_bytes() => {}
             Ok(bytes) => {
                 let old = String::from_utf8_lossy(&bytes).into_owned();
                 // Line endings are normalised so a checkout with CRLF does not count as drift.

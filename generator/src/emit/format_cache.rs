@@ -15,7 +15,7 @@
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The first bytes of a cache file; a change of layout changes this.
@@ -31,9 +31,9 @@ type Key = (u64, u64);
 #[derive(Default)]
 pub struct FormatCache {
     build: u64,
-    old: HashMap<Key, String>,
+    old: HashMap<Key, Arc<str>>,
     /// Entries this run used or made, to be saved.
-    used: Mutex<HashMap<Key, String>>,
+    used: Mutex<HashMap<Key, Arc<str>>>,
     hits: AtomicUsize,
     misses: AtomicUsize,
 }
@@ -55,10 +55,15 @@ impl FormatCache {
 
     /// Writes the entries this run used or made, then old ones up to a size limit, to `path`
     /// (through a temporary file and a rename, so a reader never sees half a cache).
+    /// When this run made nothing new and used every old entry, the file already holds exactly
+    /// this and is left alone.
     pub fn save(&self, path: &Path) -> std::io::Result<()> {
         let used = self.used.lock().unwrap_or_else(|e| e.into_inner());
-        let mut entries: Vec<(&Key, &String)> = used.iter().collect();
-        let mut old: Vec<(&Key, &String)> = self.old.iter().filter(|(k, _)| !used.contains_key(k)).collect();
+        if self.misses.load(Ordering::Relaxed) == 0 && used.len() == self.old.len() && path.is_file() {
+            return Ok(());
+        }
+        let mut entries: Vec<(&Key, &Arc<str>)> = used.iter().collect();
+        let mut old: Vec<(&Key, &Arc<str>)> = self.old.iter().filter(|(k, _)| !used.contains_key(k)).collect();
         old.sort_by_key(|(k, _)| **k);
         let mut budget = KEEP_OLD_BYTES;
         for (k, v) in old {
@@ -93,31 +98,30 @@ impl FormatCache {
 
     /// The laid-out form of `text`, from the cache or from `format` (whose result is kept
     /// when it succeeds).
-    pub(crate) fn get_or_format<E>(&self, text: &str, format: impl FnOnce() -> Result<String, E>) -> Result<String, E> {
+    pub(crate) fn get_or_format<E>(&self, text: &str, format: impl FnOnce() -> Result<String, E>) -> Result<Arc<str>, E> {
         let key = key(self.build, text);
         if let Some(hit) = self.old.get(&key) {
             self.hits.fetch_add(1, Ordering::Relaxed);
-            self.used.lock().unwrap_or_else(|e| e.into_inner()).insert(key, hit.clone());
-            return Ok(hit.clone());
+            self.used.lock().unwrap_or_else(|e| e.into_inner()).insert(key, Arc::clone(hit));
+            return Ok(Arc::clone(hit));
         }
-        let formatted = format()?;
+        let formatted: Arc<str> = format()?.into();
         self.misses.fetch_add(1, Ordering::Relaxed);
-        self.used.lock().unwrap_or_else(|e| e.into_inner()).insert(key, formatted.clone());
+        self.used.lock().unwrap_or_else(|e| e.into_inner()).insert(key, Arc::clone(&formatted));
         Ok(formatted)
     }
 }
 
-/// Two independent 64-bit hashes of the text (with the build salt), so that a collision between
-/// different texts is out of the question in practice.
+/// The text's length and a 64-bit hash of it with the build salt: among the few thousand files
+/// of a crate, two different texts of one length sharing a hash is out of the question in
+/// practice.
 fn key(build: u64, text: &str) -> Key {
-    let mut a = DefaultHasher::new();
-    (build, 0u8, text).hash(&mut a);
-    let mut b = DefaultHasher::new();
-    (text.len(), 1u8, build, text).hash(&mut b);
-    (a.finish(), b.finish())
+    let mut h = DefaultHasher::new();
+    (build, text).hash(&mut h);
+    (text.len() as u64, h.finish())
 }
 
-fn decode(bytes: &[u8], build: u64) -> Option<HashMap<Key, String>> {
+fn decode(bytes: &[u8], build: u64) -> Option<HashMap<Key, Arc<str>>> {
     let rest = bytes.strip_prefix(MAGIC.as_slice())?;
     let (salt, mut rest) = rest.split_first_chunk::<8>()?;
     if u64::from_le_bytes(*salt) != build {
@@ -132,7 +136,7 @@ fn decode(bytes: &[u8], build: u64) -> Option<HashMap<Key, String>> {
         if r.len() < len {
             return None;
         }
-        let text = std::str::from_utf8(&r[..len]).ok()?.to_owned();
+        let text: Arc<str> = std::str::from_utf8(&r[..len]).ok()?.into();
         out.insert((u64::from_le_bytes(*a), u64::from_le_bytes(*b)), text);
         rest = &r[len..];
     }
@@ -152,12 +156,12 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("docgen-cache-test-{}", std::process::id()));
         let path = dir.join("cache.bin");
         let cache = FormatCache::new(7);
-        assert_eq!(cache.get_or_format("fn a() {}", || format("fn a() {}")), Ok("FN A() {}".into()));
+        assert_eq!(cache.get_or_format("fn a() {}", || format("fn a() {}")).as_deref(), Ok("FN A() {}"));
         cache.save(&path).unwrap();
 
         let warm = FormatCache::load(&path, 7);
         let got = warm.get_or_format("fn a() {}", || -> Result<String, ()> { panic!("a hit must not format") });
-        assert_eq!(got, Ok("FN A() {}".into()));
+        assert_eq!(got.as_deref(), Ok("FN A() {}"));
         assert_eq!(warm.hits_and_misses(), (1, 0));
 
         // Another build's cache is empty; so is a damaged file.
@@ -172,7 +176,7 @@ mod tests {
     #[test]
     fn failures_are_not_cached() {
         let cache = FormatCache::new(1);
-        assert_eq!(cache.get_or_format("x", || Err::<String, _>("broken")), Err("broken"));
+        assert_eq!(cache.get_or_format("x", || Err::<String, _>("broken")).as_deref(), Err(&"broken"));
         assert_eq!(cache.used.lock().unwrap().len(), 0);
     }
 }

@@ -79,12 +79,11 @@ pub(crate) fn rust_file(
     from: &str,
     text: &str,
 ) -> Result<GeneratedFile, EmitError> {
-    let body = match cache {
-        Some(cache) => cache.get_or_format(text, || format_rust(template, path, text))?,
-        None => format_rust(template, path, text)?,
-    };
     let mut contents = header("//", from);
-    contents.push_str(&body);
+    match cache {
+        Some(cache) => contents.push_str(&cache.get_or_format(text, || format_rust(template, path, text))?),
+        None => contents.push_str(&format_rust(template, path, text)?),
+    }
     Ok(GeneratedFile { path: path.to_owned(), contents })
 }
 
