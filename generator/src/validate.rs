@@ -10,6 +10,7 @@ use crate::formats;
 use crate::ir::*;
 use crate::lower::{DEFAULT_NAMESPACE, edit_distance, file_stem, primitive, split_qualified};
 use crate::parse::Page;
+use rayon::prelude::*;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -17,13 +18,21 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 pub fn validate(ir: &mut Ir, pages: &[Page]) -> Vec<Diagnostic> {
     let by_path: HashMap<&str, &Page> = pages.iter().map(|p| (p.path, p)).collect();
     let model = Model::new(ir);
+    // Examples are checked independently of each other, on every core; results keep their order.
+    let checked: Vec<_> = ir
+        .examples
+        .par_iter()
+        .map(|ex| {
+            let page = by_path.get(ex.loc.file.as_str()).copied();
+            let mut ctx = ExampleCheck { model: &model, page, diags: Vec::new() };
+            let checked = ctx.check(ir, ex);
+            (checked, ctx.diags)
+        })
+        .collect();
     let mut out = Vec::new();
     let mut verdicts = Vec::with_capacity(ir.examples.len());
-    for ex in &ir.examples {
-        let page = by_path.get(ex.loc.file.as_str()).copied();
-        let mut ctx = ExampleCheck { model: &model, page, diags: Vec::new() };
-        let checked = ctx.check(ir, ex);
-        out.extend(ctx.diags);
+    for (checked, diags) in checked {
+        out.extend(diags);
         verdicts.push(checked);
     }
     check_example_names(ir, &by_path, &mut out);
@@ -1030,7 +1039,26 @@ fn check_links(pages: &[Page], out: &mut Vec<Diagnostic>) {
     let folded: HashMap<String, &Page> = pages.iter().map(|p| (p.path.to_ascii_lowercase(), p)).collect();
     let folders: HashSet<String> =
         pages.iter().filter_map(|p| p.path.rsplit_once('/').map(|(d, _)| d.to_ascii_lowercase())).collect();
-    for page in pages {
+    let per_page: Vec<Vec<Diagnostic>> = pages
+        .par_iter()
+        .map(|page| {
+            let mut out = Vec::new();
+            check_page_links(page, &exact, &folded, &folders, &mut out);
+            out
+        })
+        .collect();
+    out.extend(per_page.into_iter().flatten());
+}
+
+/// The links of one page: see [`check_links`].
+fn check_page_links(
+    page: &Page,
+    exact: &HashMap<&str, &Page>,
+    folded: &HashMap<String, &Page>,
+    folders: &HashSet<String>,
+    out: &mut Vec<Diagnostic>,
+) {
+    {
         for link in &page.links {
             let dest = link.dest.trim();
             if dest.is_empty() || dest.contains("://") || dest.starts_with('/') || dest.starts_with("mailto:") {

@@ -80,8 +80,10 @@ fn main() -> ExitCode {
     }
     let command = argv.remove(0);
     let result = match command.as_str() {
-        "regenerate" => args::Args::parse(&argv, &["check", "quiet", "no-format-cache"], &["docs", "out", "report", "ir"])
-            .and_then(|a| regenerate::run(&a)),
+        "regenerate" => {
+            args::Args::parse(&argv, &["check", "quiet", "no-format-cache"], &["docs", "out", "report", "ir"])
+                .and_then(|a| regenerate::run(&a))
+        }
         "check-metadata" => {
             args::Args::parse(&argv, &[], &["docs", "csdl", "format", "limit"]).and_then(|a| metadata::run(&a))
         }

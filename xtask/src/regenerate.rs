@@ -180,8 +180,11 @@ impl Plan {
                 }
             })
             .collect();
-        let staged: Vec<(PathBuf, PathBuf)> =
-            results.iter().zip(&targets).filter_map(|(r, t)| r.as_ref().ok().map(|tmp| (tmp.clone(), t.clone()))).collect();
+        let staged: Vec<(PathBuf, PathBuf)> = results
+            .iter()
+            .zip(&targets)
+            .filter_map(|(r, t)| r.as_ref().ok().map(|tmp| (tmp.clone(), t.clone())))
+            .collect();
         if let Some(Err(e)) = results.into_iter().find(|r| r.is_err()) {
             for (tmp, _) in &staged {
                 let _ = std::fs::remove_file(tmp);

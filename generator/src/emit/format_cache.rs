@@ -15,8 +15,8 @@
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::Path;
-use std::sync::{Arc, Mutex};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 /// The first bytes of a cache file; a change of layout changes this.
 const MAGIC: &[u8; 8] = b"docgfc01";
@@ -98,7 +98,11 @@ impl FormatCache {
 
     /// The laid-out form of `text`, from the cache or from `format` (whose result is kept
     /// when it succeeds).
-    pub(crate) fn get_or_format<E>(&self, text: &str, format: impl FnOnce() -> Result<String, E>) -> Result<Arc<str>, E> {
+    pub(crate) fn get_or_format<E>(
+        &self,
+        text: &str,
+        format: impl FnOnce() -> Result<String, E>,
+    ) -> Result<Arc<str>, E> {
         let key = key(self.build, text);
         if let Some(hit) = self.old.get(&key) {
             self.hits.fetch_add(1, Ordering::Relaxed);

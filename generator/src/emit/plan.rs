@@ -5,8 +5,8 @@
 //! and in a fixed order. Rendering a file then only reads the plan, so files can be rendered in
 //! parallel and in any order with the same result.
 
-use super::format_cache::FormatCache;
 use super::cycles;
+use super::format_cache::FormatCache;
 use super::paths::{self, Encoding};
 use super::types::{FieldType, TypeIndex, TypeNames, TypeRef};
 use crate::ir::{Example, Ir, Operation, Property, Verdict};
