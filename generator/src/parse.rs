@@ -264,7 +264,8 @@ pub fn parse_page<'a>(path: &'a str, text: &'a str) -> Page<'a> {
 
 fn parse_front_matter(text: &str, diags: &mut PageDiagnostics) -> FrontMatter {
     let first_line_end = text.find('\n').unwrap_or(text.len());
-    if text[..first_line_end].trim_end() != "---" {
+    // A byte-order mark (editors on Windows write one) comes before the opening `---`.
+    if text[..first_line_end].trim_start_matches('\u{feff}').trim_end() != "---" {
         diags.push(Code::FrontMatterMissing, Span::new(0, first_line_end), "the page has no front matter");
         return FrontMatter::default();
     }
@@ -651,7 +652,8 @@ fn split_table(text: &str, span: Span, place: Place) -> Option<Table> {
     // such lines still belong to the table, so their rows get counted and reported.
     let mut end = lines.last().map(|(o, l)| o + l.len()).unwrap_or(span.end);
     while end < text.len() {
-        let next_start = end + 1;
+        // `end` is where a line's content ends: before its `\n`, or its `\r\n`.
+        let Some(next_start) = text[end..].find('\n').map(|i| end + i + 1) else { break };
         if next_start >= text.len() {
             break;
         }
@@ -820,7 +822,12 @@ fn scan_annotations(page: &mut Page, body_start: usize, diags: &mut PageDiagnost
                 }
             }
             Err((offset, msg)) => {
-                let at = (json_start + offset).min(json_span.end);
+                let mut at = (json_start + offset).min(json_span.end);
+                // A raw line break inside a string: serde_json stops at `\r` of a CRLF and at the
+                // next line of an LF; both point at the next line, so line ends do not move it.
+                if text[at..].starts_with("\r\n") {
+                    at += 2;
+                }
                 let mut end = at + 1;
                 while end < text.len() && !text.is_char_boundary(end) {
                     end += 1;
@@ -1213,6 +1220,32 @@ mod tests {
 
     fn cells(line: &str) -> Vec<String> {
         split_row(0, line).into_iter().map(|c| c.text).collect()
+    }
+
+    #[test]
+    fn a_byte_order_mark_and_crlf_line_ends_read_like_plain_lf() {
+        let lf = "---\ntitle: \"x resource type\"\ndescription: \"An x.\"\ndoc_type: resourcePageType\n---\n\n# x resource type\n\n## Properties\n|Property|Type|Description|\n|:--|:--|:--|\n|id|String|The id.|\n|name|String|The name, wrapped\n |\n";
+        let crlf = format!("\u{feff}{}", lf.replace('\n', "\r\n"));
+        let (a, b) = (parse_page("x.md", lf), parse_page("x.md", &crlf));
+        let placed = |p: &Page| {
+            p.diagnostics.iter().map(|d| (d.line, d.column, d.code.clone(), d.message.clone())).collect::<Vec<_>>()
+        };
+        assert_eq!(placed(&a), placed(&b));
+        assert!(!a.diagnostics.is_empty(), "the wrapped row is reported in both");
+        assert_eq!(a.front.entries, b.front.entries);
+        assert_eq!(a.doc_type, b.doc_type);
+        let rows = |p: &Page| {
+            p.tables
+                .iter()
+                .map(|t| {
+                    t.rows
+                        .iter()
+                        .map(|r| r.cells.iter().map(|c| c.text.clone()).collect::<Vec<_>>())
+                        .collect::<Vec<_>>()
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(rows(&a), rows(&b));
     }
 
     #[test]
