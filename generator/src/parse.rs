@@ -291,6 +291,33 @@ fn parse_front_matter(text: &str, diags: &mut PageDiagnostics) -> FrontMatter {
     let yaml_start = (first_line_end + 1).min(close_start);
     let yaml = &text[yaml_start..close_start];
     let mut fm = FrontMatter { present: true, span: Span::new(0, block_end), entries: Vec::new() };
+    if let Some(entries) = simple_front_matter(yaml) {
+        fm.entries = entries;
+    } else {
+        read_yaml_front_matter(text, yaml, yaml_start, close_start, &mut fm, diags);
+    }
+    let readable = !diags.items.iter().any(|d| d.code == Code::FrontMatterUnreadable.as_str());
+    for key in ["title", "description", "doc_type"] {
+        if readable && fm.get(key).is_none() {
+            diags.push(
+                Code::FrontMatterKeyMissing,
+                Span::new(0, first_line_end),
+                format!("the front matter has no `{key}`"),
+            );
+        }
+    }
+    fm
+}
+
+/// Reads front matter with serde_norway, for blocks [`simple_front_matter`] leaves alone.
+fn read_yaml_front_matter(
+    text: &str,
+    yaml: &str,
+    yaml_start: usize,
+    close_start: usize,
+    fm: &mut FrontMatter,
+    diags: &mut PageDiagnostics,
+) {
     match serde_norway::from_str::<serde_norway::Value>(yaml) {
         Ok(serde_norway::Value::Mapping(map)) => {
             for (k, v) in map {
@@ -321,17 +348,59 @@ fn parse_front_matter(text: &str, diags: &mut PageDiagnostics) -> FrontMatter {
             );
         }
     }
-    let readable = !diags.items.iter().any(|d| d.code == Code::FrontMatterUnreadable.as_str());
-    for key in ["title", "description", "doc_type"] {
-        if readable && fm.get(key).is_none() {
-            diags.push(
-                Code::FrontMatterKeyMissing,
-                Span::new(0, first_line_end),
-                format!("the front matter has no `{key}`"),
-            );
+}
+
+/// The front matter of nearly every page is `key: value` lines whose values are plain words or
+/// simply quoted text; such a block is read directly, giving what serde_norway would give (a
+/// test checks this on every page of the corpus). Anything else (escapes, comments, continued
+/// lines, numbers, booleans, nulls, repeated keys) returns `None`, and serde_norway reads it.
+fn simple_front_matter(yaml: &str) -> Option<Vec<(String, String)>> {
+    let mut entries: Vec<(String, String)> = Vec::new();
+    for line in yaml.lines() {
+        let line = line.trim_end_matches([' ', '\r']);
+        if line.is_empty() {
+            continue;
         }
+        let (key, value) = line.split_once(':')?;
+        let key_ok = key.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && key.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+        if !key_ok || !(value.is_empty() || value.starts_with(' ')) || value.contains('\t') {
+            return None;
+        }
+        let value = value.trim_start_matches(' ');
+        let text = if let Some(inner) = value.strip_prefix('"') {
+            let inner = inner.strip_suffix('"')?;
+            if inner.contains(['"', '\\']) {
+                return None;
+            }
+            inner
+        } else if let Some(inner) = value.strip_prefix('\'') {
+            let inner = inner.strip_suffix('\'')?;
+            if inner.contains('\'') {
+                return None;
+            }
+            inner
+        } else {
+            let typed = value.is_empty()
+                || matches!(
+                    value.to_ascii_lowercase().as_str(),
+                    "null" | "~" | "true" | "false" | "yes" | "no" | "on" | "off"
+                )
+                || value.starts_with(|c: char| c.is_ascii_digit() || "[]{}&*!|>%@`#,?-:.+'\"".contains(c))
+                || value.contains(": ")
+                || value.contains(" #")
+                || value.ends_with(':');
+            if typed {
+                return None;
+            }
+            value
+        };
+        if entries.iter().any(|(k, _)| k == key) {
+            return None;
+        }
+        entries.push((key.to_string(), text.to_string()));
     }
-    fm
+    Some(entries)
 }
 
 fn yaml_scalar(v: &serde_norway::Value) -> String {
@@ -1220,6 +1289,52 @@ mod tests {
 
     fn cells(line: &str) -> Vec<String> {
         split_row(0, line).into_iter().map(|c| c.text).collect()
+    }
+
+    /// What serde_norway makes of a block, as `parse_front_matter` stores it.
+    fn by_serde(yaml: &str) -> Vec<(String, String)> {
+        match serde_norway::from_str::<serde_norway::Value>(yaml).unwrap() {
+            serde_norway::Value::Mapping(map) => map.iter().map(|(k, v)| (yaml_scalar(k), yaml_scalar(v))).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    #[test]
+    fn simple_front_matter_reads_what_serde_norway_reads_or_declines() {
+        let cases = [
+            "title: \"Get x\"\ndescription: Read an x's details.\ndoc_type: apiPageType\n",
+            "title: 'A \"quoted\" word'\nempty:\nms.date: 09/19/2018\n",
+            "a: yes\n",
+            "a: 1.0\n",
+            "a: \"esc\\\"aped\"\n",
+            "a: b # comment\n",
+            "a: b\n  continued\n",
+            "a: b\na: c\n",
+            "a: [x, y]\n",
+            "a: ~\n",
+        ];
+        for yaml in cases {
+            if let Some(fast) = simple_front_matter(yaml) {
+                assert_eq!(fast, by_serde(yaml), "{yaml:?}");
+            }
+        }
+        assert!(simple_front_matter(cases[0]).is_some());
+        assert!(simple_front_matter("a: yes\n").is_none());
+        assert!(simple_front_matter("a: b\na: c\n").is_none());
+        // Every page of the Graph reference whose front matter takes the fast path.
+        let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/graph-v1.0");
+        let Ok(sources) = crate::read_docs(&corpus) else { return };
+        let mut fast = 0;
+        for s in &sources {
+            let Some(rest) = s.text.strip_prefix("---\n") else { continue };
+            let Some(end) = rest.find("\n---") else { continue };
+            let yaml = &rest[..end + 1];
+            if let Some(entries) = simple_front_matter(yaml) {
+                assert_eq!(entries, by_serde(yaml), "{}", s.path);
+                fast += 1;
+            }
+        }
+        assert!(fast > 3000, "only {fast} pages took the fast path");
     }
 
     #[test]
