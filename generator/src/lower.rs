@@ -497,7 +497,7 @@ fn read_property_table(page: &Page, t: &Table, navigation: bool, diags: &mut Vec
                 format!("cannot read `{}` as a type", c.text),
             ));
         }
-        let desc_md = desc_col.and_then(|c| row.cells.get(c)).map(|c| c.text.as_str()).unwrap_or("");
+        let desc_md = desc_col.and_then(|c| row.cells.get(c)).map(|c| c.text).unwrap_or("");
         // Descriptions that overflowed into extra cells (unescaped `|`) are joined back.
         let desc_md = if row.cells.len() > t.header.len() && desc_col == Some(t.header.len() - 1) {
             let last = desc_col.unwrap_or(0);
@@ -549,7 +549,7 @@ fn read_property_table(page: &Page, t: &Table, navigation: bool, diags: &mut Vec
         };
         out.push(RawProperty {
             name,
-            type_cell: type_cell.map(|c| c.text.clone()).unwrap_or_default(),
+            type_cell: type_cell.map(|c| c.text.to_string()).unwrap_or_default(),
             type_span: type_cell.map(|c| c.span).unwrap_or(row.span),
             ty,
             navigation,
@@ -1265,9 +1265,9 @@ struct HttpParts<'b> {
     body_lines: Vec<usize>,
 }
 
-fn split_http(b: &parse::CodeBlock) -> HttpParts<'_> {
+fn split_http<'a>(b: &parse::CodeBlock<'a>) -> HttpParts<'a> {
     let mut it = b.lines.iter().skip_while(|(_, l)| l.trim().is_empty());
-    let first = it.next().map(|(o, l)| (*o, l.as_str()));
+    let first = it.next().map(|(o, l)| (*o, *l));
     let mut headers = Vec::new();
     let mut body_lines: Vec<(usize, &str)> = Vec::new();
     let mut in_body = false;
@@ -1282,11 +1282,11 @@ fn split_http(b: &parse::CodeBlock) -> HttpParts<'_> {
             if t.starts_with('{') || t.starts_with('[') {
                 in_body = true;
             } else {
-                headers.push((*o, l.as_str()));
+                headers.push((*o, *l));
                 continue;
             }
         }
-        body_lines.push((*o, l.as_str()));
+        body_lines.push((*o, *l));
     }
     while body_lines.last().is_some_and(|(_, l)| l.trim().is_empty()) {
         body_lines.pop();

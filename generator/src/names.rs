@@ -273,8 +273,17 @@ pub fn page_module(file: &str) -> String {
     if stem.is_empty() { "docs".to_owned() } else { snake(stem) }
 }
 
-/// A Rust string literal (`"a\"b"`) for any text.
+/// A Rust string literal (`"a\"b"`) for any text, spelled as `proc_macro2::Literal::string`
+/// spells it. Printable ASCII other than `"` and `\` is copied as it is; everything else goes
+/// through proc-macro2, so both spellings agree byte for byte (a test checks this).
 pub fn string_literal(s: &str) -> String {
+    if s.bytes().all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\') {
+        let mut out = String::with_capacity(s.len() + 2);
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
+        return out;
+    }
     proc_macro2::Literal::string(s).to_string()
 }
 
@@ -471,6 +480,13 @@ mod tests {
         for s in ["plain", "a\"#b", "\"##\"#", "line\nbreak", "cr\r\n"] {
             let lit: syn::LitStr = syn::parse_str(&raw_string_literal(s)).expect("a literal");
             assert_eq!(lit.value(), s);
+        }
+    }
+
+    #[test]
+    fn the_plain_ascii_shortcut_spells_literals_as_proc_macro2_does() {
+        for s in ["", "plain text 123 <&> {x} 'q'", "a\"b", "back\\slash", "tab\t", "é", "\u{200b}", "~"] {
+            assert_eq!(string_literal(s), proc_macro2::Literal::string(s).to_string(), "{s:?}");
         }
     }
 

@@ -26,8 +26,8 @@ pub struct Page<'a> {
     /// The `Namespace: x` line.
     pub namespace: Option<String>,
     pub headings: Vec<Heading>,
-    pub tables: Vec<Table>,
-    pub code_blocks: Vec<CodeBlock>,
+    pub tables: Vec<Table<'a>>,
+    pub code_blocks: Vec<CodeBlock<'a>>,
     pub annotations: Vec<Annotation>,
     pub paragraphs: Vec<Paragraph>,
     pub links: Vec<Link>,
@@ -109,14 +109,14 @@ pub struct Place {
 }
 
 #[derive(Debug, Clone)]
-pub struct Table {
-    pub header: Vec<Cell>,
-    pub rows: Vec<Row>,
+pub struct Table<'a> {
+    pub header: Vec<Cell<'a>>,
+    pub rows: Vec<Row<'a>>,
     pub span: Span,
     pub place: Place,
 }
 
-impl Table {
+impl Table<'_> {
     /// Index of the first column whose lower-cased header satisfies `pred`.
     pub fn column(&self, pred: impl Fn(&str) -> bool) -> Option<usize> {
         self.header.iter().position(|c| pred(&c.text.to_ascii_lowercase()))
@@ -124,24 +124,25 @@ impl Table {
 }
 
 #[derive(Debug, Clone)]
-pub struct Row {
-    pub cells: Vec<Cell>,
+pub struct Row<'a> {
+    pub cells: Vec<Cell<'a>>,
     pub span: Span,
 }
 
 #[derive(Debug, Clone)]
-pub struct Cell {
-    /// Raw markdown of the cell, trimmed (tabs and NBSPs included in trimming).
-    pub text: String,
+pub struct Cell<'a> {
+    /// Raw markdown of the cell, trimmed (tabs and NBSPs included in trimming): a slice of the
+    /// page, so that the thousands of cells of a doc set cost no copies.
+    pub text: &'a str,
     pub span: Span,
 }
 
 #[derive(Debug, Clone)]
-pub struct CodeBlock {
+pub struct CodeBlock<'a> {
     /// The info string, lower-cased and trimmed (`http`, `json`).
     pub info: String,
     /// Source lines between the fences, each with its byte offset, fence indentation removed.
-    pub lines: Vec<(usize, String)>,
+    pub lines: Vec<(usize, &'a str)>,
     /// The whole block including fences.
     pub span: Span,
     /// Index into [`Page::annotations`] of the annotation right before the block.
@@ -149,7 +150,7 @@ pub struct CodeBlock {
     pub place: Place,
 }
 
-impl CodeBlock {
+impl CodeBlock<'_> {
     pub fn content(&self) -> String {
         let mut s = String::new();
         for (_, l) in &self.lines {
@@ -704,7 +705,7 @@ fn looks_like_table(src: &str) -> bool {
 
 /// Re-splits a table from its source lines, so cell spans are exact and rows keep the cell count
 /// they were written with.
-fn split_table(text: &str, span: Span, place: Place) -> Option<Table> {
+fn split_table(text: &str, span: Span, place: Place) -> Option<Table<'_>> {
     let src = &text[span.start..span.end];
     let mut lines = Vec::new();
     let mut pos = span.start;
@@ -752,7 +753,7 @@ fn split_table(text: &str, span: Span, place: Place) -> Option<Table> {
 
 /// Splits one table line into cells. Pipes escaped as `\|`, inside back-ticks, or inside braces
 /// (`{id|name}` placeholders) do not separate cells.
-fn split_row(offset: usize, line: &str) -> Vec<Cell> {
+fn split_row(offset: usize, line: &str) -> Vec<Cell<'_>> {
     // Tables inside block quotes keep their `>` marker on every line.
     let mut start = 0;
     let trimmed = line.trim_start();
@@ -813,7 +814,7 @@ fn split_row(offset: usize, line: &str) -> Vec<Cell> {
             let raw = &line[s..e];
             let lead = raw.len() - raw.trim_start_matches(is_cell_space).len();
             let t = raw.trim_matches(is_cell_space);
-            Cell { text: t.to_string(), span: Span::new(offset + s + lead, offset + s + lead + t.len()) }
+            Cell { text: t, span: Span::new(offset + s + lead, offset + s + lead + t.len()) }
         })
         .collect()
 }
@@ -822,7 +823,7 @@ fn is_cell_space(c: char) -> bool {
     c.is_whitespace() || c == '\u{a0}' || c == '\u{202f}'
 }
 
-fn code_block(text: &str, span: Span, info: String, place: Place) -> CodeBlock {
+fn code_block(text: &str, span: Span, info: String, place: Place) -> CodeBlock<'_> {
     let src = &text[span.start..span.end];
     let mut lines: Vec<(usize, &str)> = Vec::new();
     let mut pos = span.start;
@@ -841,7 +842,7 @@ fn code_block(text: &str, span: Span, info: String, place: Place) -> CodeBlock {
         }
         let strip = line.len() - line.trim_start().len();
         let cut = strip.min(indent);
-        content.push((off + cut, line[cut..].to_string()));
+        content.push((off + cut, &line[cut..]));
     }
     CodeBlock { info, lines: content, span, annotation: None, place }
 }
@@ -1288,7 +1289,7 @@ mod tests {
     use super::*;
 
     fn cells(line: &str) -> Vec<String> {
-        split_row(0, line).into_iter().map(|c| c.text).collect()
+        split_row(0, line).into_iter().map(|c| c.text.to_string()).collect()
     }
 
     /// What serde_norway makes of a block, as `parse_front_matter` stores it.
@@ -1355,7 +1356,7 @@ mod tests {
                 .map(|t| {
                     t.rows
                         .iter()
-                        .map(|r| r.cells.iter().map(|c| c.text.clone()).collect::<Vec<_>>())
+                        .map(|r| r.cells.iter().map(|c| c.text.to_string()).collect::<Vec<_>>())
                         .collect::<Vec<_>>()
                 })
                 .collect::<Vec<_>>()
