@@ -840,8 +840,14 @@ fn read_operation(page: &Page, diags: &mut Vec<Diagnostic>) -> Option<RawOperati
     let mut body_span = Span::default();
     let mut has_content = false;
     let mut no_body = false;
+    // Pages write the section as `## Request body`, or as `### Request body` under the HTTP
+    // request section.
+    let in_body_section = |place: parse::Place| {
+        section_is(page, place.section, |s| s.starts_with("request body"))
+            || section_is(page, place.heading, |s| s.starts_with("request body"))
+    };
     for p in &page.paragraphs {
-        if !section_is(page, p.place.section, |s| s.starts_with("request body")) {
+        if !in_body_section(p.place) {
             continue;
         }
         has_content = true;
@@ -863,7 +869,7 @@ fn read_operation(page: &Page, diags: &mut Vec<Diagnostic>) -> Option<RawOperati
     }
     let mut body_properties = Vec::new();
     for t in &page.tables {
-        if section_is(page, t.place.section, |s| s.starts_with("request body")) && t.column(|h| h == "type").is_some() {
+        if in_body_section(t.place) && t.column(|h| h == "type").is_some() {
             if body_span == Span::default() {
                 body_span = t.span;
             }
@@ -2175,7 +2181,27 @@ impl<'p, 'd> Resolver<'p, 'd> {
             Method::Patch | Method::Put => response.filter(|r| !r.collection).and_then(|r| r.ty.clone()),
             _ => None,
         };
-        let ty = named.or(update_of);
+        // Graph's conventions where the page says nothing: a POST that answers `201 Created`
+        // with one resource creates that resource from the body, and an update page
+        // (`domain-update.md`, "Update domain") that answers `204` changes the resource it is
+        // named after.
+        let created = (op.method == Method::Post)
+            .then(|| response.filter(|r| r.status == 201 && !r.collection).and_then(|r| r.ty.clone()))
+            .flatten();
+        let updated_resource = || {
+            if !matches!(op.method, Method::Patch | Method::Put) || !op.title.to_ascii_lowercase().starts_with("update")
+            {
+                return None;
+            }
+            let stem = file_stem(page.path);
+            let resource = stem.strip_suffix("-update")?;
+            let r = TypeRef { name: resource.to_string(), collection: false, link: None };
+            match self.resolve(page, &r) {
+                Some(res @ Resolved::Type(_)) => Some(self.display_name(&res)),
+                _ => None,
+            }
+        };
+        let ty = named.or(update_of).or(created).or_else(updated_resource);
         let msg = match &ty {
             Some(t) => format!("the request body is documented only by its example; it is taken as `{t}`"),
             None => {

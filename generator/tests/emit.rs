@@ -183,6 +183,7 @@ fn emitted_crate_builds_without_warnings_and_its_tests_pass() {
         "delete_user_client",
         "delete_user_not_found_client",
         "move_folder_client",
+        "move_folder_without_response_body_client",
         "resource_only_response_round_trip",
         "count_users_client",
     ] {

@@ -71,7 +71,8 @@ impl Client {
     /// # Errors
     ///
     /// [`Error::Api`] or [`Error::Status`] for a non-2xx answer, [`Error::Decode`] when a 2xx
-    /// body is not JSON of type `R`, and [`Error::Transport`] when no answer could be had.
+    /// body is not JSON of type `R` (an empty body counts as `null`), and [`Error::Transport`]
+    /// when no answer could be had.
     pub async fn send_json<B, R>(
         &self,
         method: Method,
@@ -213,9 +214,12 @@ fn method_expects_body(method: &Method) -> bool {
     *method == Method::POST || *method == Method::PUT || *method == Method::PATCH
 }
 
-/// Decodes a 2xx body, keeping the text on failure so that callers can see what was sent.
+/// Decodes a 2xx body, keeping the text on failure so that callers can see what was sent. An
+/// empty body (a `202 Accepted` of an action the docs give no response type) reads as JSON
+/// `null`: untyped and optional results get `null`/`None`, and a struct still fails to decode.
 fn decode_json<R: DeserializeOwned>(status: u16, body: String) -> Result<R, Error> {
-    match serde_json::from_str(&body) {
+    let text = if body.trim().is_empty() { "null" } else { body.as_str() };
+    match serde_json::from_str(text) {
         Ok(value) => Ok(value),
         Err(source) => Err(Error::Decode { status, body, source }),
     }

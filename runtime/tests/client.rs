@@ -104,6 +104,25 @@ async fn send_empty_ignores_a_body_on_other_2xx() {
 }
 
 #[tokio::test]
+async fn an_empty_2xx_body_reads_as_null_for_untyped_results_and_fails_for_structs() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/communications/calls/c1/answer"))
+        .respond_with(ResponseTemplate::new(202))
+        .mount(&server)
+        .await;
+    let client = Client::new(server.uri());
+    let untyped: serde_json::Value = client
+        .send_json(Method::POST, "/communications/calls/c1/answer", None, Some(&json!({})))
+        .await
+        .expect("an empty 202 is a null result");
+    assert_eq!(untyped, serde_json::Value::Null);
+    let typed: Result<User, Error> =
+        client.send_json(Method::POST, "/communications/calls/c1/answer", None, Some(&json!({}))).await;
+    assert!(matches!(typed, Err(Error::Decode { status: 202, .. })), "{typed:?}");
+}
+
+#[tokio::test]
 async fn post_without_body_sends_content_length_zero() {
     // Graph rejects a body-less POST without Content-Length with 411, so the runtime must send it.
     let server = MockServer::start().await;

@@ -144,3 +144,37 @@ async fn move_folder_client() {
         .expect("the response example reads into the return type");
     assert_eq!(result.expect("the call succeeds"), want);
 }
+/// The example `move_folder_without_response_body`.
+///
+/// Source: api/folder-move.md:50
+#[tokio::test]
+async fn move_folder_without_response_body_client() {
+    let server = ::wiremock::MockServer::start().await;
+    let body: ::serde_json::Value = ::serde_json::from_str(
+            r#"{
+  "parentReference": {
+    "id": "x"
+  },
+  "name": "new.txt"
+}"#,
+        )
+        .expect("the request example reads into the body type");
+    ::wiremock::Mock::given(::wiremock::matchers::method("POST"))
+        .and(::wiremock::matchers::path("/me/drive/root:/folder%20a/file.txt:/move"))
+        .and(::wiremock::matchers::header("authorization", "Bearer test-token"))
+        .and(
+            ::wiremock::matchers::body_json(
+                ::serde_json::to_value(&body).expect("the body writes"),
+            ),
+        )
+        .respond_with(::wiremock::ResponseTemplate::new(200))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = ::graph_sdk::Client::new(server.uri()).with_bearer_token("test-token");
+    let result = client.r#move("folder a/file.txt", &body).await;
+    assert!(
+        matches!(result, Err(::graph_sdk::Error::Decode { .. })),
+        "a typed result cannot be read from no body: {result:?}"
+    );
+}
