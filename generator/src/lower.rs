@@ -1050,27 +1050,17 @@ pub fn parse_path(raw: &str) -> Option<(String, Option<String>, Vec<PathParam>)>
         return None;
     }
     let path = &templatise(path);
-    let mut params = Vec::new();
-    let bytes = path.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        let close = match bytes[i] {
-            b'{' => b'}',
-            b'<' => b'>',
-            _ => {
-                i += 1;
-                continue;
+    let params = pieces(path)
+        .into_iter()
+        .filter_map(|piece| match piece {
+            Piece::Placeholder(inner) => {
+                let alternatives: Vec<String> =
+                    inner.split('|').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
+                (!alternatives.is_empty()).then(|| PathParam { placeholder: inner.to_string(), alternatives })
             }
-        };
-        let Some(end) = path[i + 1..].find(close as char) else { break };
-        let inner = &path[i + 1..i + 1 + end];
-        let alternatives: Vec<String> =
-            inner.split('|').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
-        if !alternatives.is_empty() {
-            params.push(PathParam { placeholder: inner.to_string(), alternatives });
-        }
-        i += end + 2;
-    }
+            Piece::Literal(_) => None,
+        })
+        .collect();
     Some((path.to_string(), query, params))
 }
 

@@ -287,17 +287,16 @@ impl ExampleCheck<'_, '_> {
                             let issues = self.check_response_body(body, &t, collection, resp.truncated);
                             // The client test reads the body into the operation's own response
                             // type: it fits when it is that type, or reads into it without error.
-                            let fits_operation = match op.and_then(|o| o.response.as_ref()) {
-                                Some(r) => match r.ty.as_deref() {
-                                    Some(rt) if !(same_type(rt, &t) && r.collection == collection) => self
-                                        .check_response_body(body, rt, r.collection, true)
+                            let documented = op.and_then(|o| o.response.as_ref());
+                            let fits_operation =
+                                match documented.and_then(|r| r.ty.as_deref().map(|rt| (rt, r.collection))) {
+                                    Some((rt, c)) if !(same_type(rt, &t) && c == collection) => self
+                                        .check_response_body(body, rt, c, true)
                                         .iter()
                                         .all(|i| i.code.severity() != Severity::Error),
                                     _ => true,
-                                },
-                                None => true,
-                            };
-                            if !fits_operation && let Some(r) = op.and_then(|o| o.response.as_ref()) {
+                                };
+                            if !fits_operation && let Some(r) = documented {
                                 let what = |ty: &str, c: bool| {
                                     if c { format!("a collection of `{ty}`") } else { format!("`{ty}`") }
                                 };
@@ -842,34 +841,13 @@ enum Tok<'t> {
 }
 
 fn tokenize(t: &str) -> Vec<Tok<'_>> {
-    let t = t.trim_end_matches('/');
     let mut out = Vec::new();
-    let mut rest = t;
-    while !rest.is_empty() {
-        let next = rest.find(['{', '<']);
-        match next {
-            Some(0) => {
-                let close = if rest.starts_with('{') { '}' } else { '>' };
-                match rest.find(close) {
-                    Some(e) => {
-                        let inner = &rest[1..e];
-                        let argument = matches!(out.last(), Some(Tok::Lit(l)) if l.ends_with('='));
-                        out.push(Tok::Hole { span_slash: inner.to_ascii_lowercase().contains("path"), argument });
-                        rest = &rest[e + 1..];
-                    }
-                    None => {
-                        out.push(Tok::Lit(rest));
-                        rest = "";
-                    }
-                }
-            }
-            Some(i) => {
-                out.push(Tok::Lit(&rest[..i]));
-                rest = &rest[i..];
-            }
-            None => {
-                out.push(Tok::Lit(rest));
-                rest = "";
+    for piece in pieces(t.trim_end_matches('/')) {
+        match piece {
+            Piece::Literal(l) => out.push(Tok::Lit(l)),
+            Piece::Placeholder(inner) => {
+                let argument = matches!(out.last(), Some(Tok::Lit(l)) if l.ends_with('='));
+                out.push(Tok::Hole { span_slash: inner.to_ascii_lowercase().contains("path"), argument });
             }
         }
     }
@@ -1058,61 +1036,59 @@ fn check_page_links(
     folders: &HashSet<String>,
     out: &mut Vec<Diagnostic>,
 ) {
-    {
-        for link in &page.links {
-            let dest = link.dest.trim();
-            if dest.is_empty() || dest.contains("://") || dest.starts_with('/') || dest.starts_with("mailto:") {
+    for link in &page.links {
+        let dest = link.dest.trim();
+        if dest.is_empty() || dest.contains("://") || dest.starts_with('/') || dest.starts_with("mailto:") {
+            continue;
+        }
+        let (file, anchor) = match dest.split_once('#') {
+            Some((f, a)) => (f, Some(a)),
+            None => (dest, None),
+        };
+        let target_page: &Page = if file.is_empty() {
+            page
+        } else {
+            if !file.to_ascii_lowercase().ends_with(".md") {
                 continue;
             }
-            let (file, anchor) = match dest.split_once('#') {
-                Some((f, a)) => (f, Some(a)),
-                None => (dest, None),
-            };
-            let target_page: &Page = if file.is_empty() {
-                page
-            } else {
-                if !file.to_ascii_lowercase().ends_with(".md") {
-                    continue;
-                }
-                let target = join(page.path, file);
-                match exact.get(target.as_str()) {
-                    Some(p) => p,
-                    None => match folded.get(&target.to_ascii_lowercase()) {
-                        Some(p) => {
-                            let msg = format!("the link `{file}` differs in case from the page `{}`", p.path);
-                            let mut d = page.diag(Code::LinkCase, link.span, msg);
-                            d.help = Some(format!("write `{}`", relative_name(file, p.path)));
-                            out.push(d);
-                            p
+            let target = join(page.path, file);
+            match exact.get(target.as_str()) {
+                Some(p) => p,
+                None => match folded.get(&target.to_ascii_lowercase()) {
+                    Some(p) => {
+                        let msg = format!("the link `{file}` differs in case from the page `{}`", p.path);
+                        let mut d = page.diag(Code::LinkCase, link.span, msg);
+                        d.help = Some(format!("write `{}`", relative_name(file, p.path)));
+                        out.push(d);
+                        p
+                    }
+                    None => {
+                        // Only folders the doc set has can be judged; links to other doc
+                        // sets (concepts, includes) are outside what was read.
+                        let dir = target.rsplit_once('/').map(|(d, _)| d.to_ascii_lowercase()).unwrap_or_default();
+                        if folders.contains(&dir) {
+                            out.push(page.diag(
+                                Code::LinkTargetMissing,
+                                link.span,
+                                format!("the link `{file}` points to no page"),
+                            ));
                         }
-                        None => {
-                            // Only folders the doc set has can be judged; links to other doc
-                            // sets (concepts, includes) are outside what was read.
-                            let dir = target.rsplit_once('/').map(|(d, _)| d.to_ascii_lowercase()).unwrap_or_default();
-                            if folders.contains(&dir) {
-                                out.push(page.diag(
-                                    Code::LinkTargetMissing,
-                                    link.span,
-                                    format!("the link `{file}` points to no page"),
-                                ));
-                            }
-                            continue;
-                        }
-                    },
-                }
-            };
-            if let Some(a) = anchor
-                && !a.is_empty()
-                && !a.starts_with("tab/")
-                && !target_page.headings.iter().any(|h| h.anchor == a.to_ascii_lowercase())
-                && target_page.title.as_ref().is_none_or(|t| crate::parse::anchor_of(&t.0) != a.to_ascii_lowercase())
-            {
-                out.push(page.diag(
-                    Code::LinkAnchorMissing,
-                    link.span,
-                    format!("`#{a}` matches no heading of {}", target_page.path),
-                ));
+                        continue;
+                    }
+                },
             }
+        };
+        if let Some(a) = anchor
+            && !a.is_empty()
+            && !a.starts_with("tab/")
+            && !target_page.headings.iter().any(|h| h.anchor == a.to_ascii_lowercase())
+            && target_page.title.as_ref().is_none_or(|t| crate::parse::anchor_of(&t.0) != a.to_ascii_lowercase())
+        {
+            out.push(page.diag(
+                Code::LinkAnchorMissing,
+                link.span,
+                format!("`#{a}` matches no heading of {}", target_page.path),
+            ));
         }
     }
 }

@@ -4,43 +4,7 @@
 
 use crate::names;
 
-/// A piece of a path template.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Piece<'a> {
-    Literal(&'a str),
-    /// The text between the braces, trimmed (`id | userPrincipalName`).
-    Placeholder(&'a str),
-}
-
-/// Splits a template at `{...}` and `<...>` placeholders (the workbook pages write
-/// `range(address='<address>')`); validation's path matcher reads both kinds the same way. An
-/// opening bracket without its closing one is literal text.
-pub(crate) fn pieces(template: &str) -> Vec<Piece<'_>> {
-    let mut out = Vec::new();
-    let mut rest = template;
-    loop {
-        let open = rest
-            .char_indices()
-            .filter_map(|(i, c)| match c {
-                '{' => Some((i, '}')),
-                '<' => Some((i, '>')),
-                _ => None,
-            })
-            .find_map(|(i, closer)| rest[i..].find(closer).map(|c| (i, i + c)));
-        let Some((open, close)) = open else {
-            break;
-        };
-        if open > 0 {
-            out.push(Piece::Literal(&rest[..open]));
-        }
-        out.push(Piece::Placeholder(rest[open + 1..close].trim()));
-        rest = &rest[close + 1..];
-    }
-    if !rest.is_empty() {
-        out.push(Piece::Literal(rest));
-    }
-    out
-}
+pub(crate) use crate::ir::{Piece, pieces};
 
 /// How a placeholder's value is put into the path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
