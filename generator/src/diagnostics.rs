@@ -261,7 +261,10 @@ pub struct LineIndex {
 
 impl LineIndex {
     pub fn new(text: &str) -> LineIndex {
-        let mut starts = vec![0];
+        // Counting first sizes the vector once; a second vectorised pass costs less than
+        // growing it line by line.
+        let mut starts = Vec::with_capacity(memchr_newlines(text.as_bytes()).count() + 1);
+        starts.push(0);
         starts.extend(memchr_newlines(text.as_bytes()).map(|i| i + 1));
         LineIndex { starts, len: text.len() }
     }

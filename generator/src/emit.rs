@@ -38,7 +38,7 @@ pub use render::EmitError;
 /// cores they can add up to more than `files_ms`.
 #[derive(Debug, Clone, Copy, Default, serde::Serialize)]
 pub struct EmitTimings {
-    /// Wall time of [`plan::Plan::new`] (sequential).
+    /// Wall time of [`plan::Plan::new`] (its independent parts run side by side).
     pub plan_ms: f64,
     /// Wall time of rendering every file (parallel).
     pub files_ms: f64,

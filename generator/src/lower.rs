@@ -511,14 +511,19 @@ fn read_property_table(page: &Page, t: &Table, navigation: bool, diags: &mut Vec
         let lower = description.to_ascii_lowercase();
         // "Inherited from [x]" opens a sentence; "is inherited from another scope" inside a
         // sentence describes the property's meaning, not where it is declared.
-        let md_lower = desc_md.to_ascii_lowercase();
+        let mentions = lower.contains("inherited from");
+        let md_lower = if mentions { desc_md.to_ascii_lowercase() } else { String::new() };
         let linked = md_lower
             .match_indices("inherited from")
             .any(|(k, _)| md_lower[k + "inherited from".len()..].trim_start().starts_with('['));
-        let inherited_at = lower
-            .match_indices("inherited from")
-            .map(|(i, _)| i)
-            .find(|&i| linked || i == 0 || description[..i].trim_end().ends_with(['.', ')', ':']));
+        let inherited_at = if mentions {
+            lower
+                .match_indices("inherited from")
+                .map(|(i, _)| i)
+                .find(|&i| linked || i == 0 || description[..i].trim_end().ends_with(['.', ')', ':']))
+        } else {
+            None
+        };
         let inherited_from = inherited_at.map(|i| {
             // The link in the description cell names the declaring type.
             let k = md_lower
@@ -590,6 +595,10 @@ fn first_link(md: &str) -> Option<&str> {
 
 /// Values of a "Possible values are: `a`, `b`" phrase in any of its phrasings.
 pub fn possible_values(md: &str) -> Vec<String> {
+    // Every phrase below says "value"; most descriptions do not.
+    if memchr::memmem::find(md.as_bytes(), b"alue").is_none() {
+        return Vec::new();
+    }
     let lower = md.to_ascii_lowercase();
     let phrases = [
         "possible value",
@@ -2113,9 +2122,8 @@ impl<'p, 'd> Resolver<'p, 'd> {
                     loc: loc_of(page, op.loc.start),
                 });
                 by_method.push((op.method, ir.operations.len() - 1));
-                let main = ir.operations.last().cloned();
                 for (m, paths) in &op.extra_paths {
-                    let Some(mut extra) = main.clone() else { break };
+                    let Some(mut extra) = op_index.map(|o| ir.operations[o].clone()) else { break };
                     extra.name = format!("{}{}", m.as_str().to_ascii_lowercase(), upper_first(&extra.name));
                     extra.method = *m;
                     extra.loc = paths[0].loc.clone();

@@ -654,8 +654,19 @@ fn finish_heading(page: &mut Page, c: Collect, place: &mut Place) {
 
 /// GitHub/docs anchor of a heading: lower case, spaces to `-`, punctuation dropped.
 pub fn anchor_of(text: &str) -> String {
-    let mut s = String::new();
-    for ch in text.trim().chars() {
+    let text = text.trim();
+    let mut s = String::with_capacity(text.len());
+    if text.is_ascii() {
+        for b in text.bytes() {
+            if b.is_ascii_alphanumeric() || b == b'_' || b == b'-' {
+                s.push(b.to_ascii_lowercase() as char);
+            } else if b == b' ' {
+                s.push('-');
+            }
+        }
+        return s;
+    }
+    for ch in text.chars() {
         if ch.is_alphanumeric() || ch == '_' || ch == '-' {
             s.extend(ch.to_lowercase());
         } else if ch == ' ' {
@@ -667,15 +678,27 @@ pub fn anchor_of(text: &str) -> String {
 
 /// Collapses runs of whitespace (including NBSP and tabs) into single spaces.
 pub fn normalise_space(s: &str) -> String {
-    // Most cells and paragraphs are already normal: plain ASCII with single inner spaces.
-    let b = s.as_bytes();
-    let normal = b.is_ascii()
-        && b.first().is_none_or(|c| !c.is_ascii_whitespace())
-        && b.last().is_none_or(|c| !c.is_ascii_whitespace())
-        && !b.windows(2).any(|w| w[0].is_ascii_whitespace() && (w[0] != b' ' || w[1].is_ascii_whitespace()));
-    if normal {
+    if is_normal_space(s) {
         return s.to_owned();
     }
+    collapse_space(s)
+}
+
+/// [`normalise_space`] of a string already owned, without a copy when it is normal.
+fn normalise_space_owned(s: String) -> String {
+    if is_normal_space(&s) { s } else { collapse_space(&s) }
+}
+
+/// Most cells and paragraphs are already normal: plain ASCII with single inner spaces.
+fn is_normal_space(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.is_ascii()
+        && b.first().is_none_or(|c| !c.is_ascii_whitespace())
+        && b.last().is_none_or(|c| !c.is_ascii_whitespace())
+        && !b.windows(2).any(|w| w[0].is_ascii_whitespace() && (w[0] != b' ' || w[1].is_ascii_whitespace()))
+}
+
+fn collapse_space(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut space = false;
     for ch in s.chars() {
@@ -761,8 +784,25 @@ fn split_row(offset: usize, line: &str) -> Vec<Cell<'_>> {
     if trimmed.starts_with('>') {
         start = lead + 1;
     }
-    let bytes = line.as_bytes();
+    cell_bounds(offset, line, start, &cuts(line.as_bytes(), start))
+}
+
+/// Positions of the pipes that separate cells, from `start` on.
+fn cuts(bytes: &[u8], start: usize) -> Vec<usize> {
     let mut cuts = Vec::new();
+    // Most rows hold no escape, code span or placeholder: then every pipe separates cells.
+    let rest = &bytes[start..];
+    if memchr::memchr3(b'\\', b'`', b'{', rest).is_none() {
+        cuts.extend(memchr::memchr_iter(b'|', rest).map(|i| i + start));
+    } else {
+        scan_cuts(bytes, start, &mut cuts);
+    }
+    cuts
+}
+
+/// The pipes of a row that separate cells, read byte by byte: escapes, code spans and braces
+/// hide the pipes inside them.
+fn scan_cuts(bytes: &[u8], start: usize, cuts: &mut Vec<usize>) {
     // The length of the back-tick run that opened the current code span (0 outside one): a
     // span closes only at a run of the same length, and backslashes are literal inside it.
     let mut code_run = 0usize;
@@ -792,6 +832,10 @@ fn split_row(offset: usize, line: &str) -> Vec<Cell<'_>> {
         }
         i += 1;
     }
+}
+
+/// Cells of a row from the positions of its separating pipes.
+fn cell_bounds<'a>(offset: usize, line: &'a str, start: usize, cuts: &[usize]) -> Vec<Cell<'a>> {
     let inner_first = line[start..].trim_start();
     let has_lead = inner_first.starts_with('|');
     let has_trail = line.trim_end().ends_with('|') && cuts.last().is_some_and(|&c| c == line.trim_end().len() - 1);
@@ -852,7 +896,9 @@ fn scan_annotations(page: &mut Page, body_start: usize, diags: &mut PageDiagnost
     let text = page.text;
     let mut pos = body_start;
     let mut blocks = page.code_blocks.iter().map(|b| b.span).peekable();
-    while let Some(found) = text[pos..].find("<!--") {
+    let open = memchr::memmem::Finder::new("<!--");
+    let close = memchr::memmem::Finder::new("-->");
+    while let Some(found) = open.find(&text.as_bytes()[pos..]) {
         let start = pos + found;
         // Skip comments that are inside code blocks.
         while blocks.peek().is_some_and(|b| b.end <= start) {
@@ -865,7 +911,7 @@ fn scan_annotations(page: &mut Page, body_start: usize, diags: &mut PageDiagnost
             pos = b.end;
             continue;
         }
-        let Some(close) = text[start + 4..].find("-->") else { break };
+        let Some(close) = close.find(&text.as_bytes()[start + 4..]) else { break };
         let end = start + 4 + close + 3;
         pos = end;
         let inner_start = start + 4;
@@ -1116,6 +1162,13 @@ pub struct TypeRef {
 /// Reads a type cell: `String`, `` `Int32` ``, `[resultInfo](resultinfo.md)`, `[x][] collection`,
 /// `X collection`, `collection of X`, `Collection(X)`, `Edm.X`, `microsoft.graph.X`, `string (url)`.
 pub fn type_cell(cell: &str, ref_defs: &HashMap<String, String>) -> Option<TypeRef> {
+    // Most cells are a bare name (`String`, `Int32`, `microsoft.graph.x`), which the general
+    // reading below would return unchanged.
+    let bare = cell.trim();
+    if bare.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'.' || c == b'_') {
+        let name = bare.trim_end_matches('.');
+        return (!name.is_empty()).then(|| TypeRef { name: name.to_string(), collection: false, link: None });
+    }
     let mut s = decode_entities(cell.trim());
     s = s.replace(['`', '*'], "");
     let mut link = None;
@@ -1181,12 +1234,23 @@ pub fn type_cell(cell: &str, ref_defs: &HashMap<String, String>) -> Option<TypeR
 /// Markdown of a description cell to plain text: links to their text, emphasis and code marks
 /// removed, `<br>` and other inline HTML dropped, entities decoded.
 pub fn plain_text(md: &str) -> String {
+    // Most cells have no markup at all; they only need their spaces normalised.
+    let special = |c: &u8| matches!(c, b'\\' | b'*' | b'`' | b'[' | b'<' | b'&');
+    if !md.as_bytes().iter().any(special) {
+        return normalise_space(md);
+    }
     let mut out = String::with_capacity(md.len());
     let b = md.as_bytes();
     let mut i = 0;
     while i < md.len() {
-        let c = b[i];
-        match c {
+        // Text up to the next mark is copied as it is.
+        let run = b[i..].iter().position(|c| special(c) && *c != b'&').unwrap_or(b.len() - i);
+        out.push_str(&md[i..i + run]);
+        i += run;
+        if i >= md.len() {
+            break;
+        }
+        match b[i] {
             b'\\' if i + 1 < md.len() && md.is_char_boundary(i + 1) => {
                 let ch = md[i + 1..].chars().next().unwrap_or(' ');
                 out.push(ch);
@@ -1227,16 +1291,13 @@ pub fn plain_text(md: &str) -> String {
                 }
                 out.push('<');
             }
-            _ => {
-                let ch = md[i..].chars().next().unwrap_or(' ');
-                out.push(ch);
-                i += ch.len_utf8();
-                continue;
-            }
+            // A backslash that ends the text, or precedes a byte inside a character.
+            c => out.push(c as char),
         }
         i += 1;
     }
-    normalise_space(&decode_entities(&out))
+    let out = if out.contains('&') { decode_entities(&out) } else { out };
+    normalise_space_owned(out)
 }
 
 /// Decodes the HTML entities the docs use.
@@ -1430,6 +1491,32 @@ mod tests {
             plain_text("Inherited from [entity](entity.md). **Read-only**.<br/>x &lt;y&gt;"),
             "Inherited from entity. Read-only. x <y>"
         );
+        // Text without marks takes the short way and must come out the same.
+        assert_eq!(plain_text("  The  id. Read-only.\t"), "The id. Read-only.");
+        assert_eq!(plain_text("a\\"), "a\\");
+        assert_eq!(plain_text("Tom &amp; Jerry [x](y) `z`"), "Tom & Jerry x z");
+    }
+
+    #[test]
+    fn bare_type_cells_read_like_marked_up_ones() {
+        let refs = HashMap::new();
+        for (cell, name) in [("String", "String"), (" Int32 ", "Int32"), ("microsoft.graph.user.", "microsoft.graph.user")] {
+            let t = type_cell(cell, &refs).unwrap();
+            assert_eq!((t.name.as_str(), t.collection, t.link), (name, false, None));
+            // The same cell in code marks goes the general way.
+            assert_eq!(type_cell(&format!("`{}`", cell.trim()), &refs).unwrap().name, name);
+        }
+        assert!(type_cell(".", &refs).is_none());
+        assert!(type_cell("", &refs).is_none());
+    }
+
+    #[test]
+    fn rows_without_marks_split_at_every_pipe() {
+        for line in ["| a | b |", "a|b", "> | a | b |", "|", "", "| a \\| b | c |", "| `a|b` | {x|y} | c |"] {
+            let mut slow = Vec::new();
+            scan_cuts(line.as_bytes(), 0, &mut slow);
+            assert_eq!(cuts(line.as_bytes(), 0), slow, "{line}");
+        }
     }
 
     #[test]

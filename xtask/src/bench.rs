@@ -57,7 +57,7 @@ const ROWS: &[(&str, &str, Kind, usize)] = &[
     ("ir", "ir (lower)", Kind::Wall, 0),
     ("validate", "validate", Kind::Wall, 0),
     ("emit", "emit (render + format)", Kind::Wall, 0),
-    ("emit_plan", "plan (sequential)", Kind::Wall, 1),
+    ("emit_plan", "plan (names, types)", Kind::Wall, 1),
     ("emit_files", "files (parallel)", Kind::Wall, 1),
     ("emit_files_cpu", "files", Kind::Summed, 1),
     ("render_cpu", "render (views, askama)", Kind::Summed, 2),

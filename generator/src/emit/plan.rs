@@ -1,8 +1,10 @@
 //! The plan: every decision that needs the whole IR, taken once before any file is rendered.
 //!
 //! Names (which depend on every other name in their scope), type resolution, inherited
-//! properties and boxing (which depend on the whole type graph) are settled here, sequentially
-//! and in a fixed order. Rendering a file then only reads the plan, so files can be rendered in
+//! properties and boxing (which depend on the whole type graph) are settled here. Names that
+//! share a scope are claimed in one fixed order; parts with scopes of their own (each struct's
+//! fields, each enum's variants, each method's parameters) are planned in parallel, which cannot
+//! change their outcome. Rendering a file then only reads the plan, so files can be rendered in
 //! parallel and in any order with the same result.
 
 use super::cycles;
@@ -11,6 +13,8 @@ use super::paths::{self, Encoding};
 use super::types::{FieldType, TypeIndex, TypeNames, TypeRef};
 use crate::ir::{Example, Ir, Operation, Property, Verdict};
 use crate::names::{self, DEFAULT_NAMESPACE, Scope, Style, TypeName};
+use rayon::prelude::*;
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
 /// The name of the field that keeps properties the docs do not list.
@@ -21,42 +25,43 @@ const BODY_PARAM: &str = "body";
 
 /// A struct to emit: a model or a request body.
 #[derive(Debug, Clone)]
-pub(crate) struct StructPlan {
+pub(crate) struct StructPlan<'ir> {
     /// The Rust type name (plain).
     pub name: String,
-    pub description: String,
-    pub fields: Vec<FieldPlan>,
+    /// A request struct's description is made up here; a model's is the IR's.
+    pub description: Cow<'ir, str>,
+    pub fields: Vec<FieldPlan<'ir>>,
     /// Where the docs define it.
-    pub source: String,
+    pub source: &'ir str,
     pub line: u32,
     /// What the docs call it (`microsoft.graph.commsOperation`), for the module doc.
     pub wire: String,
 }
 
 #[derive(Debug, Clone)]
-pub(crate) struct FieldPlan {
-    pub wire: String,
+pub(crate) struct FieldPlan<'ir> {
+    pub wire: &'ir str,
     /// Plain snake_case name; render with [`names::ident`].
     pub name: String,
     pub ty: FieldType,
-    pub description: String,
-    pub source: String,
+    pub description: &'ir str,
+    pub source: &'ir str,
     pub line: u32,
 }
 
 #[derive(Debug, Clone)]
-pub(crate) struct EnumPlan {
+pub(crate) struct EnumPlan<'ir> {
     pub name: String,
-    pub variants: Vec<VariantPlan>,
+    pub variants: Vec<VariantPlan<'ir>>,
     /// The variant that keeps values this SDK does not know.
     pub catch_all: String,
 }
 
 #[derive(Debug, Clone)]
-pub(crate) struct VariantPlan {
-    pub wire: String,
+pub(crate) struct VariantPlan<'ir> {
+    pub wire: &'ir str,
     pub name: String,
-    pub description: String,
+    pub description: &'ir str,
 }
 
 /// What a client method takes as its body.
@@ -123,12 +128,12 @@ pub(crate) struct Plan<'ir> {
     pub struct_names: Vec<String>,
     /// Rust names of `ir.enums`, by index.
     pub enum_names: Vec<String>,
-    pub structs: Vec<StructPlan>,
+    pub structs: Vec<StructPlan<'ir>>,
     /// Module (file) names of the structs, by index.
     pub struct_modules: Vec<String>,
-    pub enums: Vec<EnumPlan>,
+    pub enums: Vec<EnumPlan<'ir>>,
     pub enum_modules: Vec<String>,
-    pub request_structs: Vec<StructPlan>,
+    pub request_structs: Vec<StructPlan<'ir>>,
     /// Body of each operation, by operation index.
     pub bodies: Vec<Option<BodyPlan>>,
     pub returns: Vec<ReturnPlan>,
@@ -140,6 +145,25 @@ pub(crate) struct Plan<'ir> {
     pub example_pages: Vec<PagePlan>,
     /// Laid-out files from earlier runs (see [`super::format_cache`]).
     pub cache: Option<&'ir FormatCache>,
+}
+
+/// What the parts of the plan read: the IR and the type index, nothing that another part
+/// writes. Each part settles its names in a scope of its own (request structs excepted, which
+/// claim theirs in the type scope after every model and enum), so the parts run side by side.
+#[derive(Clone, Copy)]
+struct Ctx<'ir, 'a> {
+    ir: &'ir Ir,
+    index: &'a TypeIndex,
+}
+
+/// The part of the plan that covers operations: request structs, bodies, returns, methods.
+struct OperationsPlan<'ir> {
+    request_structs: Vec<StructPlan<'ir>>,
+    bodies: Vec<Option<BodyPlan>>,
+    returns: Vec<ReturnPlan>,
+    methods: Vec<MethodPlan>,
+    op_methods: Vec<Vec<usize>>,
+    client_pages: Vec<PagePlan>,
 }
 
 impl<'ir> Plan<'ir> {
@@ -156,71 +180,82 @@ impl<'ir> Plan<'ir> {
         let enum_names = type_names.split_off(ir.types.len());
         let struct_names = type_names;
 
-        let struct_modules = modules_for(&struct_names);
-        let enum_modules = modules_for(&enum_names);
-
-        let mut plan = Plan {
+        let cx = Ctx { ir, index: &index };
+        let ((structs, struct_modules), ((enums, enum_modules), (operations, (examples, example_pages)))) =
+            rayon::join(
+                || (cx.structs(&struct_names), modules_for(&struct_names)),
+                || {
+                    rayon::join(
+                        || (cx.enums(&enum_names), modules_for(&enum_names)),
+                        || rayon::join(|| cx.operations(&mut type_scope, runtime_source), || cx.examples()),
+                    )
+                },
+            );
+        Plan {
             ir,
             index,
             struct_names,
             enum_names,
-            structs: Vec::new(),
+            structs,
             struct_modules,
-            enums: Vec::new(),
+            enums,
             enum_modules,
-            request_structs: Vec::new(),
-            bodies: Vec::new(),
-            returns: Vec::new(),
-            methods: Vec::new(),
-            op_methods: Vec::new(),
-            client_pages: Vec::new(),
-            examples: Vec::new(),
-            example_pages: Vec::new(),
+            request_structs: operations.request_structs,
+            bodies: operations.bodies,
+            returns: operations.returns,
+            methods: operations.methods,
+            op_methods: operations.op_methods,
+            client_pages: operations.client_pages,
+            examples,
+            example_pages,
             cache: None,
-        };
-        plan.plan_structs();
-        plan.plan_enums();
-        plan.plan_operations(&mut type_scope, runtime_source);
-        plan.plan_examples();
-        plan
+        }
     }
 
     pub(crate) fn type_names(&self) -> TypeNames<'_> {
         TypeNames { structs: &self.struct_names, enums: &self.enum_names }
     }
 
+    pub(crate) fn example(&self, plan: &ExamplePlan) -> &'ir Example {
+        &self.ir.examples[plan.example]
+    }
+}
+
+impl<'ir> Ctx<'ir, '_> {
     /// Fields of every struct, inherited ones first, with boxing settled by the cycle check.
-    fn plan_structs(&mut self) {
+    fn structs(self, struct_names: &[String]) -> Vec<StructPlan<'ir>> {
         let ir = self.ir;
-        let mut structs = Vec::with_capacity(ir.types.len());
-        for (i, t) in ir.types.iter().enumerate() {
-            let chain = self.index.base_chain(ir, i);
-            // Root first, so inherited properties come before the type's own; a type that
-            // redeclares a property replaces the inherited declaration in place.
-            let mut props: Vec<(&Property, &str)> = Vec::new();
-            let mut position: HashMap<&str, usize> = HashMap::new();
-            for &ancestor in chain.iter().rev() {
-                let owner = &ir.types[ancestor];
-                for p in &owner.properties {
-                    match position.get(p.name.as_str()) {
-                        Some(&at) => props[at] = (p, &owner.namespace),
-                        None => {
-                            position.insert(&p.name, props.len());
-                            props.push((p, &owner.namespace));
+        let mut structs: Vec<StructPlan<'ir>> = (0..ir.types.len())
+            .into_par_iter()
+            .map(|i| {
+                let t = &ir.types[i];
+                let chain = self.index.base_chain(ir, i);
+                // Root first, so inherited properties come before the type's own; a type that
+                // redeclares a property replaces the inherited declaration in place.
+                let mut props: Vec<(&'ir Property, &'ir str)> = Vec::new();
+                let mut position: HashMap<&str, usize> = HashMap::new();
+                for &ancestor in chain.iter().rev() {
+                    let owner = &ir.types[ancestor];
+                    for p in &owner.properties {
+                        match position.get(p.name.as_str()) {
+                            Some(&at) => props[at] = (p, &owner.namespace),
+                            None => {
+                                position.insert(&p.name, props.len());
+                                props.push((p, &owner.namespace));
+                            }
                         }
                     }
                 }
-            }
-            let fields = self.fields(&props);
-            structs.push(StructPlan {
-                name: self.struct_names[i].clone(),
-                description: t.description.clone(),
-                fields,
-                source: t.loc.file.clone(),
-                line: t.loc.line,
-                wire: t.qualified_name(),
-            });
-        }
+                StructPlan {
+                    name: struct_names[i].clone(),
+                    description: Cow::Borrowed(&t.description),
+                    fields: self.fields(&props),
+                    source: &t.loc.file,
+                    line: t.loc.line,
+                    wire: t.qualified_name(),
+                }
+            })
+            .collect();
 
         // Box every by-value field whose target is in the struct's own component.
         let edges: Vec<Vec<usize>> = structs
@@ -243,56 +278,58 @@ impl<'ir> Plan<'ir> {
                 }
             }
         }
-        self.structs = structs;
+        structs
     }
 
     /// Names and types the fields for a list of properties (each with the namespace its type
     /// names are relative to).
-    fn fields(&self, props: &[(&Property, &str)]) -> Vec<FieldPlan> {
+    fn fields(self, props: &[(&'ir Property, &str)]) -> Vec<FieldPlan<'ir>> {
         let mut scope = Scope::with_reserved(Style::Snake, [EXTRA_FIELD]);
         let wires: Vec<&str> = props.iter().map(|(p, _)| p.name.as_str()).collect();
         let field_names = names::assign(&mut scope, &wires);
         props
             .iter()
             .zip(field_names)
-            .map(|((p, ns), name)| FieldPlan {
-                wire: p.name.clone(),
+            .map(|(&(p, ns), name)| FieldPlan {
+                wire: &p.name,
                 name,
                 ty: FieldType { base: self.index.resolve(&p.ty, ns), collection: p.collection, boxed: false },
-                description: p.description.clone(),
-                source: p.loc.file.clone(),
+                description: &p.description,
+                source: &p.loc.file,
                 line: p.loc.line,
             })
             .collect()
     }
 
-    fn plan_enums(&mut self) {
-        let mut enums = Vec::with_capacity(self.ir.enums.len());
-        for (i, e) in self.ir.enums.iter().enumerate() {
-            // A member listed twice would make an unreachable match arm; the first one counts.
-            let mut seen = std::collections::HashSet::new();
-            let members: Vec<_> = e.members.iter().filter(|m| seen.insert(m.name.as_str())).collect();
-            let mut scope = Scope::new(Style::UpperCamel);
-            let wires: Vec<&str> = members.iter().map(|m| m.name.as_str()).collect();
-            let variant_names = names::assign(&mut scope, &wires);
-            // The catch-all comes last so that a member called `unknown` keeps its name.
-            let catch_all =
-                if scope.contains("Unknown") { scope.claim("UnknownValue") } else { scope.claim("Unknown") };
-            let variants = members
-                .iter()
-                .zip(variant_names)
-                .map(|(m, name)| VariantPlan { wire: m.name.clone(), name, description: m.description.clone() })
-                .collect();
-            enums.push(EnumPlan { name: self.enum_names[i].clone(), variants, catch_all });
-        }
-        self.enums = enums;
+    fn enums(self, enum_names: &[String]) -> Vec<EnumPlan<'ir>> {
+        let ir = self.ir;
+        (0..ir.enums.len())
+            .into_par_iter()
+            .map(|i| {
+                let e = &ir.enums[i];
+                // A member listed twice would make an unreachable match arm; the first one counts.
+                let mut seen = std::collections::HashSet::new();
+                let members: Vec<_> = e.members.iter().filter(|m| seen.insert(m.name.as_str())).collect();
+                let mut scope = Scope::new(Style::UpperCamel);
+                let wires: Vec<&str> = members.iter().map(|m| m.name.as_str()).collect();
+                let variant_names = names::assign(&mut scope, &wires);
+                // The catch-all comes last so that a member called `unknown` keeps its name.
+                let catch_all =
+                    if scope.contains("Unknown") { scope.claim("UnknownValue") } else { scope.claim("Unknown") };
+                let variants = members
+                    .iter()
+                    .zip(variant_names)
+                    .map(|(m, name)| VariantPlan { wire: &m.name, name, description: &m.description })
+                    .collect();
+                EnumPlan { name: enum_names[i].clone(), variants, catch_all }
+            })
+            .collect()
     }
 
-    fn plan_operations(&mut self, type_scope: &mut Scope, runtime_source: &str) {
+    fn operations(self, type_scope: &mut Scope, runtime_source: &str) -> OperationsPlan<'ir> {
         let ir = self.ir;
 
         // Request structs, claimed after every model and enum, in operation-name order.
-        let mut request_of_op: HashMap<usize, usize> = HashMap::new();
         let mut wanting: Vec<(String, usize)> = Vec::new();
         for (o, op) in ir.operations.iter().enumerate() {
             if self.needs_request_struct(op) {
@@ -323,44 +360,53 @@ impl<'ir> Plan<'ir> {
         let mut claimed: Vec<(usize, String)> =
             wanting.into_iter().map(|(base, o)| (o, type_scope.claim(&base))).collect();
         claimed.sort();
-        for (o, name) in claimed {
-            let op = &ir.operations[o];
-            let Some(body) = &op.request_body else {
-                continue;
-            };
-            let props: Vec<(&Property, &str)> = body.properties.iter().map(|p| (p, DEFAULT_NAMESPACE)).collect();
-            request_of_op.insert(o, self.request_structs.len());
-            self.request_structs.push(StructPlan {
-                name,
-                description: format!(
-                    "The request body of `{}`.",
-                    if op.title.is_empty() { &op.name } else { &op.title }
-                ),
-                fields: self.fields(&props),
-                source: body.loc.file.clone(),
-                line: body.loc.line,
-                wire: String::new(),
-            });
+        let ops_with_request_structs: Vec<usize> = claimed.iter().map(|(o, _)| *o).collect();
+        // Claimed names are in operation order already; the fields are named per struct.
+        let request_structs: Vec<StructPlan<'ir>> = claimed
+            .into_par_iter()
+            .filter_map(|(o, name)| {
+                let op = &ir.operations[o];
+                let body = op.request_body.as_ref()?;
+                let props: Vec<(&Property, &str)> = body.properties.iter().map(|p| (p, DEFAULT_NAMESPACE)).collect();
+                Some(StructPlan {
+                    name,
+                    description: Cow::Owned(format!(
+                        "The request body of `{}`.",
+                        if op.title.is_empty() { &op.name } else { &op.title }
+                    )),
+                    fields: self.fields(&props),
+                    source: &body.loc.file,
+                    line: body.loc.line,
+                    wire: String::new(),
+                })
+            })
+            .collect();
+        let mut request_of_op: HashMap<usize, usize> = HashMap::new();
+        let with_body = ops_with_request_structs.into_iter().filter(|&o| ir.operations[o].request_body.is_some());
+        for (r, o) in with_body.enumerate() {
+            request_of_op.insert(o, r);
         }
 
-        self.bodies =
+        let bodies: Vec<Option<BodyPlan>> =
             ir.operations.iter().enumerate().map(|(o, op)| self.body_of(op, request_of_op.get(&o).copied())).collect();
-        self.returns = ir.operations.iter().map(|op| self.return_of(op)).collect();
+        let returns = ir.operations.iter().map(|op| self.return_of(op)).collect();
 
         // Method names: one per path, settled globally in sorted order after the runtime's own
         // methods, so that no generated method can shadow or clash with them.
-        let mut wanted: Vec<(String, usize, usize)> = Vec::new();
-        for (o, op) in ir.operations.iter().enumerate() {
-            let base = names::snake(if op.name.is_empty() { "operation" } else { &op.name });
-            let templates: Vec<&str> = op.paths.iter().map(|p| p.template.as_str()).collect();
-            if templates.len() == 1 {
-                wanted.push((base, o, 0));
-            } else {
-                for (p, suffix) in paths::distinguishing_suffixes(&templates).into_iter().enumerate() {
-                    wanted.push((format!("{base}_{suffix}"), o, p));
+        let mut wanted: Vec<(String, usize, usize)> = (0..ir.operations.len())
+            .into_par_iter()
+            .flat_map_iter(|o| {
+                let op = &ir.operations[o];
+                let base = names::snake(if op.name.is_empty() { "operation" } else { &op.name });
+                let templates: Vec<&str> = op.paths.iter().map(|p| p.template.as_str()).collect();
+                if templates.len() == 1 {
+                    vec![(base, o, 0)]
+                } else {
+                    let suffixes = paths::distinguishing_suffixes(&templates);
+                    suffixes.into_iter().enumerate().map(|(p, suffix)| (format!("{base}_{suffix}"), o, p)).collect()
                 }
-            }
-        }
+            })
+            .collect();
         wanted.sort_by(|a, b| {
             (a.0.as_str(), &ir.operations[a.1].loc, a.1, a.2).cmp(&(b.0.as_str(), &ir.operations[b.1].loc, b.1, b.2))
         });
@@ -370,52 +416,54 @@ impl<'ir> Plan<'ir> {
             wanted.into_iter().map(|(base, o, p)| (o, p, method_scope.claim(&base))).collect();
         named.sort();
 
-        self.op_methods = vec![Vec::new(); ir.operations.len()];
-        for (o, p, name) in named {
-            let op = &ir.operations[o];
-            let path = &op.paths[p];
-            let mut scope = Scope::with_reserved(Style::Snake, ["self"]);
-            let encodings = paths::encodings(&path.template);
-            let placeholders: Vec<&str> = paths::pieces(&path.template)
-                .into_iter()
-                .filter_map(|piece| match piece {
+        // Each method's parameters are named in a scope of the method's own.
+        let methods: Vec<MethodPlan> = named
+            .into_par_iter()
+            .map(|(o, p, name)| {
+                let path = &ir.operations[o].paths[p];
+                let mut scope = Scope::with_reserved(Style::Snake, ["self"]);
+                let encodings = paths::encodings(&path.template);
+                let placeholders = paths::pieces(&path.template).into_iter().filter_map(|piece| match piece {
                     paths::Piece::Placeholder(text) => Some(text),
                     paths::Piece::Literal(_) => None,
-                })
-                .collect();
-            let params = placeholders
-                .iter()
-                .enumerate()
-                .map(|(k, text)| {
-                    // The IR's first alternative names the parameter; the text between the
-                    // braces is the fallback when the IR lists fewer parameters.
-                    let wire = path
-                        .params
-                        .get(k)
-                        .and_then(|pp| pp.alternatives.first().map(String::as_str))
-                        .unwrap_or_else(|| text.split('|').next().unwrap_or(text).trim());
-                    ParamPlan { name: scope.claim(&names::snake(wire)), encoding: encodings[k] }
-                })
-                .collect();
-            let body_param = self.bodies[o].map(|_| scope.claim(BODY_PARAM));
-            self.op_methods[o].push(self.methods.len());
-            self.methods.push(MethodPlan { op: o, path: p, name, params, body_param });
+                });
+                let params = placeholders
+                    .enumerate()
+                    .map(|(k, text)| {
+                        // The IR's first alternative names the parameter; the text between the
+                        // braces is the fallback when the IR lists fewer parameters.
+                        let wire = path
+                            .params
+                            .get(k)
+                            .and_then(|pp| pp.alternatives.first().map(String::as_str))
+                            .unwrap_or_else(|| text.split('|').next().unwrap_or(text).trim());
+                        ParamPlan { name: scope.claim(&names::snake(wire)), encoding: encodings[k] }
+                    })
+                    .collect();
+                let body_param = bodies[o].map(|_| scope.claim(BODY_PARAM));
+                MethodPlan { op: o, path: p, name, params, body_param }
+            })
+            .collect();
+        let mut op_methods = vec![Vec::new(); ir.operations.len()];
+        for (m, method) in methods.iter().enumerate() {
+            op_methods[method.op].push(m);
         }
 
         // One client module per page, holding its methods and request structs.
         let mut by_page: BTreeMap<&str, (Vec<usize>, Vec<usize>)> = BTreeMap::new();
-        for (m, method) in self.methods.iter().enumerate() {
+        for (m, method) in methods.iter().enumerate() {
             by_page.entry(ir.operations[method.op].loc.file.as_str()).or_default().0.push(m);
         }
         for (o, &r) in &request_of_op {
             by_page.entry(ir.operations[*o].loc.file.as_str()).or_default().1.push(r);
         }
-        self.client_pages = pages(by_page);
+        let client_pages = pages(by_page);
+        OperationsPlan { request_structs, bodies, returns, methods, op_methods, client_pages }
     }
 
     /// An operation gets a request struct when its body lists properties but names no type
     /// that resolves to a model.
-    fn needs_request_struct(&self, op: &Operation) -> bool {
+    fn needs_request_struct(self, op: &Operation) -> bool {
         let Some(body) = &op.request_body else {
             return false;
         };
@@ -423,7 +471,7 @@ impl<'ir> Plan<'ir> {
         !typed && !body.properties.is_empty()
     }
 
-    fn body_of(&self, op: &Operation, request: Option<usize>) -> Option<BodyPlan> {
+    fn body_of(self, op: &Operation, request: Option<usize>) -> Option<BodyPlan> {
         let body = op.request_body.as_ref()?;
         if let Some(r) = request {
             return Some(BodyPlan { kind: BodyKind::Request(r), collection: false });
@@ -436,7 +484,7 @@ impl<'ir> Plan<'ir> {
         Some(BodyPlan { kind: BodyKind::Type(ty), collection: body.collection })
     }
 
-    fn return_of(&self, op: &Operation) -> ReturnPlan {
+    fn return_of(self, op: &Operation) -> ReturnPlan {
         let Some(response) = &op.response else {
             return ReturnPlan::Unit;
         };
@@ -457,7 +505,7 @@ impl<'ir> Plan<'ir> {
     }
 
     /// Examples that became tests, named and grouped by page.
-    fn plan_examples(&mut self) {
+    fn examples(self) -> (Vec<ExamplePlan>, Vec<PagePlan>) {
         let ir = self.ir;
         let mut tested: Vec<usize> =
             (0..ir.examples.len()).filter(|&x| ir.examples[x].verdict == Verdict::Tested).collect();
@@ -475,12 +523,7 @@ impl<'ir> Plan<'ir> {
         for (k, p) in plans.iter().enumerate() {
             by_page.entry(ir.examples[p.example].loc.file.as_str()).or_default().0.push(k);
         }
-        self.examples = plans;
-        self.example_pages = pages(by_page);
-    }
-
-    pub(crate) fn example(&self, plan: &ExamplePlan) -> &'ir Example {
-        &self.ir.examples[plan.example]
+        (plans, pages(by_page))
     }
 }
 
