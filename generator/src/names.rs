@@ -16,7 +16,6 @@
 //! The wire name itself is always kept by the caller for `#[serde(rename = "...")]`, so renaming
 //! never changes what goes over the wire.
 
-use heck::{ToSnakeCase, ToUpperCamelCase};
 use std::collections::{HashMap, HashSet};
 
 /// The namespace whose types keep their plain names when a name is shared across namespaces.
@@ -107,7 +106,7 @@ fn sanitise(wire: &str) -> String {
 /// A plain snake_case name for a field, method, parameter or module. Never empty; never a keyword
 /// that cannot be a raw identifier.
 pub fn snake(wire: &str) -> String {
-    let mut name = sanitise(wire).to_snake_case();
+    let mut name = snake_case(&sanitise(wire));
     if name.is_empty() {
         name = if wire.is_empty() { "empty".to_owned() } else { "unnamed".to_owned() };
     }
@@ -119,7 +118,7 @@ pub fn snake(wire: &str) -> String {
 
 /// A plain UpperCamelCase name for a type or an enum variant. Never empty.
 pub fn upper_camel(wire: &str) -> String {
-    let mut name = sanitise(wire).to_upper_camel_case();
+    let mut name = upper_camel_case(&sanitise(wire));
     if name.is_empty() {
         name = if wire.is_empty() { "Empty".to_owned() } else { "Unnamed".to_owned() };
     }
@@ -127,6 +126,78 @@ pub fn upper_camel(wire: &str) -> String {
         name.insert(0, 'N');
     }
     fix_non_raw(name)
+}
+
+/// Calls `word` on each word of an ASCII name by heck's rules: non-alphanumeric characters
+/// separate words; inside one, a word ends before an upper-case letter that follows a lower-case
+/// one (`userId` → `user`, `Id`), and before the last capital of a run that a lower-case letter
+/// follows (`HTTPRequest` → `HTTP`, `Request`); digits count as the case of what precedes them.
+///
+/// heck 0.5 itself writes every character through `fmt`, which cost about a twentieth of a
+/// whole generation run; [`sanitise`] leaves only ASCII, so this plain port suffices, and a test
+/// holds it to heck's output on every short string over the characters that matter.
+fn ascii_words(s: &str, mut word: impl FnMut(&str)) {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Mode {
+        Boundary,
+        Lower,
+        Upper,
+    }
+    for w in s.split(|c: char| !c.is_ascii_alphanumeric()) {
+        let b = w.as_bytes();
+        let mut init = 0;
+        let mut mode = Mode::Boundary;
+        for i in 0..b.len() {
+            let c = b[i];
+            let Some(&next) = b.get(i + 1) else {
+                word(&w[init..]);
+                break;
+            };
+            let next_mode = if c.is_ascii_lowercase() {
+                Mode::Lower
+            } else if c.is_ascii_uppercase() {
+                Mode::Upper
+            } else {
+                mode
+            };
+            if next_mode == Mode::Lower && next.is_ascii_uppercase() {
+                word(&w[init..i + 1]);
+                init = i + 1;
+                mode = Mode::Boundary;
+            } else if mode == Mode::Upper && c.is_ascii_uppercase() && next.is_ascii_lowercase() {
+                word(&w[init..i]);
+                init = i;
+                mode = Mode::Boundary;
+            } else {
+                mode = next_mode;
+            }
+        }
+    }
+}
+
+/// heck's `to_snake_case` of an ASCII name.
+fn snake_case(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 4);
+    ascii_words(s, |w| {
+        if !out.is_empty() {
+            out.push('_');
+        }
+        out.extend(w.bytes().map(|b| b.to_ascii_lowercase() as char));
+    });
+    out
+}
+
+/// heck's `to_upper_camel_case` of an ASCII name.
+fn upper_camel_case(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    ascii_words(s, |w| {
+        let mut bytes = w.bytes();
+        if let Some(first) = bytes.next() {
+            out.push(first.to_ascii_uppercase() as char);
+        }
+        out.extend(bytes.map(|b| b.to_ascii_lowercase() as char));
+    });
+    out
 }
 
 fn fix_non_raw(mut name: String) -> String {
@@ -310,6 +381,38 @@ pub fn raw_string_literal(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn case_conversion_matches_heck() {
+        use heck::{ToSnakeCase, ToUpperCamelCase};
+        // Every string of up to five characters over lower, upper, digit and separator covers
+        // every transition of the word rules; real names add longer runs.
+        let alphabet = ['a', 'B', 'c', 'D', '1', '_', ' ', '.'];
+        let mut inputs: Vec<String> = vec![String::new()];
+        let mut frontier = inputs.clone();
+        for _ in 0..5 {
+            frontier = frontier.iter().flat_map(|s| alphabet.iter().map(move |c| format!("{s}{c}"))).collect();
+            inputs.extend(frontier.iter().cloned());
+        }
+        inputs.extend(
+            [
+                "HTTPRequest",
+                "userId",
+                "microsoft.graph.callRecords",
+                "v10_0",
+                "iOSMinimumOperatingSystem",
+                "@odata.type",
+                "3dModel",
+                "isMFARegistered",
+                "ABCDef12GHi",
+            ]
+            .map(String::from),
+        );
+        for s in &inputs {
+            assert_eq!(snake_case(s), s.to_snake_case(), "{s:?}");
+            assert_eq!(upper_camel_case(s), s.to_upper_camel_case(), "{s:?}");
+        }
+    }
 
     #[test]
     fn snake_case_basics() {
