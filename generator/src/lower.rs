@@ -28,7 +28,19 @@ pub fn lower(pages: &[Page]) -> (Ir, Vec<Diagnostic>) {
     }
     let mut ctx = Resolver::new(pages, &decls, &mut diags);
     ctx.build(&mut ir);
+    move_example_bodies(&mut ir, decls);
     (ir, diags)
+}
+
+/// Resolution reads the examples' requests and responses (to type undocumented bodies) and
+/// leaves them empty in the IR; once it is done they are moved in rather than copied. Examples
+/// entered the IR page by page in their order on the page, so the two lists walk in step.
+fn move_example_bodies(ir: &mut Ir, decls: Vec<PageDecls>) {
+    let raw = decls.into_iter().flat_map(|d| d.examples);
+    for (ex, raw) in ir.examples.iter_mut().zip(raw) {
+        ex.request = raw.request.map(|r| r.0);
+        ex.response = raw.response.map(|r| r.0);
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -2142,8 +2154,9 @@ impl<'p, 'd> Resolver<'p, 'd> {
                 ir.examples.push(Example {
                     name,
                     operation,
-                    request: ex.request.as_ref().map(|r| r.0.clone()),
-                    response: ex.response.as_ref().map(|r| r.0.clone()),
+                    // Moved in by `move_example_bodies` once resolution is done.
+                    request: None,
+                    response: None,
                     path_match: None,
                     verdict: Verdict::Pending,
                     response_type: None,

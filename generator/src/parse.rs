@@ -451,9 +451,10 @@ fn doc_type_of(path: &str, fm: &FrontMatter, diags: &mut PageDiagnostics) -> Opt
 /// request section and no properties is an API page, and an "API" page with no HTTP request
 /// section but a Properties section is a resource page (FORMAT.md counts 10 such pages).
 fn settle_doc_type(page: &Page) -> Option<DocType> {
-    let has = |p: &dyn Fn(&str) -> bool| page.headings.iter().any(|h| h.level == 2 && p(&h.text.to_ascii_lowercase()));
-    let http = has(&|t| t.starts_with("http request"));
-    let props = has(&|t| t.starts_with("propert") || t == "json representation");
+    let starts = |t: &str, prefix: &str| t.get(..prefix.len()).is_some_and(|p| p.eq_ignore_ascii_case(prefix));
+    let has = |p: &dyn Fn(&str) -> bool| page.headings.iter().any(|h| h.level == 2 && p(&h.text));
+    let http = has(&|t| starts(t, "http request"));
+    let props = has(&|t| starts(t, "propert") || t.eq_ignore_ascii_case("json representation"));
     match page.doc_type {
         Some(DocType::Api) if !http && props => Some(DocType::Resource),
         Some(DocType::Resource) if http && !props => Some(DocType::Api),
@@ -543,7 +544,7 @@ fn walk_markdown(page: &mut Page, body_start: usize) {
                     && !c.text.trim().is_empty()
                 {
                     page.paragraphs.push(Paragraph {
-                        text: normalise_space(&c.text),
+                        text: normalise_space_owned(c.text),
                         span: c.span,
                         links: c.links,
                         place,
@@ -565,11 +566,11 @@ fn walk_markdown(page: &mut Page, body_start: usize) {
                 page.code_blocks.push(code_block(text, span, info, place));
             }
             Event::Start(Tag::Link { dest_url, .. }) => {
-                link_stack.push((dest_url.to_string(), span.start, String::new()));
+                link_stack.push((dest_url.into_string(), span.start, String::new()));
             }
             Event::End(TagEnd::Link) => {
                 if let Some((dest, start, ltext)) = link_stack.pop() {
-                    let link = Link { text: normalise_space(&ltext), dest, span: Span::new(start, span.end) };
+                    let link = Link { text: normalise_space_owned(ltext), dest, span: Span::new(start, span.end) };
                     if let Some(c) = collecting.as_mut() {
                         c.links.push(link.clone());
                     }
@@ -610,7 +611,8 @@ struct Collect {
 
 impl Collect {
     fn new(kind: CollectKind, span: Span) -> Collect {
-        Collect { kind, span, text: String::new(), links: Vec::new() }
+        // The text is at most as long as the source it comes from.
+        Collect { kind, span, text: String::with_capacity(span.end - span.start), links: Vec::new() }
     }
 }
 
@@ -636,7 +638,7 @@ fn finish_heading(page: &mut Page, c: Collect, place: &mut Place) {
     if c.links.iter().any(|l| l.dest.starts_with("#tab/")) {
         return;
     }
-    let text = normalise_space(&c.text);
+    let text = normalise_space_owned(c.text);
     if level == 1 {
         if page.title.is_none() {
             page.title = Some((text, c.span));
@@ -839,28 +841,26 @@ fn cell_bounds<'a>(offset: usize, line: &'a str, start: usize, cuts: &[usize]) -
     let inner_first = line[start..].trim_start();
     let has_lead = inner_first.starts_with('|');
     let has_trail = line.trim_end().ends_with('|') && cuts.last().is_some_and(|&c| c == line.trim_end().len() - 1);
-    let mut bounds = Vec::new();
+    let cell = |s: usize, e: usize| {
+        let raw = &line[s..e];
+        let lead = raw.len() - raw.trim_start_matches(is_cell_space).len();
+        let t = raw.trim_matches(is_cell_space);
+        Cell { text: t, span: Span::new(offset + s + lead, offset + s + lead + t.len()) }
+    };
+    let mut cells = Vec::with_capacity(cuts.len() + 1);
     let mut prev = start;
     for (k, &c) in cuts.iter().enumerate() {
         if k == 0 && has_lead && line[prev..c].trim().is_empty() {
             prev = c + 1;
             continue;
         }
-        bounds.push((prev, c));
+        cells.push(cell(prev, c));
         prev = c + 1;
     }
     if !has_trail {
-        bounds.push((prev, line.len()));
+        cells.push(cell(prev, line.len()));
     }
-    bounds
-        .into_iter()
-        .map(|(s, e)| {
-            let raw = &line[s..e];
-            let lead = raw.len() - raw.trim_start_matches(is_cell_space).len();
-            let t = raw.trim_matches(is_cell_space);
-            Cell { text: t, span: Span::new(offset + s + lead, offset + s + lead + t.len()) }
-        })
-        .collect()
+    cells
 }
 
 fn is_cell_space(c: char) -> bool {
