@@ -108,9 +108,13 @@ pub fn generate_cached(sources: &[Source], cache: Option<&emit::FormatCache>) ->
     sources.sort_by(|a, b| a.path.cmp(&b.path));
     let pages = parse::parse_all(&sources);
     let t1 = Instant::now();
-    let (mut ir, mut diagnostics) = lower::lower(&pages);
+    // Links need only the pages: they are checked on the other core while lowering resolves
+    // names across pages, which runs on one.
+    let ((mut ir, mut diagnostics), links) =
+        rayon::join(|| lower::lower(&pages), || validate::check_links(&pages));
+    diagnostics.extend(links);
     let t2 = Instant::now();
-    diagnostics.extend(validate::validate(&mut ir, &pages));
+    diagnostics.extend(validate::validate_ir(&mut ir, &pages));
     let t3 = Instant::now();
     // The parsed pages are not needed any more; freeing their many small allocations takes a
     // while, so it happens on a thread of its own while the files are rendered.

@@ -16,6 +16,14 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Runs every check, sets each example's path match and verdict, and returns the diagnostics.
 pub fn validate(ir: &mut Ir, pages: &[Page]) -> Vec<Diagnostic> {
+    let mut out = validate_ir(ir, pages);
+    out.extend(check_links(pages));
+    out
+}
+
+/// Everything [`validate`] checks except links, which need the pages alone and can be checked
+/// before the IR exists (see [`check_links`]).
+pub fn validate_ir(ir: &mut Ir, pages: &[Page]) -> Vec<Diagnostic> {
     let by_path: HashMap<&str, &Page> = pages.iter().map(|p| (p.path, p)).collect();
     let model = Model::new(ir);
     // Examples are checked independently of each other, on every core; results keep their order.
@@ -38,7 +46,6 @@ pub fn validate(ir: &mut Ir, pages: &[Page]) -> Vec<Diagnostic> {
     check_example_names(ir, &by_path, &mut out);
     check_enum_lists(ir, &model, &by_path, &mut out);
     check_request_bodies(ir, &model, &by_path, &mut out);
-    check_links(pages, &mut out);
     drop(model);
     for (ex, (m, v, t)) in ir.examples.iter_mut().zip(verdicts) {
         ex.path_match = m;
@@ -1012,7 +1019,7 @@ fn check_request_bodies(ir: &Ir, model: &Model, by_path: &HashMap<&str, &Page>, 
 }
 
 /// Relative links to pages: missing targets, case-only differences, missing anchors.
-fn check_links(pages: &[Page], out: &mut Vec<Diagnostic>) {
+pub fn check_links(pages: &[Page]) -> Vec<Diagnostic> {
     let exact: HashMap<&str, &Page> = pages.iter().map(|p| (p.path, p)).collect();
     let folded: HashMap<String, &Page> = pages.iter().map(|p| (p.path.to_ascii_lowercase(), p)).collect();
     let folders: HashSet<String> =
@@ -1025,7 +1032,7 @@ fn check_links(pages: &[Page], out: &mut Vec<Diagnostic>) {
             out
         })
         .collect();
-    out.extend(per_page.into_iter().flatten());
+    per_page.into_iter().flatten().collect()
 }
 
 /// The links of one page: see [`check_links`].
