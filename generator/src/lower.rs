@@ -1586,6 +1586,20 @@ struct Resolver<'p, 'd> {
     enum_uses: HashMap<String, Vec<Vec<String>>>,
 }
 
+/// What resolving a reference adds besides its answer, in the order it happened: diagnostics,
+/// and the evidence enums are made of. Types and operations are resolved in parallel, each into
+/// effects of its own, and the effects are applied in the sequential order afterwards, so the
+/// outcome is the same as one pass in that order.
+#[derive(Default)]
+struct Effects {
+    diags: Vec<Diagnostic>,
+    /// A "Possible values" list on a property whose type no page defines: (key, name,
+    /// namespace, where, values); the first use of a key makes the enum, later ones add values.
+    inferred: Vec<(String, String, String, Loc, Vec<String>)>,
+    /// A "Possible values" list on a property typed with a defined enum: (enum key, values).
+    enum_uses: Vec<(String, Vec<String>)>,
+}
+
 #[derive(Clone)]
 enum Resolved {
     Primitive(&'static str),
@@ -1743,9 +1757,9 @@ impl<'p, 'd> Resolver<'p, 'd> {
 
     /// Resolves a property's type to its IR spelling, inferring an enum from possible values when
     /// the type names nothing, and reporting what cannot be resolved.
-    fn property_type(&mut self, page: &Page, p: &RawProperty) -> String {
+    fn property_type(&self, page: &Page, p: &RawProperty, fx: &mut Effects) -> String {
         if p.ty.is_none() && p.alternatives.len() >= 2 {
-            return self.common_base(page, &p.alternatives).unwrap_or_else(|| "Json".to_string());
+            return self.common_base(page, &p.alternatives, fx).unwrap_or_else(|| "Json".to_string());
         }
         let Some(r) = &p.ty else { return "Json".to_string() };
         if r.name.eq_ignore_ascii_case("enumeration") || r.name.eq_ignore_ascii_case("enum") {
@@ -1755,7 +1769,7 @@ impl<'p, 'd> Resolver<'p, 'd> {
             if let Resolved::Enum(k) = &res
                 && !p.possible_values.is_empty()
             {
-                self.enum_uses.entry(k.clone()).or_default().push(p.possible_values.clone());
+                fx.enum_uses.push((k.clone(), p.possible_values.clone()));
             }
             return self.display_name(&res);
         }
@@ -1770,20 +1784,14 @@ impl<'p, 'd> Resolver<'p, 'd> {
         if !p.possible_values.is_empty() && !name.contains('.') {
             let key = format!("{namespace}.{name}").to_ascii_lowercase();
             let loc = loc_of(page, p.type_span.start);
-            let entry =
-                self.inferred.entry(key).or_insert_with(|| (name.to_string(), namespace.clone(), Vec::new(), loc));
-            for v in &p.possible_values {
-                if !entry.2.iter().any(|x| x == v) {
-                    entry.2.push(v.clone());
-                }
-            }
+            fx.inferred.push((key, name.to_string(), namespace.clone(), loc, p.possible_values.clone()));
             return qualify(&namespace, name);
         }
         let mut d = page.diag(Code::UnresolvedType, p.type_span, format!("no page defines the type `{}`", r.name));
         if let Some(s) = self.suggest(name) {
             d.help = Some(format!("did you mean `{s}`?"));
         }
-        self.diags.push(d);
+        fx.diags.push(d);
         qualify(&namespace, name)
     }
 
@@ -1812,69 +1820,100 @@ impl<'p, 'd> Resolver<'p, 'd> {
         })
     }
 
-    fn build_types(&mut self, ir: &mut Ir) {
-        let keys: Vec<String> = self.types.keys().cloned().collect();
-        // Bases first: JSON-only properties are kept only when no ancestor declares them.
-        let mut bases: HashMap<String, Option<String>> = HashMap::new();
-        for key in &keys {
-            let e = &self.types[key];
-            let (pi, ti) = (e.page, e.decl);
-            let b = self.base_of(&self.pages[pi], &self.decls[pi].types[ti]);
-            bases.insert(key.clone(), b);
-        }
-        let mut defs = Vec::new();
-        for key in &keys {
-            let e = &self.types[key];
-            let (pi, ti) = (e.page, e.decl);
-            let page = &self.pages[pi];
-            let t = &self.decls[pi].types[ti];
-            let mut properties = Vec::new();
-            let mut raw: Vec<(usize, &RawProperty)> = t.properties.iter().map(|p| (pi, p)).collect();
-            for &(epi, eti) in &e.extra {
-                for p in &self.decls[epi].types[eti].properties {
-                    if !raw.iter().any(|(_, q)| q.name.eq_ignore_ascii_case(&p.name)) {
-                        raw.push((epi, p));
+    /// Applies effects in the order given (see [`Effects`]).
+    fn apply(&mut self, all: Vec<Effects>) {
+        for fx in all {
+            self.diags.extend(fx.diags);
+            for (key, name, namespace, loc, values) in fx.inferred {
+                let entry = self.inferred.entry(key).or_insert_with(|| (name, namespace, Vec::new(), loc));
+                for v in values {
+                    if !entry.2.contains(&v) {
+                        entry.2.push(v);
                     }
                 }
             }
-            let inherited = self.ancestor_property_names(key, &bases);
-            for p in &t.json_properties {
-                let lname = p.name.to_ascii_lowercase();
-                if !inherited.contains(&lname) && !raw.iter().any(|(_, q)| q.name.eq_ignore_ascii_case(&p.name)) {
-                    raw.push((pi, p));
+            for (key, values) in fx.enum_uses {
+                self.enum_uses.entry(key).or_default().push(values);
+            }
+        }
+    }
+
+    fn build_types(&mut self, ir: &mut Ir) {
+        let keys: Vec<String> = self.types.keys().cloned().collect();
+        // Bases first: JSON-only properties are kept only when no ancestor declares them.
+        let (bases, fx): (Vec<(String, Option<String>)>, Vec<Effects>) = keys
+            .par_iter()
+            .map(|key| {
+                let e = &self.types[key];
+                let (pi, ti) = (e.page, e.decl);
+                let mut fx = Effects::default();
+                let b = self.base_of(&self.pages[pi], &self.decls[pi].types[ti], &mut fx);
+                ((key.clone(), b), fx)
+            })
+            .unzip();
+        self.apply(fx);
+        let bases: HashMap<String, Option<String>> = bases.into_iter().collect();
+        let (defs, fx): (Vec<(String, TypeDef)>, Vec<Effects>) =
+            keys.par_iter().map(|key| self.type_def(key, &bases)).unzip();
+        self.apply(fx);
+        self.finish_types(ir, defs);
+    }
+
+    /// One type with its properties resolved.
+    fn type_def(&self, key: &str, bases: &HashMap<String, Option<String>>) -> ((String, TypeDef), Effects) {
+        let mut fx = Effects::default();
+        let e = &self.types[key];
+        let (pi, ti) = (e.page, e.decl);
+        let page = &self.pages[pi];
+        let t = &self.decls[pi].types[ti];
+        let mut properties = Vec::new();
+        let mut raw: Vec<(usize, &RawProperty)> = t.properties.iter().map(|p| (pi, p)).collect();
+        for &(epi, eti) in &e.extra {
+            for p in &self.decls[epi].types[eti].properties {
+                if !raw.iter().any(|(_, q)| q.name.eq_ignore_ascii_case(&p.name)) {
+                    raw.push((epi, p));
                 }
             }
-            for (ppi, p) in raw {
-                let page = &self.pages[ppi];
-                let ty = self.property_type(page, p);
-                properties.push(Property {
-                    name: p.name.clone(),
-                    ty,
-                    collection: p.ty.as_ref().is_some_and(|r| r.collection),
-                    navigation: p.navigation,
-                    nullable: p.nullable,
-                    read_only: p.read_only,
-                    description: p.description.clone(),
-                    possible_values: p.possible_values.clone(),
-                    loc: loc_of(page, p.span.start),
-                });
-            }
-            let base = bases.get(key).cloned().flatten();
-            defs.push((
-                key.clone(),
-                TypeDef {
-                    name: t.name.clone(),
-                    namespace: t.namespace.clone(),
-                    kind: if t.entity_hint { TypeKind::Entity } else { TypeKind::Complex },
-                    base,
-                    is_abstract: t.is_abstract,
-                    open: t.open,
-                    description: t.description.clone(),
-                    properties,
-                    loc: loc_of(page, t.loc.start),
-                },
-            ));
         }
+        let inherited = self.ancestor_property_names(key, bases);
+        for p in &t.json_properties {
+            let lname = p.name.to_ascii_lowercase();
+            if !inherited.contains(&lname) && !raw.iter().any(|(_, q)| q.name.eq_ignore_ascii_case(&p.name)) {
+                raw.push((pi, p));
+            }
+        }
+        for (ppi, p) in raw {
+            let page = &self.pages[ppi];
+            let ty = self.property_type(page, p, &mut fx);
+            properties.push(Property {
+                name: p.name.clone(),
+                ty,
+                collection: p.ty.as_ref().is_some_and(|r| r.collection),
+                navigation: p.navigation,
+                nullable: p.nullable,
+                read_only: p.read_only,
+                description: p.description.clone(),
+                possible_values: p.possible_values.clone(),
+                loc: loc_of(page, p.span.start),
+            });
+        }
+        let def = TypeDef {
+            name: t.name.clone(),
+            namespace: t.namespace.clone(),
+            kind: if t.entity_hint { TypeKind::Entity } else { TypeKind::Complex },
+            base: bases.get(key).cloned().flatten(),
+            is_abstract: t.is_abstract,
+            open: t.open,
+            description: t.description.clone(),
+            properties,
+            loc: loc_of(page, t.loc.start),
+        };
+        ((key.to_string(), def), fx)
+    }
+
+    /// Entity kinds and inheritance cycles, which need every type; then the types go into the
+    /// IR in name order.
+    fn finish_types(&mut self, ir: &mut Ir, defs: Vec<(String, TypeDef)>) {
         // Entity kind flows down the inheritance chain: anything based on an entity is one.
         let by_key: HashMap<String, usize> = defs.iter().enumerate().map(|(i, (k, _))| (k.clone(), i)).collect();
         let base_key = |d: &TypeDef| -> Option<String> {
@@ -1922,7 +1961,7 @@ impl<'p, 'd> Resolver<'p, 'd> {
     }
 
     /// The nearest type that all the alternatives are or derive from.
-    fn common_base(&mut self, page: &Page, alts: &[TypeRef]) -> Option<String> {
+    fn common_base(&self, page: &Page, alts: &[TypeRef], fx: &mut Effects) -> Option<String> {
         let mut chains: Vec<Vec<String>> = Vec::new();
         for a in alts {
             let Some(Resolved::Type(k)) = self.resolve(page, a) else { return None };
@@ -1931,7 +1970,7 @@ impl<'p, 'd> Resolver<'p, 'd> {
             for _ in 0..32 {
                 let e = &self.types[&cur];
                 let (pi, ti) = (e.page, e.decl);
-                let Some(b) = self.base_of(&self.pages[pi], &self.decls[pi].types[ti]) else { break };
+                let Some(b) = self.base_of(&self.pages[pi], &self.decls[pi].types[ti], fx) else { break };
                 let (ns, name) = split_qualified(&b);
                 cur = format!("{}.{}", ns.unwrap_or(DEFAULT_NAMESPACE), name).to_ascii_lowercase();
                 if chain.contains(&cur) || !self.types.contains_key(&cur) {
@@ -1971,7 +2010,7 @@ impl<'p, 'd> Resolver<'p, 'd> {
 
     /// The base type: the annotation's baseType, else the "Inherits from" sentence, else the most
     /// derived of the types that "Inherited from" rows name.
-    fn base_of(&mut self, page: &Page, t: &RawType) -> Option<String> {
+    fn base_of(&self, page: &Page, t: &RawType, fx: &mut Effects) -> Option<String> {
         let resolve_name = |this: &Self, name: &str, link: Option<&String>| -> Option<String> {
             let r = TypeRef { name: name.to_string(), collection: false, link: link.cloned() };
             match this.resolve(page, &r)? {
@@ -2037,7 +2076,7 @@ impl<'p, 'd> Resolver<'p, 'd> {
                 if let Some(s) = self.suggest(split_qualified(&b).1) {
                     d.help = Some(format!("did you mean `{s}`?"));
                 }
-                self.diags.push(d);
+                fx.diags.push(d);
                 return Some(split_qualified(&b).1.to_string());
             }
         }
@@ -2115,46 +2154,72 @@ impl<'p, 'd> Resolver<'p, 'd> {
     }
 
     fn build_operations(&mut self, ir: &mut Ir) {
-        for (pi, d) in self.decls.iter().enumerate() {
-            let page = &self.pages[pi];
-            let mut op_index = None;
-            let mut by_method: Vec<(Method, usize)> = Vec::new();
-            if let Some(op) = &d.operation {
-                let response = self.response(page, op, d);
-                let request_body = self
-                    .request_body(page, op)
-                    .or_else(|| self.request_body_from_example(page, op, d, response.as_ref()));
-                op_index = Some(ir.operations.len());
-                ir.operations.push(Operation {
-                    name: operation_name(&op.title),
-                    title: op.title.clone(),
-                    description: op.description.clone(),
-                    method: op.method,
-                    paths: op.paths.clone(),
-                    request_body,
-                    response,
-                    permissions: op.permissions.clone(),
-                    loc: loc_of(page, op.loc.start),
-                });
-                by_method.push((op.method, ir.operations.len() - 1));
-                for (m, paths) in &op.extra_paths {
-                    let Some(mut extra) = op_index.map(|o| ir.operations[o].clone()) else { break };
-                    extra.name = format!("{}{}", m.as_str().to_ascii_lowercase(), upper_first(&extra.name));
-                    extra.method = *m;
-                    extra.loc = paths[0].loc.clone();
-                    extra.paths = paths.clone();
-                    if matches!(m, Method::Get | Method::Delete) {
-                        extra.request_body = None;
-                    }
-                    by_method.push((*m, ir.operations.len()));
-                    ir.operations.push(extra);
+        // Pages are independent here; their results are joined in page order.
+        let per_page: Vec<(Vec<Operation>, Vec<Example>, Effects)> =
+            (0..self.decls.len()).into_par_iter().map(|pi| self.page_operations(pi)).collect();
+        let mut fx = Vec::with_capacity(per_page.len());
+        for (ops, examples, effects) in per_page {
+            // Examples name their operation by its index on the page; the IR's are global.
+            let first = ir.operations.len();
+            ir.operations.extend(ops);
+            ir.examples.extend(examples.into_iter().map(|mut ex| {
+                ex.operation = ex.operation.map(|o| o + first);
+                ex
+            }));
+            fx.push(effects);
+        }
+        self.apply(fx);
+    }
+
+    /// The operations of one page (the documented one, then one per extra method) and its
+    /// examples, each naming its operation by index among these.
+    fn page_operations(&self, pi: usize) -> (Vec<Operation>, Vec<Example>, Effects) {
+        let mut fx = Effects::default();
+        let page = &self.pages[pi];
+        let d = &self.decls[pi];
+        let mut ops: Vec<Operation> = Vec::new();
+        let mut by_method: Vec<(Method, usize)> = Vec::new();
+        if let Some(op) = &d.operation {
+            let response = self.response(page, op, d);
+            let request_body = self
+                .request_body(page, op, &mut fx)
+                .or_else(|| self.request_body_from_example(page, op, d, response.as_ref(), &mut fx));
+            let main = Operation {
+                name: operation_name(&op.title),
+                title: op.title.clone(),
+                description: op.description.clone(),
+                method: op.method,
+                paths: op.paths.clone(),
+                request_body,
+                response,
+                permissions: op.permissions.clone(),
+                loc: loc_of(page, op.loc.start),
+            };
+            by_method.push((op.method, 0));
+            for (m, paths) in &op.extra_paths {
+                let mut extra = main.clone();
+                extra.name = format!("{}{}", m.as_str().to_ascii_lowercase(), upper_first(&extra.name));
+                extra.method = *m;
+                extra.loc = paths[0].loc.clone();
+                extra.paths = paths.clone();
+                if matches!(m, Method::Get | Method::Delete) {
+                    extra.request_body = None;
                 }
+                by_method.push((*m, 1 + ops.len()));
+                ops.push(extra);
             }
-            for (n, ex) in d.examples.iter().enumerate() {
+            ops.insert(0, main);
+        }
+        let op_index = (!ops.is_empty()).then_some(0);
+        let examples = d
+            .examples
+            .iter()
+            .enumerate()
+            .map(|(n, ex)| {
                 let name = ex.name.clone().unwrap_or_else(|| format!("{}-example-{}", file_stem(page.path), n + 1));
                 let method = ex.request.as_ref().map(|r| r.0.method);
                 let operation = by_method.iter().find(|(m, _)| Some(*m) == method).map(|(_, i)| *i).or(op_index);
-                ir.examples.push(Example {
+                Example {
                     name,
                     operation,
                     // Moved in by `move_example_bodies` once resolution is done.
@@ -2164,20 +2229,22 @@ impl<'p, 'd> Resolver<'p, 'd> {
                     verdict: Verdict::Pending,
                     response_type: None,
                     loc: loc_of(page, ex.loc.start),
-                });
-            }
-        }
+                }
+            })
+            .collect();
+        (ops, examples, fx)
     }
 
     /// A body the page shows only in its request example: the resource itself for an update
     /// (PATCH or PUT returning that resource), the type the body's `@odata.type` names, or else
     /// free-form JSON. A note says the body type was not documented.
     fn request_body_from_example(
-        &mut self,
+        &self,
         page: &Page,
         op: &RawOperation,
         d: &PageDecls,
         response: Option<&ResponseInfo>,
+        fx: &mut Effects,
     ) -> Option<RequestBody> {
         let (req, span) = d
             .examples
@@ -2224,7 +2291,7 @@ impl<'p, 'd> Resolver<'p, 'd> {
         };
         let mut diag = page.diag(Code::RequestBodyUndocumented, *span, msg);
         diag.help = Some(Code::RequestBodyUndocumented.fix().to_string());
-        self.diags.push(diag);
+        fx.diags.push(diag);
         Some(RequestBody {
             ty: Some(ty.unwrap_or_else(|| "Json".to_string())),
             collection: body.is_array(),
@@ -2233,7 +2300,7 @@ impl<'p, 'd> Resolver<'p, 'd> {
         })
     }
 
-    fn request_body(&mut self, page: &Page, op: &RawOperation) -> Option<RequestBody> {
+    fn request_body(&self, page: &Page, op: &RawOperation, fx: &mut Effects) -> Option<RequestBody> {
         if op.body_type_link.is_none() && op.body_properties.is_empty() {
             return None;
         }
@@ -2249,7 +2316,7 @@ impl<'p, 'd> Resolver<'p, 'd> {
         let is_resource_body = matches!(op.method, Method::Patch | Method::Put | Method::Post) && ty.is_some();
         let mut properties = Vec::new();
         for p in &op.body_properties {
-            let t = self.body_property_type(page, p, ty.as_deref());
+            let t = self.body_property_type(page, p, ty.as_deref(), fx);
             properties.push(Property {
                 name: p.name.clone(),
                 ty: t,
@@ -2272,18 +2339,18 @@ impl<'p, 'd> Resolver<'p, 'd> {
     }
 
     /// A request body row's type; `Enumeration` takes the type of the resource's property.
-    fn body_property_type(&mut self, page: &Page, p: &RawProperty, resource: Option<&str>) -> String {
+    fn body_property_type(&self, page: &Page, p: &RawProperty, resource: Option<&str>, fx: &mut Effects) -> String {
         if p.ty.as_ref().is_some_and(|r| r.name.eq_ignore_ascii_case("enumeration"))
             && let Some(res) = resource
-            && let Some(t) = self.find_property_type(res, &p.name)
+            && let Some(t) = self.find_property_type(res, &p.name, fx)
         {
             return t;
         }
-        self.property_type(page, p)
+        self.property_type(page, p, fx)
     }
 
     /// The resolved type of a property on a type or its ancestors, from the raw declarations.
-    fn find_property_type(&mut self, ty: &str, prop: &str) -> Option<String> {
+    fn find_property_type(&self, ty: &str, prop: &str, fx: &mut Effects) -> Option<String> {
         let mut cur = ty.to_string();
         for _ in 0..32 {
             let (ns, name) = split_qualified(&cur);
@@ -2293,16 +2360,16 @@ impl<'p, 'd> Resolver<'p, 'd> {
             let raw = &self.decls[pi].types[ti];
             if let Some(p) = raw.properties.iter().find(|p| p.name.eq_ignore_ascii_case(prop)).cloned() {
                 let page = &self.pages[pi];
-                return Some(self.property_type(page, &p));
+                return Some(self.property_type(page, &p, fx));
             }
             let page = &self.pages[pi];
             let raw = &self.decls[pi].types[ti];
-            cur = self.base_of(page, raw)?;
+            cur = self.base_of(page, raw, fx)?;
         }
         None
     }
 
-    fn response(&mut self, page: &Page, op: &RawOperation, d: &PageDecls) -> Option<ResponseInfo> {
+    fn response(&self, page: &Page, op: &RawOperation, d: &PageDecls) -> Option<ResponseInfo> {
         let mut ty = None;
         for (text, dest) in &op.response_links {
             if !dest.contains(".md") {
