@@ -485,7 +485,7 @@ fn read_property_table(page: &Page, t: &Table, navigation: bool, diags: &mut Vec
     let mut out = Vec::new();
     for row in &t.rows {
         let Some(name_cell) = row.cells.get(name_col) else { continue };
-        let name = parse::plain_text(&name_cell.text);
+        let name = parse::plain_text(name_cell.text);
         let name = name.trim().trim_matches(|c: char| c == '*' || c == '`').trim().to_string();
         // Property names are identifiers; instance annotations (`@odata.etag`) and the tails of
         // wrapped rows are not properties.
@@ -493,7 +493,7 @@ fn read_property_table(page: &Page, t: &Table, navigation: bool, diags: &mut Vec
             continue;
         }
         let type_cell = type_col.and_then(|c| row.cells.get(c));
-        let ty = type_cell.and_then(|c| parse::type_cell(&c.text, &page.ref_defs));
+        let ty = type_cell.and_then(|c| parse::type_cell(c.text, &page.ref_defs));
         let alternatives: Vec<TypeRef> = match (&ty, type_cell) {
             (None, Some(c)) if c.text.contains(" or ") => {
                 c.text.split(" or ").filter_map(|part| parse::type_cell(part, &page.ref_defs)).collect()
@@ -747,15 +747,15 @@ fn read_member_table(t: &Table) -> Vec<(String, Option<i64>, String, Span)> {
     let mut out = Vec::new();
     for row in &t.rows {
         let Some(c) = row.cells.get(name_col) else { continue };
-        let name = parse::plain_text(&c.text);
+        let name = parse::plain_text(c.text);
         let name = name.trim();
         if name.is_empty() || name.contains(' ') {
             continue;
         }
         let value = value_col
             .and_then(|i| row.cells.get(i))
-            .and_then(|c| parse::plain_text(&c.text).trim().parse::<i64>().ok());
-        let desc = desc_col.and_then(|i| row.cells.get(i)).map(|c| parse::plain_text(&c.text)).unwrap_or_default();
+            .and_then(|c| parse::plain_text(c.text).trim().parse::<i64>().ok());
+        let desc = desc_col.and_then(|i| row.cells.get(i)).map(|c| parse::plain_text(c.text)).unwrap_or_default();
         out.push((name.to_string(), value, desc, c.span));
     }
     out
@@ -934,9 +934,9 @@ fn read_operation(page: &Page, diags: &mut Vec<Diagnostic>) -> Option<RawOperati
         let kind_col = t.column(|h| h.starts_with("permission type")).unwrap_or(0);
         let scope_col = t.column(|h| h.starts_with("permission") && !h.starts_with("permission type")).unwrap_or(1);
         for row in &t.rows {
-            let kind = row.cells.get(kind_col).map(|c| parse::plain_text(&c.text)).unwrap_or_default();
+            let kind = row.cells.get(kind_col).map(|c| parse::plain_text(c.text)).unwrap_or_default();
             let Some(sc) = row.cells.get(scope_col) else { continue };
-            let raw = parse::plain_text(&sc.text);
+            let raw = parse::plain_text(sc.text);
             let (line, column) = page.line_col(row.span.start);
             if raw.contains("TODO") || raw.to_ascii_lowercase().contains("determine") {
                 diags.push(page.diag(

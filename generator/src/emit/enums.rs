@@ -47,9 +47,9 @@ pub(crate) fn enum_file(plan: &Plan<'_>, i: usize) -> Result<GeneratedFile, Emit
             .variants
             .iter()
             .map(|v| VariantView {
-                docs: Docs::new().text(&v.description).literals(),
+                docs: Docs::new().text(v.description).literals(),
                 ident: names::ident(&v.name),
-                wire: names::string_literal(&v.wire),
+                wire: names::string_literal(v.wire),
             })
             .collect(),
         catch_all: names::ident(&e.catch_all),

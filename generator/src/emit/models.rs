@@ -26,13 +26,13 @@ impl StructView {
         let names = plan.type_names();
         StructView {
             name: names::ident(&s.name),
-            docs: Docs::new().text(&s.description).source(&s.source, s.line).literals(),
+            docs: Docs::new().text(&s.description).source(s.source, s.line).literals(),
             fields: s
                 .fields
                 .iter()
                 .map(|f| FieldView {
-                    docs: Docs::new().text(&f.description).source(&f.source, f.line).literals(),
-                    wire: names::string_literal(&f.wire),
+                    docs: Docs::new().text(f.description).source(f.source, f.line).literals(),
+                    wire: names::string_literal(f.wire),
                     ident: names::ident(&f.name),
                     ty: names.field(f.ty, "crate"),
                 })
@@ -62,5 +62,5 @@ pub(crate) fn model_file(plan: &Plan<'_>, i: usize) -> Result<GeneratedFile, Emi
         s: StructView::new(plan, s),
     };
     let text = render::render(&view, "model.rs.j2", &path)?;
-    render::rust_file(plan.cache, "model.rs.j2", &path, render::page_or_docs(&s.source), &text)
+    render::rust_file(plan.cache, "model.rs.j2", &path, render::page_or_docs(s.source), &text)
 }
