@@ -52,11 +52,11 @@ pub(crate) fn runtime_formats_rs() -> GeneratedFile {
     render::text_file("src/runtime/formats.rs", "//", "runtime/src/formats.rs", RUNTIME_FORMATS_SOURCE)
 }
 
-fn mod_rs(path: &str, doc: &str, mut modules: Vec<ModuleView>) -> Result<GeneratedFile, EmitError> {
+fn mod_rs(plan: &Plan<'_>, path: &str, doc: &str, mut modules: Vec<ModuleView>) -> Result<GeneratedFile, EmitError> {
     modules.sort_by(|a, b| a.ident.cmp(&b.ident));
     let view = ModRs { module_docs: Docs::new().text(doc).literals(), modules };
     let text = render::render(&view, "mod.rs.j2", path)?;
-    render::rust_file(None, "mod.rs.j2", path, "docs/", &text)
+    render::rust_file(plan.cache, "mod.rs.j2", path, "docs/", &text)
 }
 
 pub(crate) fn models_mod(plan: &Plan<'_>) -> Result<GeneratedFile, EmitError> {
@@ -66,7 +66,7 @@ pub(crate) fn models_mod(plan: &Plan<'_>) -> Result<GeneratedFile, EmitError> {
         .zip(&plan.struct_modules)
         .map(|(s, m)| ModuleView { ident: names::ident(m), reexports: vec![names::ident(&s.name)] })
         .collect();
-    mod_rs("src/models/mod.rs", "One struct per documented type.", modules)
+    mod_rs(plan, "src/models/mod.rs", "One struct per documented type.", modules)
 }
 
 pub(crate) fn enums_mod(plan: &Plan<'_>) -> Result<GeneratedFile, EmitError> {
@@ -76,7 +76,7 @@ pub(crate) fn enums_mod(plan: &Plan<'_>) -> Result<GeneratedFile, EmitError> {
         .zip(&plan.enum_modules)
         .map(|(e, m)| ModuleView { ident: names::ident(m), reexports: vec![names::ident(&e.name)] })
         .collect();
-    mod_rs("src/enums/mod.rs", "One enum per documented enumeration.", modules)
+    mod_rs(plan, "src/enums/mod.rs", "One enum per documented enumeration.", modules)
 }
 
 pub(crate) fn client_mod(plan: &Plan<'_>) -> Result<GeneratedFile, EmitError> {
@@ -89,6 +89,7 @@ pub(crate) fn client_mod(plan: &Plan<'_>) -> Result<GeneratedFile, EmitError> {
         })
         .collect();
     mod_rs(
+        plan,
         "src/client/mod.rs",
         "The methods of `Client`, one module per docs page, and the request bodies that have no model of their own.",
         modules,

@@ -11,29 +11,43 @@
 //! build (`cargo xtask` uses its own executable's size and modification time). A cache that is
 //! missing, unreadable or from another build is simply empty: the cache can make a run faster,
 //! never different.
+//!
+//! The file is one read and one allocation: a header, an index of `(key, start, length)`, and
+//! one blob of all laid-out texts. The blob is checked as UTF-8 once and hits are copied
+//! straight from it into the output, so a warm run pays for no per-entry allocation.
 
-use std::collections::HashMap;
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
 
 /// The first bytes of a cache file; a change of layout changes this.
-const MAGIC: &[u8; 8] = b"docgfc01";
+const MAGIC: &[u8; 8] = b"docgfc02";
 
 /// Old entries (not used by this run) are kept up to this many bytes, so that switching between
 /// two sets of docs keeps both warm without the file growing without bound.
 const KEEP_OLD_BYTES: usize = 64 << 20;
 
-type Key = (u64, u64);
+/// XXH3-128 of the rendered text, seeded with the build salt. A 128-bit hash makes two different
+/// texts sharing a key out of the question, and XXH3 reads the ~12 MiB a corpus renders in about
+/// a millisecond.
+type Key = u128;
+
+/// Bytes of one index entry: key, start and length in the blob.
+const ENTRY: usize = 16 + 8 + 8;
 
 /// Laid-out files from earlier runs, plus those made by this one.
 #[derive(Default)]
 pub struct FormatCache {
     build: u64,
-    old: HashMap<Key, Arc<str>>,
-    /// Entries this run used or made, to be saved.
-    used: Mutex<HashMap<Key, Arc<str>>>,
+    /// Every old laid-out text, back to back.
+    blob: String,
+    /// Key → range of its text in `blob`.
+    old: HashMap<Key, (usize, usize)>,
+    /// Old entries this run used.
+    used: Mutex<HashSet<Key>>,
+    /// Entries this run laid out itself.
+    made: Mutex<HashMap<Key, String>>,
     hits: AtomicUsize,
     misses: AtomicUsize,
 }
@@ -47,8 +61,11 @@ impl FormatCache {
     /// Reads the cache at `path`; anything wrong with the file gives an empty cache.
     pub fn load(path: &Path, build: u64) -> FormatCache {
         let mut cache = FormatCache::new(build);
-        if let Ok(bytes) = std::fs::read(path) {
-            cache.old = decode(&bytes, build).unwrap_or_default();
+        if let Ok(bytes) = std::fs::read(path)
+            && let Some((blob, old)) = decode(bytes, build)
+        {
+            cache.blob = blob;
+            cache.old = old;
         }
         cache
     }
@@ -59,28 +76,42 @@ impl FormatCache {
     /// this and is left alone.
     pub fn save(&self, path: &Path) -> std::io::Result<()> {
         let used = self.used.lock().unwrap_or_else(|e| e.into_inner());
-        if self.misses.load(Ordering::Relaxed) == 0 && used.len() == self.old.len() && path.is_file() {
+        let made = self.made.lock().unwrap_or_else(|e| e.into_inner());
+        if made.is_empty() && used.len() == self.old.len() && path.is_file() {
             return Ok(());
         }
-        let mut entries: Vec<(&Key, &Arc<str>)> = used.iter().collect();
-        let mut old: Vec<(&Key, &Arc<str>)> = self.old.iter().filter(|(k, _)| !used.contains_key(k)).collect();
-        old.sort_by_key(|(k, _)| **k);
+        let old_text = |k: &Key| self.old.get(k).map(|&(s, e)| &self.blob[s..e]);
+        let mut entries: Vec<(Key, &str)> = made.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        entries.extend(used.iter().filter(|k| !made.contains_key(*k)).filter_map(|k| Some((*k, old_text(k)?))));
+        let mut rest: Vec<(Key, &str)> = self
+            .old
+            .iter()
+            .filter(|(k, _)| !used.contains(*k) && !made.contains_key(*k))
+            .map(|(k, &(s, e))| (*k, &self.blob[s..e]))
+            .collect();
+        rest.sort_by_key(|(k, _)| *k);
         let mut budget = KEEP_OLD_BYTES;
-        for (k, v) in old {
+        for (k, v) in rest {
             if v.len() > budget {
                 break;
             }
             budget -= v.len();
             entries.push((k, v));
         }
-        entries.sort_by_key(|(k, _)| **k);
-        let mut out = Vec::with_capacity(16 + entries.iter().map(|(_, v)| v.len() + 24).sum::<usize>());
+        entries.sort_by_key(|(k, _)| *k);
+        let blob_len: usize = entries.iter().map(|(_, v)| v.len()).sum();
+        let mut out = Vec::with_capacity(24 + entries.len() * ENTRY + blob_len);
         out.extend_from_slice(MAGIC);
         out.extend_from_slice(&self.build.to_le_bytes());
-        for ((a, b), v) in entries {
-            out.extend_from_slice(&a.to_le_bytes());
-            out.extend_from_slice(&b.to_le_bytes());
+        out.extend_from_slice(&(entries.len() as u64).to_le_bytes());
+        let mut start = 0u64;
+        for (k, v) in &entries {
+            out.extend_from_slice(&k.to_le_bytes());
+            out.extend_from_slice(&start.to_le_bytes());
             out.extend_from_slice(&(v.len() as u64).to_le_bytes());
+            start += v.len() as u64;
+        }
+        for (_, v) in &entries {
             out.extend_from_slice(v.as_bytes());
         }
         if let Some(dir) = path.parent() {
@@ -96,55 +127,67 @@ impl FormatCache {
         (self.hits.load(Ordering::Relaxed), self.misses.load(Ordering::Relaxed))
     }
 
-    /// The laid-out form of `text`, from the cache or from `format` (whose result is kept
-    /// when it succeeds).
-    pub(crate) fn get_or_format<E>(
+    /// Appends the laid-out form of `text` to `out`, from the cache or from `format` (whose
+    /// result is kept when it succeeds).
+    pub(crate) fn layout_into<E>(
         &self,
+        out: &mut String,
         text: &str,
         format: impl FnOnce() -> Result<String, E>,
-    ) -> Result<Arc<str>, E> {
+    ) -> Result<(), E> {
         let key = key(self.build, text);
-        if let Some(hit) = self.old.get(&key) {
+        if let Some(&(s, e)) = self.old.get(&key) {
             self.hits.fetch_add(1, Ordering::Relaxed);
-            self.used.lock().unwrap_or_else(|e| e.into_inner()).insert(key, Arc::clone(hit));
-            return Ok(Arc::clone(hit));
+            self.used.lock().unwrap_or_else(|e| e.into_inner()).insert(key);
+            out.push_str(&self.blob[s..e]);
+            return Ok(());
         }
-        let formatted: Arc<str> = format()?.into();
+        let formatted = format()?;
         self.misses.fetch_add(1, Ordering::Relaxed);
-        self.used.lock().unwrap_or_else(|e| e.into_inner()).insert(key, Arc::clone(&formatted));
-        Ok(formatted)
+        out.push_str(&formatted);
+        self.made.lock().unwrap_or_else(|e| e.into_inner()).insert(key, formatted);
+        Ok(())
     }
 }
 
-/// The text's length and a 64-bit hash of it with the build salt: among the few thousand files
-/// of a crate, two different texts of one length sharing a hash is out of the question in
-/// practice.
 fn key(build: u64, text: &str) -> Key {
-    let mut h = DefaultHasher::new();
-    (build, text).hash(&mut h);
-    (text.len() as u64, h.finish())
+    xxhash_rust::xxh3::xxh3_128_with_seed(text.as_bytes(), build)
 }
 
-fn decode(bytes: &[u8], build: u64) -> Option<HashMap<Key, Arc<str>>> {
+/// The blob and the index of a cache file, or `None` when the file is not a whole cache of
+/// this build.
+fn decode(mut bytes: Vec<u8>, build: u64) -> Option<(String, HashMap<Key, (usize, usize)>)> {
     let rest = bytes.strip_prefix(MAGIC.as_slice())?;
-    let (salt, mut rest) = rest.split_first_chunk::<8>()?;
+    let (salt, rest) = rest.split_first_chunk::<8>()?;
     if u64::from_le_bytes(*salt) != build {
         return None;
     }
-    let mut out = HashMap::new();
-    while !rest.is_empty() {
-        let (a, r) = rest.split_first_chunk::<8>()?;
-        let (b, r) = r.split_first_chunk::<8>()?;
-        let (len, r) = r.split_first_chunk::<8>()?;
-        let len = usize::try_from(u64::from_le_bytes(*len)).ok()?;
-        if r.len() < len {
+    let (count, mut rest) = rest.split_first_chunk::<8>()?;
+    let count = usize::try_from(u64::from_le_bytes(*count)).ok()?;
+    let index_len = count.checked_mul(ENTRY)?;
+    if rest.len() < index_len {
+        return None;
+    }
+    let mut ranges = Vec::with_capacity(count);
+    for _ in 0..count {
+        let (k, r) = rest.split_first_chunk::<16>()?;
+        let (s, r) = r.split_first_chunk::<8>()?;
+        let (l, r) = r.split_first_chunk::<8>()?;
+        let start = usize::try_from(u64::from_le_bytes(*s)).ok()?;
+        let len = usize::try_from(u64::from_le_bytes(*l)).ok()?;
+        ranges.push((u128::from_le_bytes(*k), start, start.checked_add(len)?));
+        rest = r;
+    }
+    let blob_start = MAGIC.len() + 16 + index_len;
+    let blob = String::from_utf8(bytes.split_off(blob_start)).ok()?;
+    let mut old = HashMap::with_capacity(count);
+    for (k, s, e) in ranges {
+        if e > blob.len() || !blob.is_char_boundary(s) || !blob.is_char_boundary(e) || s > e {
             return None;
         }
-        let text: Arc<str> = std::str::from_utf8(&r[..len]).ok()?.into();
-        out.insert((u64::from_le_bytes(*a), u64::from_le_bytes(*b)), text);
-        rest = &r[len..];
+        old.insert(k, (s, e));
     }
-    Some(out)
+    Some((blob, old))
 }
 
 #[cfg(test)]
@@ -160,12 +203,15 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("docgen-cache-test-{}", std::process::id()));
         let path = dir.join("cache.bin");
         let cache = FormatCache::new(7);
-        assert_eq!(cache.get_or_format("fn a() {}", || format("fn a() {}")).as_deref(), Ok("FN A() {}"));
+        let mut out = String::new();
+        assert_eq!(cache.layout_into(&mut out, "fn a() {}", || format("fn a() {}")), Ok(()));
+        assert_eq!(out, "FN A() {}");
         cache.save(&path).unwrap();
 
         let warm = FormatCache::load(&path, 7);
-        let got = warm.get_or_format("fn a() {}", || -> Result<String, ()> { panic!("a hit must not format") });
-        assert_eq!(got.as_deref(), Ok("FN A() {}"));
+        let mut out = String::from("// header\n");
+        let got = warm.layout_into(&mut out, "fn a() {}", || -> Result<String, ()> { panic!("a hit must not format") });
+        assert_eq!((got, out.as_str()), (Ok(()), "// header\nFN A() {}"));
         assert_eq!(warm.hits_and_misses(), (1, 0));
 
         // Another build's cache is empty; so is a damaged file.
@@ -180,7 +226,7 @@ mod tests {
     #[test]
     fn failures_are_not_cached() {
         let cache = FormatCache::new(1);
-        assert_eq!(cache.get_or_format("x", || Err::<String, _>("broken")).as_deref(), Err(&"broken"));
-        assert_eq!(cache.used.lock().unwrap().len(), 0);
+        assert_eq!(cache.layout_into(&mut String::new(), "x", || Err::<String, _>("broken")), Err("broken"));
+        assert_eq!(cache.made.lock().unwrap().len(), 0);
     }
 }

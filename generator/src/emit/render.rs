@@ -81,7 +81,7 @@ pub(crate) fn rust_file(
 ) -> Result<GeneratedFile, EmitError> {
     let mut contents = header("//", from);
     match cache {
-        Some(cache) => contents.push_str(&cache.get_or_format(text, || format_rust(template, path, text))?),
+        Some(cache) => cache.layout_into(&mut contents, text, || format_rust(template, path, text))?,
         None => contents.push_str(&format_rust(template, path, text)?),
     }
     Ok(GeneratedFile { path: path.to_owned(), contents })
