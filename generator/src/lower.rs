@@ -168,7 +168,9 @@ fn report_todo(page: &Page, out: &mut Vec<Diagnostic>) {
     let text = page.text;
     let perm_tables: Vec<Span> = page.tables.iter().filter(|t| is_permission_table(t)).map(|t| t.span).collect();
     let mut pos = 0;
-    while let Some(i) = text[pos..].find("TODO") {
+    // A vectorised search: this reads every byte of every page.
+    let todo = memchr::memmem::Finder::new("TODO");
+    while let Some(i) = todo.find(&text.as_bytes()[pos..]) {
         let at = pos + i;
         pos = at + 4;
         if perm_tables.iter().any(|s| s.start <= at && at < s.end) {
@@ -194,12 +196,17 @@ fn is_permission_table(t: &Table) -> bool {
 /// Under an `HTTP request` heading: an H2, or an H3 inside a section per variant of the call
 /// (drive-get.md documents each way to reach a drive under its own `### HTTP request`).
 fn in_http_request_section(page: &Page, place: parse::Place) -> bool {
-    section_is(page, place.section, |s| s.starts_with("http request"))
-        || section_is(page, place.heading, |s| s.starts_with("http request"))
+    heading_starts(page, place.section, "http request") || heading_starts(page, place.heading, "http request")
 }
 
-fn section_is(page: &Page, place_section: Option<usize>, pred: impl Fn(&str) -> bool) -> bool {
-    pred(&page.heading_text(place_section).to_ascii_lowercase())
+/// Whether a heading starts with `prefix` (lower-case ASCII), ignoring ASCII case. Asked for
+/// every block, table and paragraph of a page, so it compares in place instead of lower-casing.
+fn heading_starts(page: &Page, heading: Option<usize>, prefix: &str) -> bool {
+    page.heading_text(heading).get(..prefix.len()).is_some_and(|p| p.eq_ignore_ascii_case(prefix))
+}
+
+fn heading_is(page: &Page, heading: Option<usize>, text: &str) -> bool {
+    page.heading_text(heading).eq_ignore_ascii_case(text)
 }
 
 /// The name of the type a resource page defines, and its namespace.
@@ -867,8 +874,7 @@ fn read_operation(page: &Page, diags: &mut Vec<Diagnostic>) -> Option<RawOperati
     // Pages write the section as `## Request body`, or as `### Request body` under the HTTP
     // request section.
     let in_body_section = |place: parse::Place| {
-        section_is(page, place.section, |s| s.starts_with("request body"))
-            || section_is(page, place.heading, |s| s.starts_with("request body"))
+        heading_starts(page, place.section, "request body") || heading_starts(page, place.heading, "request body")
     };
     for p in &page.paragraphs {
         if !in_body_section(p.place) {
@@ -909,7 +915,7 @@ fn read_operation(page: &Page, diags: &mut Vec<Diagnostic>) -> Option<RawOperati
     let mut response_collection = false;
     let mut response_span = Span::default();
     for p in &page.paragraphs {
-        if !section_is(page, p.place.section, |s| s == "response" || s == "responses") {
+        if !(heading_is(page, p.place.section, "response") || heading_is(page, p.place.section, "responses")) {
             continue;
         }
         if response_status.is_none() {
@@ -1093,27 +1099,31 @@ pub fn parse_path(raw: &str) -> Option<(String, Option<String>, Vec<PathParam>)>
 /// example's values instead of placeholders.
 pub fn templatise(path: &str) -> String {
     let mut prev = "";
-    let mut out = Vec::new();
-    for seg in path.split('/') {
-        let s = if crate::formats::is_guid(seg) {
-            format!("{{{}-id}}", if prev.is_empty() { "item" } else { prev })
+    let mut out = String::with_capacity(path.len() + 8);
+    for (i, seg) in path.split('/').enumerate() {
+        if i > 0 {
+            out.push('/');
+        }
+        if crate::formats::is_guid(seg) {
+            out.push('{');
+            out.push_str(if prev.is_empty() { "item" } else { prev });
+            out.push_str("-id}");
         } else if seg.len() > 2
             && seg.starts_with('(')
             && seg.ends_with(')')
             && seg[1..seg.len() - 1].chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
         {
-            format!("{{{}}}", &seg[1..seg.len() - 1])
-        } else if let Some(args) = placeholder_arguments(seg) {
-            args
+            out.push('{');
+            out.push_str(&seg[1..seg.len() - 1]);
+            out.push('}');
+        } else if let Some(args) = placeholder_arguments(seg).filter(|a| a != seg) {
+            out.push_str(&args);
         } else {
-            seg.to_string()
-        };
-        if s == seg {
+            out.push_str(seg);
             prev = seg;
         }
-        out.push(s);
     }
-    out.join("/")
+    out
 }
 
 /// Function arguments that stand for a value rather than giving one become placeholders named
@@ -1259,7 +1269,8 @@ fn read_examples(page: &Page, d: &mut PageDecls) {
     for b in &page.code_blocks {
         if b.annotation.is_none()
             && matches!(b.info.as_str(), "json" | "http")
-            && section_is(page, b.place.section, |s| s.starts_with("example") || s.starts_with("json representation"))
+            && (heading_starts(page, b.place.section, "example")
+                || heading_starts(page, b.place.section, "json representation"))
         {
             d.diagnostics.push(page.diag(
                 Code::CodeBlockUnannotated,
