@@ -19,6 +19,7 @@ pub mod suppress;
 pub mod validate;
 
 use diagnostics::Diagnostic;
+use rayon::prelude::*;
 use std::path::Path;
 use std::time::Instant;
 
@@ -44,7 +45,9 @@ pub struct GeneratedFile {
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct Timings {
     pub read: f64,
+    /// Parsing every page and reading what each declares (the per-page half of lowering).
     pub parse: f64,
+    /// Resolving names across pages into the IR, with links checked alongside.
     pub ir: f64,
     pub validate: f64,
     /// Planning and rendering every file, formatting included.
@@ -106,12 +109,21 @@ pub fn generate_cached(sources: &[Source], cache: Option<&emit::FormatCache>) ->
     let t0 = Instant::now();
     let mut sources: Vec<&Source> = sources.iter().collect();
     sources.sort_by(|a, b| a.path.cmp(&b.path));
-    let pages = parse::parse_all(&sources);
+    // Each page's declarations are read right after it is parsed, on the same thread, while
+    // its parts are still in the cache; only resolution needs every page at once.
+    let (pages, decls): (Vec<parse::Page>, Vec<lower::PageDecls>) = sources
+        .par_iter()
+        .map(|s| {
+            let page = parse::parse_page(&s.path, &s.text);
+            let decls = lower::read_page(&page);
+            (page, decls)
+        })
+        .unzip();
     let t1 = Instant::now();
-    // Links need only the pages: they are checked on the other core while lowering resolves
-    // names across pages, which runs on one.
+    // Links need only the pages: they are checked alongside the resolution of names across
+    // pages.
     let ((mut ir, mut diagnostics), links) =
-        rayon::join(|| lower::lower(&pages), || validate::check_links(&pages));
+        rayon::join(|| lower::lower_read(&pages, decls), || validate::check_links(&pages));
     diagnostics.extend(links);
     let t2 = Instant::now();
     diagnostics.extend(validate::validate_ir(&mut ir, &pages));

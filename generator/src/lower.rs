@@ -16,8 +16,14 @@ pub const DEFAULT_NAMESPACE: &str = "microsoft.graph";
 /// Builds the IR from parsed pages (in path order) and returns it with every diagnostic so far,
 /// the pages' own included.
 pub fn lower(pages: &[Page]) -> (Ir, Vec<Diagnostic>) {
+    lower_read(pages, pages.par_iter().map(read_page).collect())
+}
+
+/// [`lower`], given what [`read_page`] made of each page (in the same order). The pipeline reads
+/// a page's declarations right after parsing it, on the same thread, while the page is still in
+/// the cache; only resolution needs every page at once.
+pub fn lower_read(pages: &[Page], decls: Vec<PageDecls>) -> (Ir, Vec<Diagnostic>) {
     let mut diags: Vec<Diagnostic> = pages.iter().flat_map(|p| p.diagnostics.iter().cloned()).collect();
-    let decls: Vec<PageDecls> = pages.par_iter().map(read_page).collect();
     let mut ir = Ir::default();
     for p in pages {
         ir.pages.push(PageInfo {
@@ -137,7 +143,8 @@ pub struct RawExample {
     pub loc: Span,
 }
 
-fn read_page(page: &Page) -> PageDecls {
+/// What one page declares, read from that page alone: the first half of lowering.
+pub fn read_page(page: &Page) -> PageDecls {
     let mut d = PageDecls::default();
     report_todo(page, &mut d.diagnostics);
     match page.doc_type {

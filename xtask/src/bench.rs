@@ -53,8 +53,8 @@ impl Kind {
 const ROWS: &[(&str, &str, Kind, usize)] = &[
     ("read", "read (from disk)", Kind::Wall, 0),
     ("floor", "floor (pulldown-cmark, 1 thread)", Kind::Wall, 0),
-    ("parse", "parse", Kind::Wall, 0),
-    ("ir", "ir (lower; links checked alongside)", Kind::Wall, 0),
+    ("parse", "parse (and each page's declarations)", Kind::Wall, 0),
+    ("ir", "ir (resolve; links checked alongside)", Kind::Wall, 0),
     ("validate", "validate (examples, bodies, names)", Kind::Wall, 0),
     ("emit", "emit (render + format)", Kind::Wall, 0),
     ("emit_plan", "plan (names, types)", Kind::Wall, 1),
@@ -235,7 +235,10 @@ struct Counts {
 
 /// One run: read, floor, our stages, write. Returns one figure per row of [`ROWS`], and the
 /// format cache's hits and misses.
-fn one_run(docs: &Path, out: &Path, cache_path: &Path) -> Result<(Vec<f64>, Counts, (usize, usize)), String> {
+/// One run's figures (one per row of [`ROWS`]), its counts, and the format cache's hits and misses.
+type RunFigures = (Vec<f64>, Counts, (usize, usize));
+
+fn one_run(docs: &Path, out: &Path, cache_path: &Path) -> Result<RunFigures, String> {
     let t = Instant::now();
     let sources =
         docgen::read_docs(docs).map_err(|e| format!("cannot read the docs folder {}: {e}", docs.display()))?;

@@ -33,6 +33,9 @@ const KEEP_OLD_BYTES: usize = 64 << 20;
 /// a millisecond.
 type Key = u128;
 
+/// Where each old entry's text is in the blob: key → (start, end).
+type Index = HashMap<Key, (usize, usize)>;
+
 /// Bytes of one index entry: key, start and length in the blob.
 const ENTRY: usize = 16 + 8 + 8;
 
@@ -43,7 +46,7 @@ pub struct FormatCache {
     /// Every old laid-out text, back to back.
     blob: String,
     /// Key → range of its text in `blob`.
-    old: HashMap<Key, (usize, usize)>,
+    old: Index,
     /// Old entries this run used.
     used: Mutex<HashSet<Key>>,
     /// Entries this run laid out itself.
@@ -156,7 +159,7 @@ fn key(build: u64, text: &str) -> Key {
 
 /// The blob and the index of a cache file, or `None` when the file is not a whole cache of
 /// this build.
-fn decode(mut bytes: Vec<u8>, build: u64) -> Option<(String, HashMap<Key, (usize, usize)>)> {
+fn decode(mut bytes: Vec<u8>, build: u64) -> Option<(String, Index)> {
     let rest = bytes.strip_prefix(MAGIC.as_slice())?;
     let (salt, rest) = rest.split_first_chunk::<8>()?;
     if u64::from_le_bytes(*salt) != build {
