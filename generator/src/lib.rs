@@ -98,14 +98,20 @@ fn collect_md(root: &Path, dir: &Path, out: &mut Vec<String>) -> std::io::Result
     Ok(())
 }
 
-/// Runs the whole pipeline on pages already in memory.
-pub fn generate(sources: &[Source]) -> Result<Output, emit::EmitError> {
-    generate_cached(sources, None)
+/// The front half of the pipeline: every page parsed, the IR, and every diagnostic about the
+/// docs (sorted, without duplicates). Emitting needs only the IR; `check-docs` also reads the
+/// pages' suppression comments.
+pub struct Analysis<'a> {
+    pub pages: Vec<parse::Page<'a>>,
+    pub ir: ir::Ir,
+    pub diagnostics: Vec<Diagnostic>,
+    /// `parse`, `ir`, `validate` and `total` of this half; the other fields are zero.
+    pub timings: Timings,
 }
 
-/// [`generate`], taking laid-out files from `cache` where an earlier run made the same text
-/// (the output is the same either way; see [`emit::FormatCache`]).
-pub fn generate_cached(sources: &[Source], cache: Option<&emit::FormatCache>) -> Result<Output, emit::EmitError> {
+/// Parses, lowers and validates pages already in memory, in path order whatever their order
+/// in `sources`.
+pub fn analyse(sources: &[Source]) -> Analysis<'_> {
     let t0 = Instant::now();
     let mut sources: Vec<&Source> = sources.iter().collect();
     sources.sort_by(|a, b| a.path.cmp(&b.path));
@@ -123,11 +129,38 @@ pub fn generate_cached(sources: &[Source], cache: Option<&emit::FormatCache>) ->
     // Links need only the pages: they are checked alongside the resolution of names across
     // pages.
     let ((mut ir, mut diagnostics), links) =
-        rayon::join(|| lower::lower_read(&pages, decls), || validate::check_links(&pages));
+        rayon::join(|| lower::lower(&pages, decls), || validate::check_links(&pages));
     diagnostics.extend(links);
     let t2 = Instant::now();
-    diagnostics.extend(validate::validate_ir(&mut ir, &pages));
+    diagnostics.extend(validate::validate(&mut ir, &pages));
     let t3 = Instant::now();
+    diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    diagnostics.dedup();
+    let timings = Timings {
+        parse: ms(t0, t1),
+        ir: ms(t1, t2),
+        validate: ms(t2, t3),
+        total: ms(t0, Instant::now()),
+        ..Timings::default()
+    };
+    Analysis { pages, ir, diagnostics, timings }
+}
+
+fn ms(a: Instant, b: Instant) -> f64 {
+    (b - a).as_secs_f64() * 1000.0
+}
+
+/// Runs the whole pipeline on pages already in memory.
+pub fn generate(sources: &[Source]) -> Result<Output, emit::EmitError> {
+    generate_cached(sources, None)
+}
+
+/// [`generate`], taking laid-out files from `cache` where an earlier run made the same text
+/// (the output is the same either way; see [`emit::FormatCache`]).
+pub fn generate_cached(sources: &[Source], cache: Option<&emit::FormatCache>) -> Result<Output, emit::EmitError> {
+    let t0 = Instant::now();
+    let Analysis { pages, ir, diagnostics, mut timings } = analyse(sources);
+    let t1 = Instant::now();
     // The parsed pages are not needed any more; freeing their many small allocations takes a
     // while, so it happens on a thread of its own while the files are rendered.
     let (emitted, ()) = std::thread::scope(|s| {
@@ -136,20 +169,11 @@ pub fn generate_cached(sources: &[Source], cache: Option<&emit::FormatCache>) ->
         (emitted, freeing.join().unwrap_or(()))
     });
     let (files, emit_detail) = emitted?;
-    let t4 = Instant::now();
-    diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    diagnostics.dedup();
-    let t5 = Instant::now();
-    let ms = |a: Instant, b: Instant| (b - a).as_secs_f64() * 1000.0;
-    let timings = Timings {
-        read: 0.0,
-        parse: ms(t0, t1),
-        ir: ms(t1, t2),
-        validate: ms(t2, t3),
-        emit: ms(t3, t4),
-        emit_detail,
-        // Sorting the diagnostics is part of the run, so the total covers it.
-        total: ms(t0, t5),
-    };
+    let t2 = Instant::now();
+    timings.emit = ms(t1, t2);
+    timings.emit_detail = emit_detail;
+    // Sorting the diagnostics (in `analyse`) and freeing the pages are part of the run, so the
+    // total covers them.
+    timings.total = ms(t0, t2);
     Ok(Output { ir, diagnostics, files, timings })
 }

@@ -13,16 +13,9 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 pub const DEFAULT_NAMESPACE: &str = "microsoft.graph";
 
-/// Builds the IR from parsed pages (in path order) and returns it with every diagnostic so far,
-/// the pages' own included.
-pub fn lower(pages: &[Page]) -> (Ir, Vec<Diagnostic>) {
-    lower_read(pages, pages.par_iter().map(read_page).collect())
-}
-
-/// [`lower`], given what [`read_page`] made of each page (in the same order). The pipeline reads
-/// a page's declarations right after parsing it, on the same thread, while the page is still in
-/// the cache; only resolution needs every page at once.
-pub fn lower_read(pages: &[Page], decls: Vec<PageDecls>) -> (Ir, Vec<Diagnostic>) {
+/// Builds the IR from parsed pages (in path order) and what [`read_page`] made of each (in the
+/// same order), and returns it with every diagnostic so far, the pages' own included.
+pub fn lower(pages: &[Page], decls: Vec<PageDecls>) -> (Ir, Vec<Diagnostic>) {
     let mut diags: Vec<Diagnostic> = pages.iter().flat_map(|p| p.diagnostics.iter().cloned()).collect();
     let mut ir = Ir::default();
     for p in pages {
@@ -1123,7 +1116,7 @@ pub fn templatise(path: &str) -> String {
             out.push('{');
             out.push_str(&seg[1..seg.len() - 1]);
             out.push('}');
-        } else if let Some(args) = placeholder_arguments(seg).filter(|a| a != seg) {
+        } else if let Some(args) = placeholder_arguments(seg) {
             out.push_str(&args);
         } else {
             out.push_str(seg);
@@ -2196,7 +2189,6 @@ impl<'p, 'd> Resolver<'p, 'd> {
         let page = &self.pages[pi];
         let d = &self.decls[pi];
         let mut ops: Vec<Operation> = Vec::new();
-        let mut by_method: Vec<(Method, usize)> = Vec::new();
         if let Some(op) = &d.operation {
             let response = self.response(page, op, d);
             let request_body = self
@@ -2213,9 +2205,9 @@ impl<'p, 'd> Resolver<'p, 'd> {
                 permissions: op.permissions.clone(),
                 loc: loc_of(page, op.loc.start),
             };
-            by_method.push((op.method, 0));
+            ops.push(main);
             for (m, paths) in &op.extra_paths {
-                let mut extra = main.clone();
+                let mut extra = ops[0].clone();
                 extra.name = format!("{}{}", m.as_str().to_ascii_lowercase(), upper_first(&extra.name));
                 extra.method = *m;
                 extra.loc = paths[0].loc.clone();
@@ -2223,11 +2215,10 @@ impl<'p, 'd> Resolver<'p, 'd> {
                 if matches!(m, Method::Get | Method::Delete) {
                     extra.request_body = None;
                 }
-                by_method.push((*m, 1 + ops.len()));
                 ops.push(extra);
             }
-            ops.insert(0, main);
         }
+        // An example belongs to the operation of its request's method, else to the page's own.
         let op_index = (!ops.is_empty()).then_some(0);
         let examples = d
             .examples
@@ -2236,7 +2227,7 @@ impl<'p, 'd> Resolver<'p, 'd> {
             .map(|(n, ex)| {
                 let name = ex.name.clone().unwrap_or_else(|| format!("{}-example-{}", file_stem(page.path), n + 1));
                 let method = ex.request.as_ref().map(|r| r.0.method);
-                let operation = by_method.iter().find(|(m, _)| Some(*m) == method).map(|(_, i)| *i).or(op_index);
+                let operation = ops.iter().position(|o| Some(o.method) == method).or(op_index);
                 Example {
                     name,
                     operation,

@@ -1048,14 +1048,3 @@ fn display_ir_type(ty: &str, collection: bool) -> String {
     if collection { format!("Collection({ty})") } else { ty.to_string() }
 }
 
-/// Builds the IR from pages in memory with the front half of the pipeline (parse, lower,
-/// validate), which is all the comparison needs; emission is skipped because it is the slow
-/// part and cannot change the IR.
-pub fn docs_ir(sources: &[crate::Source]) -> Ir {
-    let mut sources: Vec<&crate::Source> = sources.iter().collect();
-    sources.sort_by(|a, b| a.path.cmp(&b.path));
-    let pages = crate::parse::parse_all(&sources);
-    let (mut ir, _) = crate::lower::lower(&pages);
-    let _ = crate::validate::validate(&mut ir, &pages);
-    ir
-}

@@ -6,10 +6,8 @@
 //! knows what a type or an operation is; that is [`crate::lower`]'s job. pulldown-cmark finds the
 //! block structure; every range it reports is clamped before use (see ANCHORS.md on its range bugs).
 
-use crate::Source;
 use crate::diagnostics::{Code, Diagnostic, LineIndex, PageDiagnostics, Span};
 use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
-use rayon::prelude::*;
 use std::collections::HashMap;
 
 /// A parsed page. Borrows the source text.
@@ -221,11 +219,6 @@ pub struct Link {
     pub text: String,
     pub dest: String,
     pub span: Span,
-}
-
-/// Parses every page, in parallel; the result is in the order given.
-pub fn parse_all<'a>(sources: &[&'a Source]) -> Vec<Page<'a>> {
-    sources.par_iter().map(|s| parse_page(&s.path, &s.text)).collect()
 }
 
 /// Parses one page. Never panics; every problem becomes a diagnostic of the page.

@@ -14,16 +14,10 @@ use rayon::prelude::*;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-/// Runs every check, sets each example's path match and verdict, and returns the diagnostics.
+/// Runs every check but the links' ([`check_links`], which needs only the pages and runs
+/// alongside lowering), sets each example's path match, verdict and response type, and returns
+/// the diagnostics.
 pub fn validate(ir: &mut Ir, pages: &[Page]) -> Vec<Diagnostic> {
-    let mut out = validate_ir(ir, pages);
-    out.extend(check_links(pages));
-    out
-}
-
-/// Everything [`validate`] checks except links, which need the pages alone and can be checked
-/// before the IR exists (see [`check_links`]).
-pub fn validate_ir(ir: &mut Ir, pages: &[Page]) -> Vec<Diagnostic> {
     let by_path: HashMap<&str, &Page> = pages.iter().map(|p| (p.path, p)).collect();
     let model = Model::new(ir);
     // Examples are checked independently of each other, on every core; results keep their order.

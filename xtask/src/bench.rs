@@ -233,11 +233,10 @@ struct Counts {
     output_bytes: usize,
 }
 
-/// One run: read, floor, our stages, write. Returns one figure per row of [`ROWS`], and the
-/// format cache's hits and misses.
 /// One run's figures (one per row of [`ROWS`]), its counts, and the format cache's hits and misses.
 type RunFigures = (Vec<f64>, Counts, (usize, usize));
 
+/// One run: read, floor, our stages, write.
 fn one_run(docs: &Path, out: &Path, cache_path: &Path) -> Result<RunFigures, String> {
     let t = Instant::now();
     let sources =

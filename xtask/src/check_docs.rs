@@ -65,12 +65,7 @@ pub fn run(args: &Args) -> Result<u8, String> {
     if sources.is_empty() {
         return Err(format!("no markdown pages found in {}", docs.display()));
     }
-    let refs: Vec<&docgen::Source> = sources.iter().collect();
-    let pages = docgen::parse::parse_all(&refs);
-    let (mut ir, mut diagnostics) = docgen::lower::lower(&pages);
-    diagnostics.extend(docgen::validate::validate(&mut ir, &pages));
-    diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    diagnostics.dedup();
+    let docgen::Analysis { pages, diagnostics, .. } = docgen::analyse(&sources);
     let found = diagnostics.len();
 
     let (mut diagnostics, unused) = suppress::apply(&pages, diagnostics);

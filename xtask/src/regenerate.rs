@@ -215,9 +215,7 @@ impl Plan {
         }
         Ok(())
     }
-}
 
-impl Plan {
     /// [`Plan::apply`] into a folder that does not exist: all files go into a temporary sibling
     /// folder, renamed to `out` once every file is written.
     fn apply_fresh(&self, out: &Path, files: &[GeneratedFile]) -> Result<(), String> {
