@@ -759,9 +759,8 @@ fn read_member_table(t: &Table) -> Vec<(String, Option<i64>, String, Span)> {
         if name.is_empty() || name.contains(' ') {
             continue;
         }
-        let value = value_col
-            .and_then(|i| row.cells.get(i))
-            .and_then(|c| parse::plain_text(c.text).trim().parse::<i64>().ok());
+        let value =
+            value_col.and_then(|i| row.cells.get(i)).and_then(|c| parse::plain_text(c.text).trim().parse::<i64>().ok());
         let desc = desc_col.and_then(|i| row.cells.get(i)).map(|c| parse::plain_text(c.text)).unwrap_or_default();
         out.push((name.to_string(), value, desc, c.span));
     }

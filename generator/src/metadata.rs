@@ -1047,4 +1047,3 @@ fn kind_word(k: TypeKind) -> &'static str {
 fn display_ir_type(ty: &str, collection: bool) -> String {
     if collection { format!("Collection({ty})") } else { ty.to_string() }
 }
-

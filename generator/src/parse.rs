@@ -1493,7 +1493,9 @@ mod tests {
     #[test]
     fn bare_type_cells_read_like_marked_up_ones() {
         let refs = HashMap::new();
-        for (cell, name) in [("String", "String"), (" Int32 ", "Int32"), ("microsoft.graph.user.", "microsoft.graph.user")] {
+        for (cell, name) in
+            [("String", "String"), (" Int32 ", "Int32"), ("microsoft.graph.user.", "microsoft.graph.user")]
+        {
             let t = type_cell(cell, &refs).unwrap();
             assert_eq!((t.name.as_str(), t.collection, t.link), (name, false, None));
             // The same cell in code marks goes the general way.

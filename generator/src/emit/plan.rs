@@ -181,16 +181,15 @@ impl<'ir> Plan<'ir> {
         let struct_names = type_names;
 
         let cx = Ctx { ir, index: &index };
-        let ((structs, struct_modules), ((enums, enum_modules), (operations, (examples, example_pages)))) =
-            rayon::join(
-                || (cx.structs(&struct_names), modules_for(&struct_names)),
-                || {
-                    rayon::join(
-                        || (cx.enums(&enum_names), modules_for(&enum_names)),
-                        || rayon::join(|| cx.operations(&mut type_scope, runtime_source), || cx.examples()),
-                    )
-                },
-            );
+        let ((structs, struct_modules), ((enums, enum_modules), (operations, (examples, example_pages)))) = rayon::join(
+            || (cx.structs(&struct_names), modules_for(&struct_names)),
+            || {
+                rayon::join(
+                    || (cx.enums(&enum_names), modules_for(&enum_names)),
+                    || rayon::join(|| cx.operations(&mut type_scope, runtime_source), || cx.examples()),
+                )
+            },
+        );
         Plan {
             ir,
             index,
