@@ -8,10 +8,14 @@ use docgen::ir::Verdict;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
 use std::io::{IsTerminal, Write};
-use std::path::Path;
+use rayon::prelude::*;
+use std::path::{Path, PathBuf};
 
 /// Prints every diagnostic, rustc-style: code, severity, file:line:col, the source line with the
 /// span underlined, and the help. Colour only on a terminal.
+///
+/// The whole reference has thousands of diagnostics, so they are rendered in parallel, a page's
+/// run at a time (one line index each), and then written in their sorted order.
 pub fn print_diagnostics(items: &[Diagnostic], sources: &HashMap<&str, &str>, docs: &Path) {
     let stderr = std::io::stderr();
     let renderer = if stderr.is_terminal() && std::env::var_os("NO_COLOR").is_none() {
@@ -19,12 +23,25 @@ pub fn print_diagnostics(items: &[Diagnostic], sources: &HashMap<&str, &str>, do
     } else {
         Renderer::plain()
     };
+    // The folder as the user would type it, worked out once rather than once per diagnostic.
+    let shown_docs = PathBuf::from(display_path(docs));
+    let runs: Vec<&[Diagnostic]> = items.chunk_by(|a, b| a.file == b.file).collect();
+    let rendered: Vec<String> = runs
+        .par_iter()
+        .map(|run| {
+            let text = sources.get(run[0].file.as_str()).copied().unwrap_or("");
+            let index = LineIndex::new(text);
+            let mut s = String::new();
+            for d in *run {
+                s.push_str(&render_one(&renderer, d, text, &index, &shown_docs));
+                s.push_str("\n\n");
+            }
+            s
+        })
+        .collect();
     let mut out = stderr.lock();
-    let mut indexes: HashMap<&str, LineIndex> = HashMap::new();
-    for d in items {
-        let text = sources.get(d.file.as_str()).copied().unwrap_or("");
-        let index = indexes.entry(d.file.as_str()).or_insert_with(|| LineIndex::new(text));
-        let _ = writeln!(out, "{}\n", render_one(&renderer, d, text, index, docs));
+    for s in rendered {
+        let _ = out.write_all(s.as_bytes());
     }
 }
 
@@ -35,7 +52,8 @@ pub fn render_one(renderer: &Renderer, d: &Diagnostic, text: &str, index: &LineI
         Severity::Warning => Level::WARNING,
         Severity::Note => Level::NOTE,
     };
-    let path = display_path(&docs.join(&d.file));
+    // `docs` is already shown as the user would type it (see `print_diagnostics`).
+    let path = docs.join(&d.file).display().to_string();
     // Show whole lines from the span's first to its last (at most 6), so the snippet stays small.
     let (first, last) = (d.line, d.end_line.max(d.line).min(d.line + 5));
     let range = index.line_range(text, first).zip(index.line_range(text, last));
