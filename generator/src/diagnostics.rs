@@ -96,6 +96,9 @@ codes! {
     DuplicateType = "duplicate-type", Warning,
         "Two pages define the same type; the first one (by path) is used.",
         "Remove or rename one of the definitions.";
+    EntityAsProperty = "entity-as-property", Note,
+        "A Properties table lists a property whose type is an entity type; OData reaches entities only through relationships, so it is read as one.",
+        "Move the row to the Relationships table.";
     InheritanceCycle = "inheritance-cycle", Error,
         "A type inherits from itself through its base types.",
         "Correct the base type.";

@@ -11,6 +11,8 @@ use crate::parse::{self, AnnotationKind, DocType, Page, Table, TypeRef};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+mod kinds;
+
 pub const DEFAULT_NAMESPACE: &str = "microsoft.graph";
 
 /// Builds the IR from parsed pages (in path order) and what [`read_page`] made of each (in the
@@ -62,6 +64,8 @@ pub struct PageDecls {
 pub struct RawType {
     pub name: String,
     pub namespace: String,
+    /// Weak evidence that the type is an entity: a `keyProperty` annotation, or an `id` that
+    /// the JSON representation calls the identifier. [`kinds`] weighs it against the rest.
     pub entity_hint: bool,
     /// Base type candidates, strongest first: (name, link).
     pub base_annotation: Option<String>,
@@ -367,6 +371,9 @@ fn read_json_representation(block: &parse::CodeBlock, ty: &mut RawType) {
         },
     };
     let Some(map) = value.as_object() else { return };
+    if map.get("id").and_then(|v| v.as_str()).is_some_and(|v| v.contains("(identifier)")) {
+        ty.entity_hint = true;
+    }
     for (key, v) in map {
         if !is_property_name(key) {
             continue;
@@ -1641,6 +1648,23 @@ impl<'p, 'd> Resolver<'p, 'd> {
         self.build_types(ir);
         self.build_enums(ir);
         self.build_operations(ir);
+        // The kinds so far are each type's own page's hint; the inheritance trees, the
+        // operations and every type's properties now say more.
+        let hinted: Vec<bool> = ir.types.iter().map(|t| t.kind == TypeKind::Entity).collect();
+        kinds::settle(ir, &hinted);
+        for (ti, pi) in kinds::entity_typed_properties(ir) {
+            let (t, p) = (&ir.types[ti], &ir.types[ti].properties[pi]);
+            let Some(page) = self.pages.iter().find(|pg| pg.path == p.loc.file) else { continue };
+            let Some((start, end)) = page.index.line_range(page.text, p.loc.line) else { continue };
+            let at = page.text[start..end].char_indices().nth(p.loc.column.saturating_sub(1) as usize);
+            let at = start + at.map_or(0, |(i, _)| i);
+            let span = Span::new(at, (at + p.name.len()).min(end));
+            let msg = format!(
+                "`{}.{}` has the entity type `{}`, so it is a relationship, and is read as one",
+                t.name, p.name, p.ty
+            );
+            self.diags.push(page.diag(Code::EntityAsProperty, span, msg));
+        }
     }
 
     fn index_definitions(&mut self) {
@@ -1921,34 +1945,29 @@ impl<'p, 'd> Resolver<'p, 'd> {
         ((key.to_string(), def), fx)
     }
 
-    /// Entity kinds and inheritance cycles, which need every type; then the types go into the
-    /// IR in name order.
+    /// Inheritance cycles, which need every type; then the types go into the IR in name order.
+    /// Their kinds are still each page's own hint; [`kinds::settle`] decides them at the end.
     fn finish_types(&mut self, ir: &mut Ir, defs: Vec<(String, TypeDef)>) {
-        // Entity kind flows down the inheritance chain: anything based on an entity is one.
         let by_key: HashMap<String, usize> = defs.iter().enumerate().map(|(i, (k, _))| (k.clone(), i)).collect();
         let base_key = |d: &TypeDef| -> Option<String> {
             let b = d.base.as_ref()?;
             let (ns, name) = split_qualified(b);
             Some(format!("{}.{}", ns.unwrap_or(DEFAULT_NAMESPACE), name).to_ascii_lowercase())
         };
-        let mut kinds: Vec<TypeKind> = defs.iter().map(|(_, d)| d.kind).collect();
         for i in 0..defs.len() {
+            // A type is on a cycle when following its bases leads back to it.
             let mut seen = HashSet::new();
             let mut cur = i;
-            while seen.insert(cur) {
-                if defs[cur].1.kind == TypeKind::Entity || defs[cur].1.name.eq_ignore_ascii_case("entity") {
-                    kinds[i] = TypeKind::Entity;
-                    break;
+            let on_cycle = loop {
+                if !seen.insert(cur) {
+                    break cur == i;
                 }
                 match base_key(&defs[cur].1).and_then(|k| by_key.get(&k).copied()) {
                     Some(n) => cur = n,
-                    None => break,
+                    None => break false,
                 }
-            }
-            if seen.len() > 1
-                && seen.contains(&i)
-                && base_key(&defs[cur].1).and_then(|k| by_key.get(&k).copied()) == Some(i)
-            {
+            };
+            if on_cycle {
                 let d = &defs[i].1;
                 let page = self.pages.iter().find(|p| p.path == d.loc.file);
                 if let Some(page) = page {
@@ -1961,10 +1980,7 @@ impl<'p, 'd> Resolver<'p, 'd> {
                 }
             }
         }
-        for (i, (_, mut d)) in defs.into_iter().enumerate() {
-            d.kind = kinds[i];
-            ir.types.push(d);
-        }
+        ir.types.extend(defs.into_iter().map(|(_, d)| d));
         ir.types.sort_by_key(|a| {
             (a.namespace.to_ascii_lowercase(), a.name.to_ascii_lowercase(), a.namespace.clone(), a.name.clone())
         });

@@ -219,3 +219,10 @@ fn damaged_corpus_never_panics_and_still_emits_a_crate() {
         assert!(d.line as usize <= text.lines().count() + 1, "line out of range: {d:?}");
     }
 }
+
+/// Entity or complex, from how the pages use each type (keyed reads, relationships, property
+/// types, annotations), and inheritance cycles.
+#[test]
+fn type_kinds() {
+    check("type-kinds", &case_sources("type-kinds"));
+}

@@ -5,10 +5,10 @@ use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 use docgen::Output;
 use docgen::diagnostics::{Code, Diagnostic, LineIndex, Severity};
 use docgen::ir::Verdict;
+use rayon::prelude::*;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
 use std::io::{IsTerminal, Write};
-use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
 /// Prints every diagnostic, rustc-style: code, severity, file:line:col, the source line with the
