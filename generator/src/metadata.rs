@@ -312,6 +312,9 @@ pub struct Figures {
     /// Over found CSDL types whose paired IR type has a `base`: those whose CSDL `BaseType` has
     /// the same name (a CSDL type without `BaseType` disagrees).
     pub base_types_agreeing: Ratio,
+    /// Over IR types whose name matches a CSDL type: those of the same kind (entity or complex).
+    #[serde(default)]
+    pub kinds_agreeing: Ratio,
     /// CSDL enums whose name matches some IR enum, out of all of them.
     pub enums_found: Ratio,
     /// Over found CSDL enums, their members present (ignoring case) in the paired IR enum.
@@ -320,7 +323,7 @@ pub struct Figures {
 
 impl Figures {
     /// Every figure with its label, in the order reports print them.
-    pub fn labelled(&self) -> [(&'static str, Ratio); 8] {
+    pub fn labelled(&self) -> [(&'static str, Ratio); 9] {
         [
             ("types found", self.types_found),
             ("declared structural property recall", self.property_recall),
@@ -328,6 +331,7 @@ impl Figures {
             ("property types agreeing", self.property_types_agreeing),
             ("collection flags agreeing", self.collection_flags_agreeing),
             ("base types agreeing", self.base_types_agreeing),
+            ("kinds agreeing", self.kinds_agreeing),
             ("enums found", self.enums_found),
             ("enum member recall", self.enum_member_recall),
         ]
@@ -340,6 +344,7 @@ impl Figures {
 pub enum Category {
     TypeOnlyInDocs,
     TypeOnlyInMetadata,
+    KindMismatch,
     PropertyMissingInDocs,
     NavigationMissingInDocs,
     PropertyMissingInMetadata,
@@ -359,9 +364,10 @@ pub enum Category {
 }
 
 impl Category {
-    pub const ALL: [Category; 18] = [
+    pub const ALL: [Category; 19] = [
         Category::TypeOnlyInDocs,
         Category::TypeOnlyInMetadata,
+        Category::KindMismatch,
         Category::PropertyMissingInDocs,
         Category::NavigationMissingInDocs,
         Category::PropertyMissingInMetadata,
@@ -385,6 +391,7 @@ impl Category {
         match self {
             Category::TypeOnlyInDocs => "type-only-in-docs",
             Category::TypeOnlyInMetadata => "type-only-in-metadata",
+            Category::KindMismatch => "kind-mismatch",
             Category::PropertyMissingInDocs => "property-missing-in-docs",
             Category::NavigationMissingInDocs => "navigation-missing-in-docs",
             Category::PropertyMissingInMetadata => "property-missing-in-metadata",
@@ -409,6 +416,9 @@ impl Category {
         match self {
             Category::TypeOnlyInDocs => "docs types with no entity or complex type of that name in the metadata",
             Category::TypeOnlyInMetadata => "metadata entity or complex types no docs page declares",
+            Category::KindMismatch => {
+                "types the docs use as an entity and the metadata declares complex, or the reverse"
+            }
             Category::PropertyMissingInDocs => "metadata structural properties the docs type does not declare",
             Category::NavigationMissingInDocs => "metadata navigation properties the docs type does not declare",
             Category::PropertyMissingInMetadata => "docs properties the metadata type and its ancestors lack",
@@ -857,6 +867,25 @@ fn compare_types_from_docs(ix: &Index, fig: &mut Figures, out: &mut Vec<Finding>
         let qname = ct.qualified_name();
         let lineage = ix.csdl_lineage(ci);
         let first_finding = out.len();
+        fig.kinds_agreeing.add(it.kind == ct.kind);
+        if it.kind != ct.kind {
+            let kind = |k: TypeKind| if k == TypeKind::Entity { "an entity type" } else { "a complex type" };
+            out.push(Finding {
+                category: Category::KindMismatch,
+                ty: qname.clone(),
+                property: None,
+                docs: Some(it.loc.clone()),
+                metadata_line: Some(ct.line),
+                docs_value: Some(kind(it.kind).to_string()),
+                metadata_value: Some(kind(ct.kind).to_string()),
+                message: format!(
+                    "the docs use `{}` as {}, the metadata declares {}",
+                    it.name,
+                    kind(it.kind),
+                    kind(ct.kind)
+                ),
+            });
+        }
         for ip in &it.properties {
             let found = lineage.iter().find_map(|&a| {
                 let t = &ix.csdl.types[a];

@@ -103,6 +103,19 @@ fn fixture_ir() -> Ir {
         ty("odd", G, None, "resources/odd.md", &[]),
         ty("docsOnlyType", G, None, "resources/docsonlytype.md", &[]),
     ];
+    // `ty` makes entities; the metadata's complex types are complex here too, except `odd`,
+    // the kind-mismatch finding.
+    let types: Vec<Value> = types
+        .into_iter()
+        .map(|mut t| {
+            let complex = ["figure", "shape", "circle"].contains(&t["name"].as_str().unwrap_or(""))
+                || t["namespace"] == "microsoft.graph.callRecords";
+            if complex {
+                t["kind"] = json!("complex");
+            }
+            t
+        })
+        .collect();
     let enums = vec![
         enm("widgetStatus", false, false, "resources/enums.md", &["active", "Retired", "legacy"]),
         enm("permissions", false, false, "resources/enums.md", &["read", "write"]),
@@ -217,6 +230,7 @@ fn every_category_and_figure_on_the_fixture() {
     assert_eq!(f.property_types_agreeing, Ratio { count: 11, total: 13 });
     assert_eq!(f.collection_flags_agreeing, Ratio { count: 12, total: 13 });
     assert_eq!(f.base_types_agreeing, Ratio { count: 2, total: 3 });
+    assert_eq!(f.kinds_agreeing, Ratio { count: 7, total: 8 });
     assert_eq!(f.enums_found, Ratio { count: 2, total: 3 });
     assert_eq!(f.enum_member_recall, Ratio { count: 4, total: 5 });
     assert_eq!(f.types_found.to_string(), "88.9% (8/9)");

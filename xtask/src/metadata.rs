@@ -221,9 +221,9 @@ mod tests {
             "check-metadata: docs (1 pages: 2 types, 3 enums) against m.xml (4 entity and complex types, 5 enums)\n"
         ));
         assert!(text.contains("findings by category:\n"));
-        let tail: Vec<&str> = text.lines().rev().take(8).collect();
+        let tail: Vec<&str> = text.lines().rev().take(9).collect();
         assert!(tail[0].starts_with("  enum member recall: "), "{text}");
-        assert!(tail[7].starts_with("  types found: "), "{text}");
+        assert!(tail[8].starts_with("  types found: "), "{text}");
         // Each category section shows at most one finding under `--limit 1`.
         for block in text.split("\n\n").filter(|b| b.contains(" (") && b.contains("):\n")) {
             assert!(block.lines().count() <= 2, "{block}");
