@@ -257,11 +257,17 @@ impl Scope {
         if self.used.insert(base.to_owned()) {
             return base.to_owned();
         }
+        // A keyword's `_` suffix (`self_`, `Self_`) is not kept before the number: `self__2`
+        // and `Self_2` would trip the case lints, and `self_2` is no keyword.
+        let stem = match base.trim_end_matches('_') {
+            "" => base,
+            stem => stem,
+        };
         let mut n = 2u32;
         loop {
             let candidate = match self.style {
-                Style::Snake => format!("{base}_{n}"),
-                Style::UpperCamel => format!("{base}{n}"),
+                Style::Snake => format!("{stem}_{n}"),
+                Style::UpperCamel => format!("{stem}{n}"),
             };
             if self.used.insert(candidate.clone()) {
                 return candidate;
@@ -511,6 +517,16 @@ mod tests {
         let mut t = Scope::new(Style::UpperCamel);
         assert_eq!(t.claim("Session"), "Session");
         assert_eq!(t.claim("Session"), "Session2");
+    }
+
+    #[test]
+    fn numbered_keywords_lose_their_underscore() {
+        let mut s = Scope::new(Style::Snake);
+        assert_eq!([s.claim("self_"), s.claim("self_")], ["self_", "self_2"]);
+        let mut s = Scope::new(Style::UpperCamel);
+        assert_eq!([s.claim("Self_"), s.claim("Self_")], ["Self_", "Self2"]);
+        let mut s = Scope::new(Style::Snake);
+        assert_eq!([s.claim("__"), s.claim("__")], ["__", "___2"]);
     }
 
     #[test]
