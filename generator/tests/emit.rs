@@ -4,7 +4,7 @@
 //!
 //! The fixture covers inheritance across three levels with a qualified base name, a complex
 //! type, an evolvable enum and one with a member called `unknown`, awkward property names
-//! (`type`, `self`, `@odata.type`, `fooBar` next to `foo_bar`, `3dModel`), a self-recursive type
+//! (`type`, `self` next to `Self`, `@odata.type`, `fooBar` next to `foo_bar`, `3dModel`), a self-recursive type
 //! and a two-type cycle (both need `Box`), a name shared by two namespaces, a PATCH with a
 //! resource body, an action with a request struct, an operation with two paths, a collection
 //! response, a 204, a documented error, an operation without paths, and examples that are

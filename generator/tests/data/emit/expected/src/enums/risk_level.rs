@@ -9,6 +9,8 @@ pub enum RiskLevel {
     High,
     /// The level is not known.
     Unknown,
+    Self2,
+    /// Collides with `self` once cased.
     Self_,
     /// A value this version of the SDK does not know, kept exactly as sent.
     UnknownValue(String),
@@ -21,7 +23,8 @@ impl RiskLevel {
             Self::Medium => "medium",
             Self::High => "high",
             Self::Unknown => "unknown",
-            Self::Self_ => "self",
+            Self::Self2 => "self",
+            Self::Self_ => "Self",
             Self::UnknownValue(value) => value.as_str(),
         }
     }
@@ -39,7 +42,8 @@ impl From<&str> for RiskLevel {
             "medium" => Self::Medium,
             "high" => Self::High,
             "unknown" => Self::Unknown,
-            "self" => Self::Self_,
+            "self" => Self::Self2,
+            "Self" => Self::Self_,
             other => Self::UnknownValue(other.to_owned()),
         }
     }
@@ -67,7 +71,15 @@ mod tests {
     /// service adds later is kept exactly as it was sent.
     #[test]
     fn members_and_unknown_values_round_trip() {
-        for wire in ["low", "medium", "high", "unknown", "self", "a value added later"] {
+        for wire in [
+            "low",
+            "medium",
+            "high",
+            "unknown",
+            "self",
+            "Self",
+            "a value added later",
+        ] {
             let value: RiskLevel = ::serde_json::from_value(
                     ::serde_json::Value::from(wire),
                 )

@@ -12,6 +12,11 @@ pub struct AttachmentInfo {
     pub r#type: Option<String>,
     /// Source: resources/attachmentinfo.md:11
     #[serde(rename = "self", default, skip_serializing_if = "Option::is_none")]
+    pub self_2: Option<String>,
+    /// The same keyword, upper case: both cannot be `self_`.
+    ///
+    /// Source: resources/attachmentinfo.md:11
+    #[serde(rename = "Self", default, skip_serializing_if = "Option::is_none")]
     pub self_: Option<String>,
     /// Source: resources/attachmentinfo.md:12
     #[serde(rename = "@odata.type", default, skip_serializing_if = "Option::is_none")]
