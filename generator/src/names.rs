@@ -116,6 +116,15 @@ pub fn snake(wire: &str) -> String {
     fix_non_raw(name)
 }
 
+/// [`snake`] for one word of a longer name (`get_option_self`): a keyword needs no `_` there.
+pub fn snake_part(wire: &str) -> String {
+    let name = snake(wire);
+    if NON_RAW_KEYWORDS.iter().any(|k| name.strip_suffix('_') == Some(k)) {
+        return name[..name.len() - 1].to_owned();
+    }
+    name
+}
+
 /// A plain UpperCamelCase name for a type or an enum variant. Never empty.
 pub fn upper_camel(wire: &str) -> String {
     let mut name = upper_camel_case(&sanitise(wire));
@@ -517,6 +526,16 @@ mod tests {
         let mut t = Scope::new(Style::UpperCamel);
         assert_eq!(t.claim("Session"), "Session");
         assert_eq!(t.claim("Session"), "Session2");
+    }
+
+    #[test]
+    fn keywords_inside_longer_names_keep_no_underscore() {
+        assert_eq!(
+            [snake_part("self"), snake_part("Self"), snake_part("crate"), snake_part("userId")],
+            ["self", "self", "crate", "user_id"]
+        );
+        // `_` alone is no word at all; its escape stays.
+        assert_eq!(snake_part("_"), snake("_"));
     }
 
     #[test]

@@ -78,7 +78,7 @@ pub(crate) fn distinguishing_suffixes(templates: &[&str]) -> Vec<String> {
     let segments: Vec<Vec<&str>> = templates.iter().map(|t| literal_segments(t)).collect();
     let longest = segments.iter().map(Vec::len).max().unwrap_or(0).max(1);
     let suffix = |segs: &Vec<&str>, k: usize| -> String {
-        let words: Vec<String> = segs.iter().take(k).map(|s| names::snake(s)).collect();
+        let words: Vec<String> = segs.iter().take(k).map(|s| names::snake_part(s)).collect();
         if words.is_empty() { "root".to_owned() } else { words.join("_") }
     };
     for k in 1..=longest {
