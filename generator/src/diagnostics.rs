@@ -156,6 +156,9 @@ codes! {
     ExampleOdataType = "example-odata-type", Warning,
         "An example's `@odata.type` names a type that is not the documented type nor derived from it.",
         "Correct `@odata.type`.";
+    ExampleUndocumentedType = "example-undocumented-type", Warning,
+        "An example's `@odata.type` names a type that no page defines; the object's properties are not checked.",
+        "Add the type's page, or correct `@odata.type`.";
     ExampleMissingProperties = "example-missing-properties", Warning,
         "A response example leaves out documented properties but is not marked truncated.",
         "Add `\"truncated\": true` to the annotation, or list the properties.";

@@ -1199,6 +1199,9 @@ fn read_examples(page: &Page, d: &mut PageDecls) {
             continue;
         }
         let Some(bt) = ann.block_type() else { continue };
+        if parse::announces_include(ann) {
+            continue;
+        }
         let bt = bt.trim().to_ascii_lowercase();
         if !matches!(bt.as_str(), "request" | "response" | "resource" | "example" | "ignored" | "samples" | "") {
             d.diagnostics.push(page.diag(Code::UnknownBlockType, ann.json_span, format!("unknown blockType `{bt}`")));
@@ -1601,6 +1604,9 @@ struct Resolver<'p, 'd> {
     inferred: BTreeMap<String, (String, String, Vec<String>, Loc)>,
     /// "Possible values" lists of properties typed with a defined enum, by enum key.
     enum_uses: HashMap<String, Vec<Vec<String>>>,
+    /// Enums that a property's description calls multi-valued: flags enums, when their
+    /// members carry no numbers to say so.
+    multi_valued: HashSet<String>,
 }
 
 /// What resolving a reference adds besides its answer, in the order it happened: diagnostics,
@@ -1615,6 +1621,8 @@ struct Effects {
     inferred: Vec<(String, String, String, Loc, Vec<String>)>,
     /// A "Possible values" list on a property typed with a defined enum: (enum key, values).
     enum_uses: Vec<(String, Vec<String>)>,
+    /// Enum keys of properties described as multi-valued.
+    multi_valued: Vec<String>,
 }
 
 #[derive(Clone)]
@@ -1637,6 +1645,7 @@ impl<'p, 'd> Resolver<'p, 'd> {
             page_defs: HashMap::new(),
             inferred: BTreeMap::new(),
             enum_uses: HashMap::new(),
+            multi_valued: HashSet::new(),
         }
     }
 
@@ -1799,11 +1808,15 @@ impl<'p, 'd> Resolver<'p, 'd> {
         if r.name.eq_ignore_ascii_case("enumeration") || r.name.eq_ignore_ascii_case("enum") {
             return "String".to_string();
         }
+        let multi_valued = says_multi_valued(&p.description);
         if let Some(res) = self.resolve(page, r) {
-            if let Resolved::Enum(k) = &res
-                && !p.possible_values.is_empty()
-            {
-                fx.enum_uses.push((k.clone(), p.possible_values.clone()));
+            if let Resolved::Enum(k) = &res {
+                if !p.possible_values.is_empty() {
+                    fx.enum_uses.push((k.clone(), p.possible_values.clone()));
+                }
+                if multi_valued {
+                    fx.multi_valued.push(k.clone());
+                }
             }
             return self.display_name(&res);
         }
@@ -1818,6 +1831,9 @@ impl<'p, 'd> Resolver<'p, 'd> {
         if !p.possible_values.is_empty() && !name.contains('.') {
             let key = format!("{namespace}.{name}").to_ascii_lowercase();
             let loc = loc_of(page, p.type_span.start);
+            if multi_valued {
+                fx.multi_valued.push(key.clone());
+            }
             fx.inferred.push((key, name.to_string(), namespace.clone(), loc, p.possible_values.clone()));
             return qualify(&namespace, name);
         }
@@ -1869,6 +1885,7 @@ impl<'p, 'd> Resolver<'p, 'd> {
             for (key, values) in fx.enum_uses {
                 self.enum_uses.entry(key).or_default().push(values);
             }
+            self.multi_valued.extend(fx.multi_valued);
         }
     }
 
@@ -2162,7 +2179,9 @@ impl<'p, 'd> Resolver<'p, 'd> {
                     }
                 }
             }
-            ir.enums.push(make_enum(&e.name, &e.namespace, &e.description, members, false, loc_of(page, e.loc.start)));
+            let mut def = make_enum(&e.name, &e.namespace, &e.description, members, false, loc_of(page, e.loc.start));
+            self.mark_multi_valued(key, &mut def);
+            ir.enums.push(def);
         }
         for (key, (name, ns, values, loc)) in &self.inferred {
             if self.enums.contains_key(key) {
@@ -2172,11 +2191,21 @@ impl<'p, 'd> Resolver<'p, 'd> {
                 .iter()
                 .map(|v| EnumMember { name: v.clone(), value: None, description: String::new(), loc: loc.clone() })
                 .collect();
-            ir.enums.push(make_enum(name, ns, "", members, true, loc.clone()));
+            let mut def = make_enum(name, ns, "", members, true, loc.clone());
+            self.mark_multi_valued(key, &mut def);
+            ir.enums.push(def);
         }
         ir.enums.sort_by_key(|a| {
             (a.namespace.to_ascii_lowercase(), a.name.to_ascii_lowercase(), a.namespace.clone(), a.name.clone())
         });
+    }
+
+    /// An enum whose members carry no numbers is a flags enum when a property using it says it
+    /// is multi-valued (`joiner,leaver`); numbered members decide by their numbers alone.
+    fn mark_multi_valued(&self, key: &str, def: &mut EnumDef) {
+        if self.multi_valued.contains(key) && def.members.iter().all(|m| m.value.is_none()) {
+            def.flags = true;
+        }
     }
 
     fn build_operations(&mut self, ir: &mut Ir) {
@@ -2457,6 +2486,15 @@ fn pick_key<V>(
     cands.first().cloned()
 }
 
+/// "This property is multi-valued", "a multi-valued enumeration": the phrases pages use for
+/// a property that holds several members of a flags enum at once.
+fn says_multi_valued(description: &str) -> bool {
+    let lower = description.to_ascii_lowercase();
+    lower.contains("multi-valued enum")
+        || lower.contains("property is multi-valued")
+        || lower.contains("multivalued enum")
+}
+
 fn make_enum(
     name: &str,
     namespace: &str,
@@ -2467,10 +2505,13 @@ fn make_enum(
 ) -> EnumDef {
     let evolvable = members.iter().any(|m| m.name.eq_ignore_ascii_case("unknownFutureValue"));
     let values: Vec<i64> = members.iter().filter_map(|m| m.value).collect();
-    // Flags enums number their members 1, 2, 4, 8 ...; at least three to tell them apart.
-    let flags = values.len() >= 3
-        && values.len() == members.len()
-        && values.iter().all(|v| *v > 0 && (v & (v - 1)) == 0)
+    // Flags enums number their members 1, 2, 4, 8 ..., often with a `none` of 0 ("no flags
+    // set"); at least three powers of two, 4 among them, to tell them from a plain 0, 1, 2.
+    let powers = values.iter().filter(|v| **v > 0 && (*v & (*v - 1)) == 0).count();
+    let flags = values.len() == members.len()
+        && powers >= 3
+        && values.iter().all(|v| *v == 0 || (*v > 0 && (v & (v - 1)) == 0))
+        && values.iter().filter(|v| **v == 0).count() <= 1
         && values.contains(&4);
     EnumDef {
         name: name.to_string(),

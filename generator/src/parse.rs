@@ -1109,7 +1109,7 @@ fn attach_annotations(page: &mut Page, diags: &mut PageDiagnostics) {
     let text = page.text;
     let mut bi = 0;
     for (ai, ann) in page.annotations.iter_mut().enumerate() {
-        if ann.kind != AnnotationKind::Block {
+        if ann.kind != AnnotationKind::Block || announces_include(ann) {
             continue;
         }
         while bi < page.code_blocks.len() && page.code_blocks[bi].span.start < ann.span.end {
@@ -1127,6 +1127,13 @@ fn attach_annotations(page: &mut Page, diags: &mut PageDiagnostics) {
             diags.push(Code::AnnotationOrphan, ann.span, "this annotation is not followed by a code block");
         }
     }
+}
+
+/// Newer pages keep their permissions table in an include file, announced by
+/// `<!-- { "blockType": "permissions", ... } -->` before `[!INCLUDE [permissions-table](...)]`:
+/// such an annotation is followed by no code block, rightly.
+pub fn announces_include(ann: &Annotation) -> bool {
+    ann.block_type().is_some_and(|b| b.trim().eq_ignore_ascii_case("permissions"))
 }
 
 /// Reads the `Namespace: microsoft.graph` line that follows the title.

@@ -550,8 +550,10 @@ impl ExampleCheck<'_, '_> {
                     });
                     return;
                 };
-                // `@odata.type` may name a derived type, whose properties then apply.
+                // `@odata.type` may name a derived type, whose properties then apply. One that no
+                // page defines has properties nobody documented: they are not checked one by one.
                 let mut actual = t;
+                let mut undocumented = false;
                 if let Some(Value::String(ot)) = map.get("@odata.type") {
                     match self.model.kind(ot) {
                         Kind::Type(sub) if self.model.derives(sub, t) => actual = sub,
@@ -565,10 +567,23 @@ impl ExampleCheck<'_, '_> {
                             key: Some("@odata.type".into()),
                             value: Some(ot.clone()),
                         }),
+                        Kind::Unknown => {
+                            undocumented = true;
+                            issues.push(Issue {
+                                code: Code::ExampleUndocumentedType,
+                                message: format!(
+                                    "`@odata.type` says `{}`, which no page defines; the properties of this `{}` object are not checked",
+                                    ot.trim_start_matches('#'),
+                                    t.name
+                                ),
+                                key: Some("@odata.type".into()),
+                                value: Some(ot.clone()),
+                            });
+                        }
                         _ => {}
                     }
                 }
-                let open = self.model.is_open(actual);
+                let open = undocumented || self.model.is_open(actual);
                 for (k, val) in map {
                     if k.contains('@') {
                         continue;

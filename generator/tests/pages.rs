@@ -226,3 +226,10 @@ fn damaged_corpus_never_panics_and_still_emits_a_crate() {
 fn type_kinds() {
     check("type-kinds", &case_sources("type-kinds"));
 }
+
+/// Conventions of newer pages: permissions tables in include files, flags enums described only
+/// in words or numbered with a zero `none`, and examples of derived types no page documents.
+#[test]
+fn newer_conventions() {
+    check("newer-conventions", &case_sources("newer-conventions"));
+}
