@@ -431,7 +431,20 @@ fn doc_type_of(path: &str, fm: &FrontMatter, diags: &mut PageDiagnostics) -> Opt
         return Some(t);
     }
     let span = key_span(diags.text, fm, "doc_type");
-    let guess = parse(cleaned.trim_matches(|c: char| !c.is_ascii_alphabetic()));
+    // `resourcePageType_` and `enumTypes` are seen in the wild: what the value starts with says
+    // what the writer meant.
+    let letters = cleaned.trim_matches(|c: char| !c.is_ascii_alphabetic()).to_ascii_lowercase();
+    let guess = parse(&letters).or_else(|| {
+        [
+            ("api", "apipagetype"),
+            ("resource", "resourcepagetype"),
+            ("enum", "enumpagetype"),
+            ("conceptual", "conceptualpagetype"),
+        ]
+        .iter()
+        .find(|(prefix, _)| letters.starts_with(prefix))
+        .and_then(|(_, full)| parse(full))
+    });
     let d = diags.push(Code::UnknownDocType, span, format!("unknown doc_type `{raw}`"));
     if let Some(g) = guess {
         d.help = Some(format!("did you mean `{}`?", g.as_str()));
