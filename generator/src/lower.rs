@@ -278,12 +278,13 @@ fn read_resource(page: &Page, d: &mut PageDecls) {
         json_properties: Vec::new(),
         loc: page.title.as_ref().map(|t| t.1).unwrap_or_default(),
     };
-    // "Inherits from [x](x.md)." sentences; pages also say "Derived from [x](x.md)." and "The
-    // **x** resource is derived from [**y**](y.md)", which count only with a link right after
-    // the phrase, because "derived from" also starts ordinary prose.
+    // "Inherits from [x](x.md)." sentences; pages also say "Derived from [x](x.md).", "The
+    // **x** resource is derived from [**y**](y.md)" and "This resource is a subclass of
+    // [y](y.md).", which count only with a link right after the phrase, because "derived from"
+    // also starts ordinary prose.
     for p in &page.paragraphs {
         let lower = p.text.to_ascii_lowercase();
-        let found = ["inherits from", "derived from", "derives from"]
+        let found = ["inherits from", "derived from", "derives from", "subclass of", "subtype of"]
             .iter()
             .filter_map(|phrase| lower.find(phrase).map(|i| (i, i + phrase.len(), *phrase == "inherits from")))
             .min();
