@@ -2490,6 +2490,10 @@ fn pick_key<V>(
 /// "This property is multi-valued", "a multi-valued enumeration": the phrases pages use for
 /// a property that holds several members of a flags enum at once.
 fn says_multi_valued(description: &str) -> bool {
+    // Nearly every description lacks the phrase; this check spares them a lower-cased copy.
+    if !description.contains("ulti") {
+        return false;
+    }
     let lower = description.to_ascii_lowercase();
     lower.contains("multi-valued enum")
         || lower.contains("property is multi-valued")
