@@ -248,6 +248,18 @@ pub fn split_qualified(full: &str) -> (Option<&str>, &str) {
     }
 }
 
+/// The key types and enums are looked up by: `namespace.name`, lower case.
+pub fn type_key(namespace: &str, name: &str) -> String {
+    format!("{namespace}.{name}").to_ascii_lowercase()
+}
+
+/// The key a type reference (`resultInfo`, `microsoft.graph.callRecords.session`) looks up:
+/// an unqualified name is in the default namespace.
+pub fn ref_key(reference: &str) -> String {
+    let (ns, name) = split_qualified(reference);
+    type_key(ns.unwrap_or(DEFAULT_NAMESPACE), name)
+}
+
 fn title_type_name(title: &str) -> String {
     let t = title.trim();
     let first = t.split_whitespace().next().unwrap_or("");
@@ -1660,20 +1672,15 @@ impl<'p, 'd> Resolver<'p, 'd> {
         self.build_operations(ir);
         // The kinds so far are each type's own page's hint; the inheritance trees, the
         // operations and every type's properties now say more.
-        let hinted: Vec<bool> = ir.types.iter().map(|t| t.kind == TypeKind::Entity).collect();
-        kinds::settle(ir, &hinted);
+        kinds::settle(ir);
         for (ti, pi) in kinds::entity_typed_properties(ir) {
             let (t, p) = (&ir.types[ti], &ir.types[ti].properties[pi]);
             let Some(page) = self.pages.iter().find(|pg| pg.path == p.loc.file) else { continue };
-            let Some((start, end)) = page.index.line_range(page.text, p.loc.line) else { continue };
-            let at = page.text[start..end].char_indices().nth(p.loc.column.saturating_sub(1) as usize);
-            let at = start + at.map_or(0, |(i, _)| i);
-            let span = Span::new(at, (at + p.name.len()).min(end));
             let msg = format!(
                 "`{}.{}` has the entity type `{}`, so it is a relationship, and is read as one",
                 t.name, p.name, p.ty
             );
-            self.diags.push(page.diag(Code::EntityAsProperty, span, msg));
+            self.diags.push(page.diag_at(p.loc.line, p.loc.column, Code::EntityAsProperty, msg));
         }
     }
 
@@ -1683,7 +1690,7 @@ impl<'p, 'd> Resolver<'p, 'd> {
         let mut all: BTreeMap<String, Vec<(usize, usize)>> = BTreeMap::new();
         for (pi, d) in self.decls.iter().enumerate() {
             for (ti, t) in d.types.iter().enumerate() {
-                all.entry(format!("{}.{}", t.namespace, t.name).to_ascii_lowercase()).or_default().push((pi, ti));
+                all.entry(type_key(&t.namespace, &t.name)).or_default().push((pi, ti));
             }
         }
         for (key, defs) in all {
@@ -1711,11 +1718,11 @@ impl<'p, 'd> Resolver<'p, 'd> {
             let page = &self.pages[pi];
             if d.types.len() == 1 {
                 let t = &d.types[0];
-                let key = format!("{}.{}", t.namespace, t.name).to_ascii_lowercase();
+                let key = type_key(&t.namespace, &t.name);
                 self.page_defs.insert(page.path.to_ascii_lowercase(), (key, false));
             }
             for (ei, e) in d.enums.iter().enumerate() {
-                let key = format!("{}.{}", e.namespace, e.name).to_ascii_lowercase();
+                let key = type_key(&e.namespace, &e.name);
                 if self.enums.contains_key(&key) {
                     // enums.md and an enum page may both list a type; the first (by path) wins
                     // silently here, and disagreements are the validator's business.
@@ -1830,7 +1837,7 @@ impl<'p, 'd> Resolver<'p, 'd> {
             return qualify(&namespace, name);
         }
         if !p.possible_values.is_empty() && !name.contains('.') {
-            let key = format!("{namespace}.{name}").to_ascii_lowercase();
+            let key = type_key(&namespace, name);
             let loc = loc_of(page, p.type_span.start);
             if multi_valued {
                 fx.multi_valued.push(key.clone());
@@ -1967,11 +1974,7 @@ impl<'p, 'd> Resolver<'p, 'd> {
     /// Their kinds are still each page's own hint; [`kinds::settle`] decides them at the end.
     fn finish_types(&mut self, ir: &mut Ir, defs: Vec<(String, TypeDef)>) {
         let by_key: HashMap<String, usize> = defs.iter().enumerate().map(|(i, (k, _))| (k.clone(), i)).collect();
-        let base_key = |d: &TypeDef| -> Option<String> {
-            let b = d.base.as_ref()?;
-            let (ns, name) = split_qualified(b);
-            Some(format!("{}.{}", ns.unwrap_or(DEFAULT_NAMESPACE), name).to_ascii_lowercase())
-        };
+        let base_key = |d: &TypeDef| d.base.as_deref().map(ref_key);
         for i in 0..defs.len() {
             // A type is on a cycle when following its bases leads back to it.
             let mut seen = HashSet::new();
@@ -1987,14 +1990,9 @@ impl<'p, 'd> Resolver<'p, 'd> {
             };
             if on_cycle {
                 let d = &defs[i].1;
-                let page = self.pages.iter().find(|p| p.path == d.loc.file);
-                if let Some(page) = page {
-                    let off = page.index.line_range(page.text, d.loc.line).map(|r| r.0).unwrap_or(0);
-                    self.diags.push(page.diag(
-                        Code::InheritanceCycle,
-                        Span::new(off, off),
-                        format!("`{}` inherits from itself", d.name),
-                    ));
+                if let Some(page) = self.pages.iter().find(|p| p.path == d.loc.file) {
+                    let msg = format!("`{}` inherits from itself", d.name);
+                    self.diags.push(page.diag_at(d.loc.line, d.loc.column, Code::InheritanceCycle, msg));
                 }
             }
         }
@@ -2015,8 +2013,7 @@ impl<'p, 'd> Resolver<'p, 'd> {
                 let e = &self.types[&cur];
                 let (pi, ti) = (e.page, e.decl);
                 let Some(b) = self.base_of(&self.pages[pi], &self.decls[pi].types[ti], fx) else { break };
-                let (ns, name) = split_qualified(&b);
-                cur = format!("{}.{}", ns.unwrap_or(DEFAULT_NAMESPACE), name).to_ascii_lowercase();
+                cur = ref_key(&b);
                 if chain.contains(&cur) || !self.types.contains_key(&cur) {
                     break;
                 }
@@ -2036,8 +2033,7 @@ impl<'p, 'd> Resolver<'p, 'd> {
         let mut cur = bases.get(key).cloned().flatten();
         let mut seen = HashSet::new();
         while let Some(b) = cur {
-            let (ns, name) = split_qualified(&b);
-            let k = format!("{}.{}", ns.unwrap_or(DEFAULT_NAMESPACE), name).to_ascii_lowercase();
+            let k = ref_key(&b);
             if !seen.insert(k.clone()) {
                 break;
             }
@@ -2086,8 +2082,7 @@ impl<'p, 'd> Resolver<'p, 'd> {
             let mut out = Vec::new();
             let mut cur = n.to_string();
             for _ in 0..32 {
-                let (ns, name) = split_qualified(&cur);
-                let key = format!("{}.{}", ns.unwrap_or(DEFAULT_NAMESPACE), name).to_ascii_lowercase();
+                let key = ref_key(&cur);
                 let Some(e) = this.types.get(&key) else { break };
                 let raw = &this.decls[e.page].types[e.decl];
                 let Some(b) = raw.base_annotation.clone().or_else(|| raw.base_sentence.as_ref().map(|s| s.0.clone()))
@@ -2407,8 +2402,7 @@ impl<'p, 'd> Resolver<'p, 'd> {
     fn find_property_type(&self, ty: &str, prop: &str, fx: &mut Effects) -> Option<String> {
         let mut cur = ty.to_string();
         for _ in 0..32 {
-            let (ns, name) = split_qualified(&cur);
-            let key = format!("{}.{}", ns.unwrap_or(DEFAULT_NAMESPACE), name).to_ascii_lowercase();
+            let key = ref_key(&cur);
             let e = self.types.get(&key)?;
             let (pi, ti) = (e.page, e.decl);
             let raw = &self.decls[pi].types[ti];
@@ -2470,7 +2464,7 @@ fn pick_key<V>(
     page_ns: &str,
 ) -> Option<String> {
     if let Some(ns) = ns {
-        let k = format!("{ns}.{name}").to_ascii_lowercase();
+        let k = type_key(ns, name);
         if map.contains_key(&k) {
             return Some(k);
         }
@@ -2512,11 +2506,10 @@ fn make_enum(
     let values: Vec<i64> = members.iter().filter_map(|m| m.value).collect();
     // Flags enums number their members 1, 2, 4, 8 ..., often with a `none` of 0 ("no flags
     // set"); at least three powers of two, 4 among them, to tell them from a plain 0, 1, 2.
-    let powers = values.iter().filter(|v| **v > 0 && (*v & (*v - 1)) == 0).count();
+    let is_power = |v: i64| v > 0 && v & (v - 1) == 0;
     let flags = values.len() == members.len()
-        && powers >= 3
-        && values.iter().all(|v| *v == 0 || (*v > 0 && (v & (v - 1)) == 0))
-        && values.iter().filter(|v| **v == 0).count() <= 1
+        && values.iter().all(|&v| v == 0 || is_power(v))
+        && values.iter().filter(|&&v| is_power(v)).count() >= 3
         && values.contains(&4);
     EnumDef {
         name: name.to_string(),

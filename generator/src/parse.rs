@@ -51,6 +51,15 @@ impl Page<'_> {
     pub fn diag(&self, code: Code, span: Span, message: impl Into<String>) -> Diagnostic {
         crate::diagnostics::make(self.path, self.text, &self.index, code, span, message.into())
     }
+
+    /// A diagnostic at a 1-based line and column (as the IR's locations give them), spanning to
+    /// the end of the line. Columns count characters, not bytes.
+    pub fn diag_at(&self, line: u32, column: u32, code: Code, message: impl Into<String>) -> Diagnostic {
+        let (start, end) = self.index.line_range(self.text, line).unwrap_or((0, 0));
+        let nth = column.saturating_sub(1) as usize;
+        let at = self.text[start..end].char_indices().nth(nth).map_or(end, |(i, _)| start + i);
+        self.diag(code, Span::new(at, end), message)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -433,18 +442,16 @@ fn doc_type_of(path: &str, fm: &FrontMatter, diags: &mut PageDiagnostics) -> Opt
     let span = key_span(diags.text, fm, "doc_type");
     // `resourcePageType_` and `enumTypes` are seen in the wild: what the value starts with says
     // what the writer meant.
-    let letters = cleaned.trim_matches(|c: char| !c.is_ascii_alphabetic()).to_ascii_lowercase();
-    let guess = parse(&letters).or_else(|| {
-        [
-            ("api", "apipagetype"),
-            ("resource", "resourcepagetype"),
-            ("enum", "enumpagetype"),
-            ("conceptual", "conceptualpagetype"),
-        ]
-        .iter()
-        .find(|(prefix, _)| letters.starts_with(prefix))
-        .and_then(|(_, full)| parse(full))
-    });
+    let letters = cleaned.trim_start_matches(|c: char| !c.is_ascii_alphabetic()).to_ascii_lowercase();
+    let guess = [
+        ("api", DocType::Api),
+        ("resource", DocType::Resource),
+        ("enum", DocType::Enum),
+        ("conceptual", DocType::Conceptual),
+    ]
+    .into_iter()
+    .find(|(prefix, _)| letters.starts_with(prefix))
+    .map(|(_, t)| t);
     let d = diags.push(Code::UnknownDocType, span, format!("unknown doc_type `{raw}`"));
     if let Some(g) = guess {
         d.help = Some(format!("did you mean `{}`?", g.as_str()));

@@ -8,7 +8,7 @@
 use crate::diagnostics::{Code, Diagnostic, Severity, Span};
 use crate::formats;
 use crate::ir::*;
-use crate::lower::{DEFAULT_NAMESPACE, edit_distance, file_stem, primitive, split_qualified};
+use crate::lower::{edit_distance, file_stem, primitive, ref_key, split_qualified, type_key};
 use crate::parse::Page;
 use rayon::prelude::*;
 use serde_json::Value;
@@ -73,11 +73,11 @@ impl<'a> Model<'a> {
             enum_names: HashMap::new(),
         };
         for t in &ir.types {
-            m.types.insert(t.qualified_name().to_ascii_lowercase(), t);
+            m.types.insert(type_key(&t.namespace, &t.name), t);
             m.type_names.entry(t.name.to_ascii_lowercase()).or_default().push(t);
         }
         for e in &ir.enums {
-            m.enums.insert(format!("{}.{}", e.namespace, e.name).to_ascii_lowercase(), e);
+            m.enums.insert(type_key(&e.namespace, &e.name), e);
             m.enum_names.entry(e.name.to_ascii_lowercase()).or_default().push(e);
         }
         m
@@ -89,8 +89,8 @@ impl<'a> Model<'a> {
         if let Some(p) = primitive(ty) {
             return Kind::Primitive(p);
         }
-        let (ns, name) = split_qualified(ty);
-        let key = format!("{}.{}", ns.unwrap_or(DEFAULT_NAMESPACE), name).to_ascii_lowercase();
+        let key = ref_key(ty);
+        let name = split_qualified(ty).1;
         if let Some(t) = self.types.get(&key) {
             return Kind::Type(t);
         }
@@ -923,10 +923,7 @@ pub fn percent_decode(s: &str) -> String {
 }
 
 fn page_diag(by_path: &HashMap<&str, &Page>, loc: &Loc, code: Code, message: String) -> Option<Diagnostic> {
-    let page = by_path.get(loc.file.as_str())?;
-    let (s, e) = page.index.line_range(page.text, loc.line)?;
-    let start = (s + loc.column.saturating_sub(1) as usize).min(e);
-    Some(page.diag(code, Span::new(start, e), message))
+    Some(by_path.get(loc.file.as_str())?.diag_at(loc.line, loc.column, code, message))
 }
 
 fn check_example_names(ir: &Ir, by_path: &HashMap<&str, &Page>, out: &mut Vec<Diagnostic>) {

@@ -18,7 +18,7 @@
 //! Scored against the CSDL of graph-v1.0 this settles 99.0% of the kinds, against 94.7% from
 //! the annotations alone.
 
-use super::{DEFAULT_NAMESPACE, split_qualified};
+use super::{DEFAULT_NAMESPACE, ref_key, split_qualified, type_key};
 use crate::ir::{Ir, Method, TypeKind};
 use std::collections::HashMap;
 
@@ -28,21 +28,17 @@ struct Evidence {
     votes: i64,
 }
 
-/// `hinted[i]`: whether `ir.types[i]`'s own page hints at an entity (annotations, JSON
-/// representation).
-pub(super) fn settle(ir: &mut Ir, hinted: &[bool]) {
-    let key = |ns: &str, name: &str| format!("{ns}.{name}").to_ascii_lowercase();
+/// On entry each type's `kind` is its own page's hint (annotations, JSON representation); on
+/// return it is settled.
+pub(super) fn settle(ir: &mut Ir) {
     let index: HashMap<String, usize> =
-        ir.types.iter().enumerate().map(|(i, t)| (key(&t.namespace, &t.name), i)).collect();
-    let resolve = |r: &str| {
-        let (ns, name) = split_qualified(r.trim_start_matches('#'));
-        index.get(&key(ns.unwrap_or(DEFAULT_NAMESPACE), name)).copied()
-    };
+        ir.types.iter().enumerate().map(|(i, t)| (type_key(&t.namespace, &t.name), i)).collect();
+    let resolve = |r: &str| index.get(&ref_key(r.trim_start_matches('#'))).copied();
 
     let mut trees = Trees::new(ir.types.len());
     let mut ev = vec![Evidence::default(); ir.types.len()];
     for (i, t) in ir.types.iter().enumerate() {
-        ev[i].votes += i64::from(hinted.get(i).copied().unwrap_or(false));
+        ev[i].votes += i64::from(t.kind == TypeKind::Entity);
         if t.name.eq_ignore_ascii_case("entity") && t.namespace.eq_ignore_ascii_case(DEFAULT_NAMESPACE) {
             ev[i].proof = true;
         }
@@ -88,14 +84,12 @@ pub(super) fn settle(ir: &mut Ir, hinted: &[bool]) {
 /// property, so they are relationships: they are marked so, and their (type, property) indexes
 /// returned for a note to the doc writer. Runs after [`settle`].
 pub(super) fn entity_typed_properties(ir: &mut Ir) -> Vec<(usize, usize)> {
-    let key = |ns: &str, name: &str| format!("{ns}.{name}").to_ascii_lowercase();
     let entities: std::collections::HashSet<String> =
-        ir.types.iter().filter(|t| t.kind == TypeKind::Entity).map(|t| key(&t.namespace, &t.name)).collect();
+        ir.types.iter().filter(|t| t.kind == TypeKind::Entity).map(|t| type_key(&t.namespace, &t.name)).collect();
     let mut found = Vec::new();
     for (ti, t) in ir.types.iter_mut().enumerate() {
         for (pi, p) in t.properties.iter_mut().enumerate() {
-            let (ns, name) = split_qualified(p.ty.trim_start_matches('#'));
-            if !p.navigation && entities.contains(&key(ns.unwrap_or(DEFAULT_NAMESPACE), name)) {
+            if !p.navigation && entities.contains(&ref_key(p.ty.trim_start_matches('#'))) {
                 p.navigation = true;
                 found.push((ti, pi));
             }
@@ -206,7 +200,7 @@ mod tests {
             operations: vec![get("/communications/calls/{id}/operations/{id}", "commsOperation")],
             ..Ir::default()
         };
-        settle(&mut ir, &[false, false, false]);
+        settle(&mut ir);
         assert_eq!(
             kinds(&ir),
             [
@@ -228,7 +222,10 @@ mod tests {
             ],
             ..Ir::default()
         };
-        settle(&mut ir, &[false, true, true]);
+        // Both carry a `keyProperty`.
+        ir.types[1].kind = TypeKind::Entity;
+        ir.types[2].kind = TypeKind::Entity;
+        settle(&mut ir);
         assert_eq!(
             kinds(&ir),
             [("shift", TypeKind::Entity), ("shiftItem", TypeKind::Complex), ("room", TypeKind::Entity)]
@@ -241,7 +238,7 @@ mod tests {
             types: vec![ty("call", None, &[("operations", "commsOperation", true)]), ty("commsOperation", None, &[])],
             ..Ir::default()
         };
-        settle(&mut ir, &[false, false]);
+        settle(&mut ir);
         assert_eq!(kinds(&ir), [("call", TypeKind::Complex), ("commsOperation", TypeKind::Entity)]);
     }
 
@@ -255,7 +252,7 @@ mod tests {
             ],
             ..Ir::default()
         };
-        settle(&mut ir, &[false, false, false]);
+        settle(&mut ir);
         assert_eq!(entity_typed_properties(&mut ir), [(0, 0)]);
         assert!(ir.types[0].properties[0].navigation && !ir.types[0].properties[1].navigation);
     }
