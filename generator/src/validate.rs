@@ -141,8 +141,13 @@ impl<'a> Model<'a> {
         self.chain(t).into_iter().find_map(|c| c.properties.iter().find(|p| p.name.eq_ignore_ascii_case(name)))
     }
 
+    /// Whether an object of this type may carry properties no page lists for it: the type (or
+    /// an ancestor) is open, or its ancestry ends in a base type that no page defines, whose
+    /// properties are therefore unknown. Either way an unlisted property is not a defect.
     pub fn is_open(&self, t: &'a TypeDef) -> bool {
-        self.chain(t).iter().any(|c| c.open)
+        let chain = self.chain(t);
+        let last = chain.last().copied().unwrap_or(t);
+        chain.iter().any(|c| c.open) || last.base.as_deref().is_some_and(|b| matches!(self.kind(b), Kind::Unknown))
     }
 
     /// Whether `sub` is `sup` or derives from it.
@@ -163,6 +168,24 @@ struct Issue {
     message: String,
     key: Option<String>,
     value: Option<String>,
+    /// Where in the body the finding is, innermost step first (the checks add the steps as
+    /// their recursion unwinds): how a diagnostic points at the right one of several objects
+    /// that share a key.
+    path: Vec<Step>,
+}
+
+/// One step into a JSON value: an object's key or an array's index.
+#[derive(Debug, Clone, PartialEq)]
+enum Step {
+    Key(String),
+    Index(usize),
+}
+
+/// Adds `step` to the path of every issue from `from` on: they were found inside that step.
+fn nest(issues: &mut [Issue], from: usize, step: Step) {
+    for i in &mut issues[from..] {
+        i.path.push(step.clone());
+    }
 }
 
 impl ExampleCheck<'_, '_> {
@@ -182,13 +205,7 @@ impl ExampleCheck<'_, '_> {
             });
             return;
         };
-        let start = page.index.line_range(page.text, loc.line).map(|r| r.0).unwrap_or(0);
-        let block_end = page
-            .code_blocks
-            .iter()
-            .find(|b| b.span.start <= start && start < b.span.end)
-            .map(|b| b.span.end)
-            .unwrap_or(page.text.len());
+        let (start, block_end) = block_at(page, loc);
         let span = locate(page.text, start, block_end, key, value).unwrap_or_else(|| {
             let end = page.index.line_range(page.text, loc.line).map(|r| r.1).unwrap_or(start);
             Span::new(start, end)
@@ -334,15 +351,19 @@ impl ExampleCheck<'_, '_> {
         if collection {
             match body.get("value") {
                 Some(Value::Array(items)) => {
-                    for item in items {
+                    for (n, item) in items.iter().enumerate() {
+                        let from = issues.len();
                         self.check_value(item, t, &mut issues);
+                        nest(&mut issues, from, Step::Index(n));
                     }
+                    nest(&mut issues, 0, Step::Key("value".into()));
                 }
                 _ => issues.push(Issue {
                     code: Code::ExampleWrongType,
                     message: "a collection response must be an object with a `value` array".into(),
                     key: None,
                     value: None,
+                    path: Vec::new(),
                 }),
             }
         } else {
@@ -370,6 +391,7 @@ impl ExampleCheck<'_, '_> {
                         ),
                         key: None,
                         value: None,
+                        path: Vec::new(),
                     });
                 }
             }
@@ -399,12 +421,12 @@ impl ExampleCheck<'_, '_> {
             if rb.collection
                 && let Value::Array(items) = body
             {
-                {
-                    for i in items {
-                        self.check_value(i, t, &mut issues);
-                    }
-                    return issues;
+                for (n, i) in items.iter().enumerate() {
+                    let from = issues.len();
+                    self.check_value(i, t, &mut issues);
+                    nest(&mut issues, from, Step::Index(n));
                 }
+                return issues;
             }
             self.check_value(body, t, &mut issues);
             return issues;
@@ -415,6 +437,7 @@ impl ExampleCheck<'_, '_> {
                 message: "the request body must be a JSON object of the documented parameters".into(),
                 key: None,
                 value: None,
+                path: Vec::new(),
             });
             return issues;
         };
@@ -436,6 +459,7 @@ impl ExampleCheck<'_, '_> {
                         message: format!("the request body has `{k}`, which is not a documented parameter{hint}"),
                         key: Some(k.clone()),
                         value: None,
+                        path: vec![Step::Key(k.clone())],
                     });
                 }
             }
@@ -444,6 +468,12 @@ impl ExampleCheck<'_, '_> {
     }
 
     fn check_property(&self, p: &Property, v: &Value, issues: &mut Vec<Issue>) {
+        let from = issues.len();
+        self.check_property_value(p, v, issues);
+        nest(issues, from, Step::Key(p.name.clone()));
+    }
+
+    fn check_property_value(&self, p: &Property, v: &Value, issues: &mut Vec<Issue>) {
         if v.is_null() {
             if p.nullable == Some(false) {
                 issues.push(Issue {
@@ -451,6 +481,7 @@ impl ExampleCheck<'_, '_> {
                     message: format!("`{}` is null but documented as not nullable", p.name),
                     key: Some(p.name.clone()),
                     value: None,
+                    path: Vec::new(),
                 });
             }
             return;
@@ -458,9 +489,11 @@ impl ExampleCheck<'_, '_> {
         if p.collection {
             match v {
                 Value::Array(items) => {
-                    for i in items {
+                    for (n, i) in items.iter().enumerate() {
                         if !i.is_null() {
+                            let from = issues.len();
                             self.check_value_at(i, &p.ty, &p.name, issues);
+                            nest(issues, from, Step::Index(n));
                         }
                     }
                 }
@@ -469,6 +502,7 @@ impl ExampleCheck<'_, '_> {
                     message: format!("`{}` is a collection of {} but the example gives {}", p.name, p.ty, describe(v)),
                     key: Some(p.name.clone()),
                     value: None,
+                    path: Vec::new(),
                 }),
             }
         } else {
@@ -499,7 +533,13 @@ impl ExampleCheck<'_, '_> {
                         ("Guid", Value::String(_)) => Code::ExampleGuid,
                         _ => Code::ExampleWrongType,
                     };
-                    issues.push(Issue { code, message: msg, key: None, value: v.as_str().map(str::to_string) });
+                    issues.push(Issue {
+                        code,
+                        message: msg,
+                        key: None,
+                        value: v.as_str().map(str::to_string),
+                        path: Vec::new(),
+                    });
                 }
             }
             Kind::Enum(e) => {
@@ -509,6 +549,7 @@ impl ExampleCheck<'_, '_> {
                         message: format!("expected a `{}` value (a string) but found {}", e.name, describe(v)),
                         key: None,
                         value: None,
+                        path: Vec::new(),
                     });
                     return;
                 };
@@ -523,6 +564,7 @@ impl ExampleCheck<'_, '_> {
                             message: format!("`{part}` is spelled `{}` in the `{}` enum", m.name, e.name),
                             key: None,
                             value: Some(s.clone()),
+                            path: Vec::new(),
                         });
                         continue;
                     }
@@ -537,6 +579,7 @@ impl ExampleCheck<'_, '_> {
                         ),
                         key: None,
                         value: Some(s.clone()),
+                        path: Vec::new(),
                     });
                 }
             }
@@ -547,6 +590,7 @@ impl ExampleCheck<'_, '_> {
                         message: format!("expected a `{}` object but found {}", t.name, describe(v)),
                         key: None,
                         value: v.as_str().map(str::to_string),
+                        path: Vec::new(),
                     });
                     return;
                 };
@@ -566,6 +610,7 @@ impl ExampleCheck<'_, '_> {
                             ),
                             key: Some("@odata.type".into()),
                             value: Some(ot.clone()),
+                            path: vec![Step::Key("@odata.type".into())],
                         }),
                         Kind::Unknown => {
                             undocumented = true;
@@ -578,6 +623,7 @@ impl ExampleCheck<'_, '_> {
                                 ),
                                 key: Some("@odata.type".into()),
                                 value: Some(ot.clone()),
+                                path: vec![Step::Key("@odata.type".into())],
                             });
                         }
                         _ => {}
@@ -620,6 +666,7 @@ impl ExampleCheck<'_, '_> {
                                 ),
                                 key: Some(k.clone()),
                                 value: None,
+                                path: vec![Step::Key(k.clone())],
                             });
                         }
                     }
@@ -629,11 +676,23 @@ impl ExampleCheck<'_, '_> {
     }
 
     fn report(&mut self, loc: &Loc, issues: Vec<Issue>, reasons: &mut Vec<String>) {
-        for i in issues {
+        for mut i in issues {
             if i.code.severity() == Severity::Error {
                 reasons.push(i.code.as_str().to_string());
             }
-            self.diag_at(i.code, loc, i.key.as_deref(), i.value.as_deref(), i.message);
+            i.path.reverse();
+            // The body is walked along the finding's path, so that of several objects sharing a
+            // key the right one is pointed at; a body the walk cannot follow falls back to the
+            // first match of the key's text.
+            let found = self.page.and_then(|page| {
+                let (start, end) = block_at(page, loc);
+                let at_value = i.value.is_some() || !matches!(i.path.last(), Some(Step::Key(_)));
+                locate_path(page.text, start, end, &i.path, at_value).map(|span| (page, span))
+            });
+            match found {
+                Some((page, span)) => self.diags.push(page.diag(i.code, span, i.message)),
+                None => self.diag_at(i.code, loc, i.key.as_deref(), i.value.as_deref(), i.message),
+            }
         }
     }
 }
@@ -689,6 +748,172 @@ fn article(p: &str) -> String {
     match p {
         "Int32" | "Int64" | "Int16" => format!("an {p}"),
         _ => format!("a {p}"),
+    }
+}
+
+/// The byte range from the start of `loc`'s line to the end of the code block holding it (or
+/// of the page).
+fn block_at(page: &Page, loc: &Loc) -> (usize, usize) {
+    let start = page.index.line_range(page.text, loc.line).map(|r| r.0).unwrap_or(0);
+    let end = page
+        .code_blocks
+        .iter()
+        .find(|b| b.span.start <= start && start < b.span.end)
+        .map(|b| b.span.end)
+        .unwrap_or(page.text.len());
+    (start, end)
+}
+
+/// Points at the key (or, with `at_value`, the value) that `path` leads to, inside the JSON body
+/// that starts on the first line of `text[start..end]` opening with `{` or `[` (the lines before
+/// it are the request line or status line and headers). `None` when the body cannot be
+/// followed that far, as in a body that is not strict JSON.
+fn locate_path(text: &str, start: usize, end: usize, path: &[Step], at_value: bool) -> Option<Span> {
+    if path.is_empty() {
+        return None;
+    }
+    let hay = text.get(start..end.min(text.len()))?;
+    let mut offset = 0;
+    let body = loop {
+        let line_end = hay[offset..].find('\n').map_or(hay.len(), |i| offset + i + 1);
+        let line = &hay[offset..line_end];
+        let trimmed = line.trim_start();
+        if trimmed.starts_with('{') || trimmed.starts_with('[') {
+            break offset + (line.len() - trimmed.len());
+        }
+        if line_end >= hay.len() {
+            return None;
+        }
+        offset = line_end;
+    };
+    let mut scan = JsonScan { b: hay.as_bytes(), i: body };
+    let (key, value) = scan.find(path)?;
+    let (s, e) = if at_value { value } else { key.unwrap_or(value) };
+    Some(Span::new(start + s, start + e))
+}
+
+/// A byte range `(start, end)` inside a body.
+type Range = (usize, usize);
+
+/// A forgiving walk over JSON text that only finds where things are; validity was settled by
+/// `serde_json` before any finding was made.
+struct JsonScan<'t> {
+    b: &'t [u8],
+    i: usize,
+}
+
+impl JsonScan<'_> {
+    fn ws(&mut self) {
+        while self.b.get(self.i).is_some_and(|c| c.is_ascii_whitespace()) {
+            self.i += 1;
+        }
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.i).copied()
+    }
+
+    /// The span of the string starting here, quotes included.
+    fn string(&mut self) -> Option<Range> {
+        let start = self.i;
+        if self.peek()? != b'"' {
+            return None;
+        }
+        self.i += 1;
+        loop {
+            match self.peek()? {
+                b'\\' => self.i += 2,
+                b'"' => {
+                    self.i += 1;
+                    return Some((start, self.i));
+                }
+                _ => self.i += 1,
+            }
+        }
+    }
+
+    /// Skips the value starting here (after white space), giving its span.
+    fn value(&mut self) -> Option<Range> {
+        self.ws();
+        let start = self.i;
+        match self.peek()? {
+            b'"' => return self.string(),
+            b'{' | b'[' => {
+                let mut depth = 0usize;
+                loop {
+                    match self.peek()? {
+                        b'"' => {
+                            self.string()?;
+                            continue;
+                        }
+                        b'{' | b'[' => depth += 1,
+                        b'}' | b']' => {
+                            depth -= 1;
+                            if depth == 0 {
+                                self.i += 1;
+                                return Some((start, self.i));
+                            }
+                        }
+                        _ => {}
+                    }
+                    self.i += 1;
+                }
+            }
+            _ => {
+                while self.peek().is_some_and(|c| !matches!(c, b',' | b'}' | b']') && !c.is_ascii_whitespace()) {
+                    self.i += 1;
+                }
+            }
+        }
+        (self.i > start).then_some((start, self.i))
+    }
+
+    /// Follows `path` from the value starting here: the span of the last step's key (for a
+    /// key) and of its value.
+    fn find(&mut self, path: &[Step]) -> Option<(Option<Range>, Range)> {
+        let (step, rest) = path.split_first()?;
+        self.ws();
+        let key = match (step, self.peek()?) {
+            (Step::Key(k), b'{') => {
+                self.i += 1;
+                loop {
+                    self.ws();
+                    let ks = self.string()?;
+                    self.ws();
+                    if self.peek()? != b':' {
+                        return None;
+                    }
+                    self.i += 1;
+                    if self.b.get(ks.0 + 1..ks.1 - 1)? == k.as_bytes() {
+                        break Some(ks);
+                    }
+                    self.value()?;
+                    self.ws();
+                    match self.peek()? {
+                        b',' => self.i += 1,
+                        _ => return None,
+                    }
+                }
+            }
+            (Step::Index(n), b'[') => {
+                self.i += 1;
+                for _ in 0..*n {
+                    self.value()?;
+                    self.ws();
+                    if self.peek()? != b',' {
+                        return None;
+                    }
+                    self.i += 1;
+                }
+                None
+            }
+            _ => return None,
+        };
+        if rest.is_empty() {
+            let value = self.value()?;
+            return Some((key, value));
+        }
+        self.find(rest)
     }
 }
 
@@ -1133,6 +1358,25 @@ fn join(from: &str, rel: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paths_lead_to_the_right_one_of_several_equal_keys() {
+        let text = "HTTP/1.1 200 OK\nContent-Type: application/json\n\n{\n  \"value\": [\n    { \"kind\": \"a\", \"tag\": \"x\\\"y\" },\n    { \"kind\": \"b\", \"tag\": [1, {\"k\": 2}] }\n  ]\n}\n";
+        let key = |k: &str| Step::Key(k.into());
+        let at =
+            |path: &[Step], value: bool| locate_path(text, 0, text.len(), path, value).map(|s| &text[s.start..s.end]);
+        let second = [key("value"), Step::Index(1), key("tag")];
+        let span = locate_path(text, 0, text.len(), &second, false).unwrap();
+        assert_eq!(&text[span.start..span.end], "\"tag\"");
+        assert!(span.start > text.find("\"b\"").unwrap(), "the second object's key, not the first's");
+        assert_eq!(at(&second, true), Some("[1, {\"k\": 2}]"));
+        assert_eq!(at(&[key("value"), Step::Index(0), key("tag")], true), Some("\"x\\\"y\""));
+        assert_eq!(at(&[key("value"), Step::Index(1), key("tag"), Step::Index(1), key("k")], true), Some("2"));
+        // Steps the body does not have, and text that is not JSON, give no place.
+        assert_eq!(at(&[key("value"), Step::Index(2)], true), None);
+        assert_eq!(at(&[key("missing")], false), None);
+        assert_eq!(locate_path("GET /a\n", 0, 7, &[key("a")], false), None);
+    }
 
     #[test]
     fn relaxed_matches() {
