@@ -88,6 +88,9 @@ pub struct Property {
     /// Values listed by a "Possible values are: ..." phrase, in the order given.
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub possible_values: Vec<String>,
+    /// The docs mark the property deprecated (`isBroadcast (deprecated)` in the name cell).
+    #[serde(skip_serializing_if = "std::ops::Not::not", default)]
+    pub deprecated: bool,
     pub loc: Loc,
 }
 

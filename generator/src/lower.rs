@@ -99,6 +99,8 @@ pub struct RawProperty {
     /// `[a](a.md) or [b](b.md)`: the types the value may have; the property takes their nearest
     /// common base type.
     pub alternatives: Vec<TypeRef>,
+    /// The name cell marks the property deprecated: `isBroadcast (deprecated)`.
+    pub deprecated: bool,
     pub span: Span,
 }
 
@@ -440,6 +442,7 @@ fn read_json_representation(block: &parse::CodeBlock, ty: &mut RawType) {
             inherited_from: None,
             from_json: true,
             alternatives: Vec::new(),
+            deprecated: false,
             span,
         });
     }
@@ -513,7 +516,15 @@ fn read_property_table(page: &Page, t: &Table, navigation: bool, diags: &mut Vec
     for row in &t.rows {
         let Some(name_cell) = row.cells.get(name_col) else { continue };
         let name = parse::plain_text(name_cell.text);
-        let name = name.trim().trim_matches(|c: char| c == '*' || c == '`').trim().to_string();
+        let name = name.trim().trim_matches(|c: char| c == '*' || c == '`').trim();
+        // Newer pages qualify a name in parentheses: `isBroadcast (deprecated)`, `shownContext
+        // (preview)`. The property is the identifier before them.
+        let (name, qualifier) = match name.strip_suffix(')').and_then(|n| n.split_once('(')) {
+            Some((ident, q)) if is_property_name(ident.trim().trim_matches(|c: char| c == '*' || c == '`')) => {
+                (ident.trim().trim_matches(|c: char| c == '*' || c == '`').to_string(), q.trim().to_ascii_lowercase())
+            }
+            _ => (name.to_string(), String::new()),
+        };
         // Property names are identifiers; instance annotations (`@odata.etag`) and the tails of
         // wrapped rows are not properties.
         if !is_property_name(&name) {
@@ -607,6 +618,7 @@ fn read_property_table(page: &Page, t: &Table, navigation: bool, diags: &mut Vec
             inherited_from,
             from_json: false,
             alternatives,
+            deprecated: qualifier.contains("deprecated"),
             span: name_cell.span,
         });
     }
@@ -1953,6 +1965,7 @@ impl<'p, 'd> Resolver<'p, 'd> {
                 read_only: p.read_only,
                 description: p.description.clone(),
                 possible_values: p.possible_values.clone(),
+                deprecated: p.deprecated,
                 loc: loc_of(page, p.span.start),
             });
         }
@@ -2375,6 +2388,7 @@ impl<'p, 'd> Resolver<'p, 'd> {
                 read_only: p.read_only,
                 description: p.description.clone(),
                 possible_values: p.possible_values.clone(),
+                deprecated: p.deprecated,
                 loc: loc_of(page, p.span.start),
             });
         }

@@ -377,7 +377,8 @@ impl ExampleCheck<'_, '_> {
                     .chain(td)
                     .iter()
                     .flat_map(|c| c.properties.iter())
-                    .filter(|p| !p.navigation && !map.contains_key(&p.name))
+                    // A deprecated property may well be left out of a new example.
+                    .filter(|p| !p.navigation && !p.deprecated && !map.contains_key(&p.name))
                     .map(|p| p.name.as_str())
                     .collect();
                 if !missing.is_empty() {

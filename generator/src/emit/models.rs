@@ -31,7 +31,11 @@ impl StructView {
                 .fields
                 .iter()
                 .map(|f| FieldView {
-                    docs: Docs::new().text(f.description).source(f.source, f.line).literals(),
+                    docs: Docs::new()
+                        .text(if f.deprecated { "Deprecated: the docs mark this property deprecated." } else { "" })
+                        .text(f.description)
+                        .source(f.source, f.line)
+                        .literals(),
                     wire: names::string_literal(f.wire),
                     ident: names::ident(&f.name),
                     ty: names.field(f.ty, "crate"),

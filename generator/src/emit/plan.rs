@@ -45,6 +45,8 @@ pub(crate) struct FieldPlan<'ir> {
     pub name: String,
     pub ty: FieldType,
     pub description: &'ir str,
+    /// The docs mark the property deprecated; its documentation says so.
+    pub deprecated: bool,
     pub source: &'ir str,
     pub line: u32,
 }
@@ -294,6 +296,7 @@ impl<'ir> Ctx<'ir, '_> {
                 name,
                 ty: FieldType { base: self.index.resolve(&p.ty, ns), collection: p.collection, boxed: false },
                 description: &p.description,
+                deprecated: p.deprecated,
                 source: &p.loc.file,
                 line: p.loc.line,
             })

@@ -163,6 +163,7 @@ mod tests {
                     read_only: false,
                     description: String::new(),
                     possible_values: vec![],
+                    deprecated: false,
                     loc: Loc::default(),
                 })
                 .collect(),
