@@ -625,6 +625,11 @@ fn read_property_table(page: &Page, t: &Table, navigation: bool, diags: &mut Vec
     out
 }
 
+/// `s` without `prefix`, matched ignoring ASCII case.
+fn strip_prefix_ci<'s>(s: &'s str, prefix: &str) -> Option<&'s str> {
+    s.get(..prefix.len()).filter(|head| head.eq_ignore_ascii_case(prefix)).map(|_| &s[prefix.len()..])
+}
+
 /// An identifier as Graph names properties: a letter or `_` first, then letters, digits and `_`.
 fn is_property_name(name: &str) -> bool {
     let mut chars = name.chars();
@@ -1503,9 +1508,10 @@ fn read_response(
 ) -> Option<ResponseExample> {
     let mut odata_type = ann.str("@odata.type").or_else(|| ann.str("@type")).map(|t| t.trim().to_string());
     let mut is_collection = ann.flag("isCollection").unwrap_or(false);
-    // `"@odata.type": "Collection(microsoft.graph.teamsTab)"` says both things at once.
+    // `"@odata.type": "Collection(microsoft.graph.teamsTab)"` says both things at once (some
+    // pages write `collection(`).
     if let Some(inner) =
-        odata_type.as_deref().and_then(|t| t.strip_prefix("Collection(")).and_then(|t| t.strip_suffix(')'))
+        odata_type.as_deref().and_then(|t| strip_prefix_ci(t, "collection(")).and_then(|t| t.strip_suffix(')'))
     {
         odata_type = Some(inner.trim().to_string());
         is_collection = true;
