@@ -2376,6 +2376,16 @@ impl<'p, 'd> Resolver<'p, 'd> {
             let r = TypeRef { name: text.trim().to_string(), collection: false, link: Some(dest.clone()) };
             match self.resolve(page, &r) {
                 Some(res @ Resolved::Type(_)) => Some(self.display_name(&res)),
+                // A link to a page this docs set lacks names a type nobody defines here: the
+                // body is of that unknown type (read as any JSON), not a body of no parameters.
+                None if op.body_properties.is_empty()
+                    && is_property_name(&r.name)
+                    && self
+                        .link_target(page, dest)
+                        .is_some_and(|t| !self.pages.iter().any(|p| p.path.eq_ignore_ascii_case(&t))) =>
+                {
+                    Some(r.name)
+                }
                 _ => None,
             }
         });
