@@ -54,6 +54,9 @@ codes! {
     FrontMatterMissing = "front-matter-missing", Error,
         "The page does not start with a `---` YAML front matter block.",
         "Add front matter with `title`, `description` and `doc_type`.";
+    FrontMatterUnopened = "front-matter-unopened", Error,
+        "The page starts with front matter lines (`title: ...`) but not with the `---` line that opens them.",
+        "Add a `---` line at the top of the page.";
     FrontMatterUnreadable = "front-matter-unreadable", Error,
         "The front matter is not valid YAML, or is not closed by a `---` line.",
         "Fix the YAML syntax; quote values that contain `:`.";

@@ -268,20 +268,35 @@ pub fn parse_page<'a>(path: &'a str, text: &'a str) -> Page<'a> {
 fn parse_front_matter(text: &str, diags: &mut PageDiagnostics) -> FrontMatter {
     let first_line_end = text.find('\n').unwrap_or(text.len());
     // A byte-order mark (editors on Windows write one) comes before the opening `---`.
-    if text[..first_line_end].trim_start_matches('\u{feff}').trim_end() != "---" {
-        diags.push(Code::FrontMatterMissing, Span::new(0, first_line_end), "the page has no front matter");
-        return FrontMatter::default();
-    }
+    let first_line = text[..first_line_end].trim_start_matches('\u{feff}');
+    let opened = first_line.trim_end() == "---";
     // Find the closing `---` line.
-    let mut pos = (first_line_end + 1).min(text.len());
+    let mut pos = if opened { (first_line_end + 1).min(text.len()) } else { 0 };
     let mut close = None;
     while pos < text.len() {
         let end = text[pos..].find('\n').map(|i| pos + i).unwrap_or(text.len());
-        if text[pos..end].trim_end() == "---" {
+        let line = text[pos..end].trim_start_matches('\u{feff}');
+        if line.trim_end() == "---" {
             close = Some((pos, (end + 1).min(text.len())));
             break;
         }
+        // Without an opening line, only `key: value` lines (and their continuations) up to a
+        // `---` line are front matter that lost its first line.
+        if !opened && !(front_matter_line(line) && (pos > 0 || yaml_key(line).is_some())) {
+            break;
+        }
         pos = end + 1;
+    }
+    if !opened {
+        if close.is_none_or(|(start, _)| start == 0) {
+            diags.push(Code::FrontMatterMissing, Span::new(0, first_line_end), "the page has no front matter");
+            return FrontMatter::default();
+        }
+        diags.push(
+            Code::FrontMatterUnopened,
+            Span::new(0, first_line_end),
+            "the front matter has no opening `---` line; it is read up to its closing `---`",
+        );
     }
     let Some((close_start, block_end)) = close else {
         diags.push(
@@ -291,7 +306,11 @@ fn parse_front_matter(text: &str, diags: &mut PageDiagnostics) -> FrontMatter {
         );
         return FrontMatter::default();
     };
-    let yaml_start = (first_line_end + 1).min(close_start);
+    let yaml_start = if opened {
+        (first_line_end + 1).min(close_start)
+    } else {
+        text.len() - text.trim_start_matches('\u{feff}').len()
+    };
     let yaml = &text[yaml_start..close_start];
     let mut fm = FrontMatter { present: true, span: Span::new(0, block_end), entries: Vec::new() };
     if let Some(entries) = simple_front_matter(yaml) {
@@ -310,6 +329,20 @@ fn parse_front_matter(text: &str, diags: &mut PageDiagnostics) -> FrontMatter {
         }
     }
     fm
+}
+
+/// The key of a `key: value` front matter line.
+fn yaml_key(line: &str) -> Option<&str> {
+    let (key, _) = line.split_once(':')?;
+    let ok = key.starts_with(|c: char| c.is_ascii_alphabetic())
+        && key.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+    ok.then_some(key)
+}
+
+/// A line that may belong to a front matter block: `key: value`, or an indented or list-item
+/// continuation of the value before it.
+fn front_matter_line(line: &str) -> bool {
+    yaml_key(line).is_some() || line.starts_with([' ', '\t']) || line.starts_with("- ")
 }
 
 /// Reads front matter with serde_norway, for blocks [`simple_front_matter`] leaves alone.
