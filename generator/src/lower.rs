@@ -1041,8 +1041,11 @@ fn names_collection_of(sentence: &str, type_text: &str) -> bool {
         .iter()
         .any(|p| before.ends_with(p))
         || after.starts_with("collection")
-        || after.starts_with("objects collection")
-        || after.starts_with("resources collection")
+        // A plural says it too: "the requested [timeOffRequest] objects", "all [openShift]
+        // objects in the team".
+        || ["objects", "items", "resources", "entities"].iter().any(|w| {
+            after.strip_prefix(w).is_some_and(|rest| !rest.starts_with(|c: char| c.is_alphanumeric() || c == '\''))
+        })
 }
 
 /// The method and templatised path of every annotated request example of a page.
@@ -2467,8 +2470,19 @@ impl<'p, 'd> Resolver<'p, 'd> {
         {
             let r2 = TypeRef { name: t.trim_start_matches('#').to_string(), collection: false, link: None };
             if let Some(res @ Resolved::Type(_)) = self.resolve(page, &r2) {
+                // "a list of [used](insights-used.md) items": the link's text is not the type's
+                // name, but its page defines the example's type, so what the sentence says of
+                // the link (a collection) holds for it.
+                let linked = |key: &str| {
+                    op.response_links.iter().any(|(_, dest)| {
+                        self.link_target(page, dest)
+                            .and_then(|target| self.page_defs.get(&target))
+                            .is_some_and(|(k, _)| k == key)
+                    })
+                };
+                collection =
+                    r.is_collection || (op.response_collection && matches!(&res, Resolved::Type(k) if linked(k)));
                 ty = Some(self.display_name(&res));
-                collection = r.is_collection;
             }
         }
         let status = op.response_status.or(ex.map(|e| e.0.status))?;
