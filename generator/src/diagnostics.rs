@@ -162,6 +162,9 @@ codes! {
     ExampleUndocumentedType = "example-undocumented-type", Warning,
         "An example's `@odata.type` names a type that no page defines; the object's properties are not checked.",
         "Add the type's page, or correct `@odata.type`.";
+    ExampleValueWrapper = "example-value-wrapper", Warning,
+        "A response documented as one object wraps it (or several) in `value`, as only collection responses do.",
+        "Give the object itself, or document the response as a collection (`\"@odata.type\": \"Collection(x)\"`).";
     ExampleMissingProperties = "example-missing-properties", Warning,
         "A response example leaves out documented properties but is not marked truncated.",
         "Add `\"truncated\": true` to the annotation, or list the properties.";

@@ -366,6 +366,32 @@ impl ExampleCheck<'_, '_> {
                     path: Vec::new(),
                 }),
             }
+        } else if let Some(inner) = self.value_wrapped(body, t) {
+            // `{"value": {...}}` for one object: the wrapper is the finding, and what it wraps
+            // is checked as the documented type, so that its own defects are found too.
+            issues.push(Issue {
+                code: Code::ExampleValueWrapper,
+                message: format!(
+                    "the response wraps {} in `value`, as a collection response does, but the page documents one `{}`",
+                    if inner.is_array() { "a list" } else { "the object" },
+                    split_qualified(t).1
+                ),
+                key: Some("value".into()),
+                value: None,
+                path: vec![Step::Key("value".into())],
+            });
+            let from = issues.len();
+            match inner {
+                Value::Array(items) => {
+                    for (n, item) in items.iter().enumerate() {
+                        let at = issues.len();
+                        self.check_value(item, t, &mut issues);
+                        nest(&mut issues, at, Step::Index(n));
+                    }
+                }
+                _ => self.check_value(inner, t, &mut issues),
+            }
+            nest(&mut issues, from, Step::Key("value".into()));
         } else {
             self.check_value(body, t, &mut issues);
             if !truncated
@@ -398,6 +424,16 @@ impl ExampleCheck<'_, '_> {
             }
         }
         issues
+    }
+
+    /// What `body` wraps in `value`, when it is an object of (at most) `value` and `@` annotations
+    /// and the type `t` has no `value` property of its own.
+    fn value_wrapped<'v>(&self, body: &'v Value, t: &str) -> Option<&'v Value> {
+        let Value::Object(map) = body else { return None };
+        let Kind::Type(td) = self.model.kind(t) else { return None };
+        let inner = map.get("value").filter(|v| v.is_object() || v.is_array())?;
+        let only_value = map.keys().all(|k| k == "value" || k.contains('@'));
+        (only_value && self.model.property(td, "value").is_none()).then_some(inner)
     }
 
     /// The documented type of a response body: the annotation's `@odata.type` when it names a
