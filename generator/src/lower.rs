@@ -515,15 +515,13 @@ fn read_property_table(page: &Page, t: &Table, navigation: bool, diags: &mut Vec
     let mut out = Vec::new();
     for row in &t.rows {
         let Some(name_cell) = row.cells.get(name_col) else { continue };
-        let name = parse::plain_text(name_cell.text);
-        let name = name.trim().trim_matches(|c: char| c == '*' || c == '`').trim();
+        let bare = |s: &str| s.trim().trim_matches(|c: char| c == '*' || c == '`').trim().to_string();
+        let name = bare(&parse::plain_text(name_cell.text));
         // Newer pages qualify a name in parentheses: `isBroadcast (deprecated)`, `shownContext
         // (preview)`. The property is the identifier before them.
         let (name, qualifier) = match name.strip_suffix(')').and_then(|n| n.split_once('(')) {
-            Some((ident, q)) if is_property_name(ident.trim().trim_matches(|c: char| c == '*' || c == '`')) => {
-                (ident.trim().trim_matches(|c: char| c == '*' || c == '`').to_string(), q.trim().to_ascii_lowercase())
-            }
-            _ => (name.to_string(), String::new()),
+            Some((ident, q)) if is_property_name(&bare(ident)) => (bare(ident), q.trim().to_ascii_lowercase()),
+            _ => (name, String::new()),
         };
         // Property names are identifiers; instance annotations (`@odata.etag`) and the tails of
         // wrapped rows are not properties.
@@ -2472,7 +2470,8 @@ impl<'p, 'd> Resolver<'p, 'd> {
             if let Some(res @ Resolved::Type(_)) = self.resolve(page, &r2) {
                 // "a list of [used](insights-used.md) items": the link's text is not the type's
                 // name, but its page defines the example's type, so what the sentence says of
-                // the link (a collection) holds for it.
+                // the link (a collection) holds for it. (Taking every link's page as the type
+                // would mistype others: "[directory (deleted items)](directory.md) properties".)
                 let linked = |key: &str| {
                     op.response_links.iter().any(|(_, dest)| {
                         self.link_target(page, dest)

@@ -282,13 +282,13 @@ fn parse_front_matter(text: &str, diags: &mut PageDiagnostics) -> FrontMatter {
         }
         // Without an opening line, only `key: value` lines (and their continuations) up to a
         // `---` line are front matter that lost its first line.
-        if !opened && !(front_matter_line(line) && (pos > 0 || yaml_key(line).is_some())) {
+        if !opened && !(if pos == 0 { yaml_key(line).is_some() } else { front_matter_line(line) }) {
             break;
         }
         pos = end + 1;
     }
     if !opened {
-        if close.is_none_or(|(start, _)| start == 0) {
+        if close.is_none() {
             diags.push(Code::FrontMatterMissing, Span::new(0, first_line_end), "the page has no front matter");
             return FrontMatter::default();
         }

@@ -189,7 +189,17 @@ fn nest(issues: &mut [Issue], from: usize, step: Step) {
 }
 
 impl ExampleCheck<'_, '_> {
-    fn diag_at(&mut self, code: Code, loc: &Loc, key: Option<&str>, value: Option<&str>, message: String) {
+    /// A diagnostic on the line of `loc` (a request or status line).
+    fn diag_at(&mut self, code: Code, loc: &Loc, message: String) {
+        self.diag_issue(loc, Issue { code, message, key: None, value: None, path: Vec::new() });
+    }
+
+    /// A diagnostic for a finding inside the body of the example at `loc`. The body is walked
+    /// along the finding's path, so that of several objects sharing a key the right one is
+    /// pointed at; a body the walk cannot follow falls back to the first match of the key's
+    /// text, and a finding with neither to the line of `loc`.
+    fn diag_issue(&mut self, loc: &Loc, mut issue: Issue) {
+        let Issue { code, message, .. } = issue;
         let Some(page) = self.page else {
             self.diags.push(Diagnostic {
                 code: code.as_str().into(),
@@ -206,10 +216,14 @@ impl ExampleCheck<'_, '_> {
             return;
         };
         let (start, block_end) = block_at(page, loc);
-        let span = locate(page.text, start, block_end, key, value).unwrap_or_else(|| {
-            let end = page.index.line_range(page.text, loc.line).map(|r| r.1).unwrap_or(start);
-            Span::new(start, end)
-        });
+        issue.path.reverse();
+        let at_value = issue.value.is_some() || !matches!(issue.path.last(), Some(Step::Key(_)));
+        let span = locate_path(page.text, start, block_end, &issue.path, at_value)
+            .or_else(|| locate(page.text, start, block_end, issue.key.as_deref(), issue.value.as_deref()))
+            .unwrap_or_else(|| {
+                let end = page.index.line_range(page.text, loc.line).map(|r| r.1).unwrap_or(start);
+                Span::new(start, end)
+            });
         self.diags.push(page.diag(code, span, message));
     }
 
@@ -223,7 +237,7 @@ impl ExampleCheck<'_, '_> {
             (Some(req), None) => {
                 let msg = "this request example is on a page that documents no operation (no HTTP request section)"
                     .to_string();
-                self.diag_at(Code::MissingHttpRequest, &req.loc, None, None, msg);
+                self.diag_at(Code::MissingHttpRequest, &req.loc, msg);
                 reasons.push(Code::MissingHttpRequest.as_str().into());
             }
             (Some(req), Some(op)) => {
@@ -233,7 +247,7 @@ impl ExampleCheck<'_, '_> {
                         req.method.as_str(),
                         op.method.as_str()
                     );
-                    self.diag_at(Code::ExampleUrlUnmatched, &req.loc, None, None, msg);
+                    self.diag_at(Code::ExampleUrlUnmatched, &req.loc, msg);
                     reasons.push(Code::ExampleUrlUnmatched.as_str().into());
                 } else {
                     path_match = match_paths(op, &req.path);
@@ -244,7 +258,7 @@ impl ExampleCheck<'_, '_> {
                             "`{}` adds {what} to the documented path; the test uses the documented path",
                             req.url
                         );
-                        self.diag_at(Code::ExampleUrlExtra, &req.loc, None, None, msg);
+                        self.diag_at(Code::ExampleUrlExtra, &req.loc, msg);
                         path_match = Some(m);
                     }
                     // `/me` is the signed-in user's alias of `/users/{id}` (and `/drive`, `root`
@@ -258,7 +272,7 @@ impl ExampleCheck<'_, '_> {
                             "`{}` reaches a documented path through a Graph alias (`/me`, `/drive`, `root`); the test calls the documented path with the alias as the id",
                             req.url
                         );
-                        self.diag_at(Code::ExampleUrlExtra, &req.loc, None, None, msg);
+                        self.diag_at(Code::ExampleUrlExtra, &req.loc, msg);
                         path_match = Some(m);
                     }
                     if path_match.is_none() {
@@ -267,7 +281,7 @@ impl ExampleCheck<'_, '_> {
                         } else {
                             format!("`{}` matches none of the page's {} documented path(s)", req.url, op.paths.len())
                         };
-                        self.diag_at(Code::ExampleUrlUnmatched, &req.loc, None, None, msg);
+                        self.diag_at(Code::ExampleUrlUnmatched, &req.loc, msg);
                         reasons.push(Code::ExampleUrlUnmatched.as_str().into());
                     }
                 }
@@ -277,8 +291,6 @@ impl ExampleCheck<'_, '_> {
                             self.diag_at(
                                 Code::ExampleUntyped,
                                 &req.loc,
-                                None,
-                                None,
                                 "the request example has a body but the page documents no request body".into(),
                             );
                             reasons.push(Code::ExampleUntyped.as_str().into());
@@ -298,7 +310,7 @@ impl ExampleCheck<'_, '_> {
                     let ty = self.response_type(op, resp);
                     match ty {
                         None => {
-                            self.diag_at(Code::ExampleUntyped, &resp.loc, None, None, "the response body's type is documented nowhere (no `@odata.type` in the annotation, no type in the Response section)".into());
+                            self.diag_at(Code::ExampleUntyped, &resp.loc, "the response body's type is documented nowhere (no `@odata.type` in the annotation, no type in the Response section)".into());
                             reasons.push(Code::ExampleUntyped.as_str().into());
                         }
                         Some((t, collection)) => {
@@ -323,7 +335,7 @@ impl ExampleCheck<'_, '_> {
                                     what(&t, collection),
                                     what(r.ty.as_deref().unwrap_or(""), r.collection)
                                 );
-                                self.diag_at(Code::ExampleOtherResponseType, &resp.loc, None, None, msg);
+                                self.diag_at(Code::ExampleOtherResponseType, &resp.loc, msg);
                             }
                             response_type = Some(ExampleType { ty: t, collection, fits_operation });
                             self.report(&resp.loc, issues, &mut reasons);
@@ -713,23 +725,11 @@ impl ExampleCheck<'_, '_> {
     }
 
     fn report(&mut self, loc: &Loc, issues: Vec<Issue>, reasons: &mut Vec<String>) {
-        for mut i in issues {
+        for i in issues {
             if i.code.severity() == Severity::Error {
                 reasons.push(i.code.as_str().to_string());
             }
-            i.path.reverse();
-            // The body is walked along the finding's path, so that of several objects sharing a
-            // key the right one is pointed at; a body the walk cannot follow falls back to the
-            // first match of the key's text.
-            let found = self.page.and_then(|page| {
-                let (start, end) = block_at(page, loc);
-                let at_value = i.value.is_some() || !matches!(i.path.last(), Some(Step::Key(_)));
-                locate_path(page.text, start, end, &i.path, at_value).map(|span| (page, span))
-            });
-            match found {
-                Some((page, span)) => self.diags.push(page.diag(i.code, span, i.message)),
-                None => self.diag_at(i.code, loc, i.key.as_deref(), i.value.as_deref(), i.message),
-            }
+            self.diag_issue(loc, i);
         }
     }
 }
