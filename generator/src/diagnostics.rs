@@ -96,6 +96,9 @@ codes! {
     UnrecognisedTypeCell = "unrecognised-type-cell", Warning,
         "A table's type cell cannot be read as a type.",
         "Write a type name, a link to a type page, or `X collection`.";
+    KeyPropertyUnlisted = "key-property-unlisted", Warning,
+        "A root entity's annotation names a `keyProperty` that its examples show but its Properties table does not list; the SDK adds the key as a read-only `String`.",
+        "Add the key's row (usually `id`) to the Properties table.";
     DuplicateType = "duplicate-type", Warning,
         "Two pages define the same type; the first one (by path) is used.",
         "Remove or rename one of the definitions.";

@@ -67,6 +67,9 @@ pub struct RawType {
     /// Weak evidence that the type is an entity: a `keyProperty` annotation, or an `id` that
     /// the JSON representation calls the identifier. [`kinds`] weighs it against the rest.
     pub entity_hint: bool,
+    /// The annotation's `keyProperty` and where the annotation is: an entity's key, which the
+    /// Properties table of a root entity sometimes leaves out.
+    pub key_property: Option<(String, Span)>,
     /// Base type candidates, strongest first: (name, link).
     pub base_annotation: Option<String>,
     pub base_sentence: Option<(String, Option<String>)>,
@@ -279,6 +282,11 @@ fn read_resource(page: &Page, d: &mut PageDecls) {
         name,
         namespace,
         entity_hint: ann.is_some_and(|a| a.str("keyProperty").is_some()),
+        key_property: ann.and_then(|a| {
+            let key = a.str("keyProperty")?.trim();
+            let plain = !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+            plain.then(|| (key.to_string(), a.json_span))
+        }),
         base_annotation: ann
             .and_then(|a| a.str("baseType"))
             .map(|s| s.trim().trim_start_matches('#').to_string())
@@ -1692,6 +1700,7 @@ impl<'p, 'd> Resolver<'p, 'd> {
         // The kinds so far are each type's own page's hint; the inheritance trees, the
         // operations and every type's properties now say more.
         kinds::settle(ir);
+        self.add_unlisted_keys(ir);
         for (ti, pi) in kinds::entity_typed_properties(ir) {
             let (t, p) = (&ir.types[ti], &ir.types[ti].properties[pi]);
             let Some(page) = self.pages.iter().find(|pg| pg.path == p.loc.file) else { continue };
@@ -1700,6 +1709,69 @@ impl<'p, 'd> Resolver<'p, 'd> {
                 t.name, p.name, p.ty
             );
             self.diags.push(page.diag_at(p.loc.line, p.loc.column, Code::EntityAsProperty, msg));
+        }
+    }
+
+    /// A root entity (an entity type without a base type) whose annotation names a
+    /// `keyProperty` that its Properties table leaves out gets the key as a read-only `String`
+    /// when a response example of the type shows it: without it an SDK user could not address
+    /// the entities the service returns. The example is the proof, because docs also paste the
+    /// annotation onto keyless singletons (`print`) and complex types. Types whose base the
+    /// docs do not define are left alone (the base may declare the key).
+    fn add_unlisted_keys(&mut self, ir: &mut Ir) {
+        // The keys of the objects each response example shows, by the example's type.
+        let mut shown: HashMap<String, HashSet<&str>> = HashMap::new();
+        for d in self.decls {
+            for (resp, _) in d.examples.iter().filter_map(|e| e.response.as_ref()) {
+                let (Some(ty), Some(body)) = (&resp.odata_type, &resp.body) else { continue };
+                let objects: Vec<&serde_json::Map<String, serde_json::Value>> = match body {
+                    serde_json::Value::Object(o) => match o.get("value") {
+                        Some(serde_json::Value::Array(items)) if resp.is_collection => {
+                            items.iter().filter_map(|v| v.as_object()).collect()
+                        }
+                        _ => vec![o],
+                    },
+                    _ => Vec::new(),
+                };
+                let keys = shown.entry(ref_key(ty.trim_start_matches('#'))).or_default();
+                keys.extend(objects.iter().flat_map(|o| o.keys().map(String::as_str)));
+            }
+        }
+        for t in &mut ir.types {
+            if t.kind != TypeKind::Entity || t.base.is_some() {
+                continue;
+            }
+            let tkey = type_key(&t.namespace, &t.name);
+            let Some(entry) = self.types.get(&tkey) else { continue };
+            let Some((key, span)) = &self.decls[entry.page].types[entry.decl].key_property else { continue };
+            if t.properties.iter().any(|p| p.name.eq_ignore_ascii_case(key))
+                || !shown.get(&tkey).is_some_and(|keys| keys.contains(key.as_str()))
+            {
+                continue;
+            }
+            let page = &self.pages[entry.page];
+            let msg = format!(
+                "the annotation names `{key}` as the key of `{}`, and its examples show it, but the Properties table does not list it; the SDK adds it as a read-only String",
+                t.name
+            );
+            let mut d = page.diag(Code::KeyPropertyUnlisted, *span, msg);
+            d.help = Some(format!("add a `{key}` row to the Properties table"));
+            self.diags.push(d);
+            t.properties.insert(
+                0,
+                Property {
+                    name: key.clone(),
+                    ty: "String".to_string(),
+                    collection: false,
+                    navigation: false,
+                    nullable: Some(false),
+                    read_only: true,
+                    description: "The entity's key. Read-only.".to_string(),
+                    possible_values: Vec::new(),
+                    deprecated: false,
+                    loc: loc_of(page, span.start),
+                },
+            );
         }
     }
 
