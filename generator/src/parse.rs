@@ -495,15 +495,22 @@ fn doc_type_of(path: &str, fm: &FrontMatter, diags: &mut PageDiagnostics) -> Opt
 
 /// A page's content overrules a doc_type that contradicts it: a "resource" page with an HTTP
 /// request section and no properties is an API page, and an "API" page with no HTTP request
-/// section but a Properties section is a resource page (FORMAT.md counts 10 such pages).
+/// section but a Properties section is a resource page (FORMAT.md counts 10 such pages). A
+/// "resource" page titled "x enum type" with a Members section and no properties is an enum
+/// page (newer beta pages are written so).
 fn settle_doc_type(page: &Page) -> Option<DocType> {
     let starts = |t: &str, prefix: &str| t.get(..prefix.len()).is_some_and(|p| p.eq_ignore_ascii_case(prefix));
     let has = |p: &dyn Fn(&str) -> bool| page.headings.iter().any(|h| h.level == 2 && p(&h.text));
     let http = has(&|t| starts(t, "http request"));
     let props = has(&|t| starts(t, "propert") || t.eq_ignore_ascii_case("json representation"));
+    let enum_title = page.title.as_ref().is_some_and(|(t, _)| {
+        let t = t.trim().to_ascii_lowercase();
+        t.ends_with(" enum type") || t.ends_with(" enumeration type") || t.ends_with(" enum")
+    });
     match page.doc_type {
         Some(DocType::Api) if !http && props => Some(DocType::Resource),
         Some(DocType::Resource) if http && !props => Some(DocType::Api),
+        Some(DocType::Resource) if enum_title && !props && has(&|t| starts(t, "member")) => Some(DocType::Enum),
         other => other,
     }
 }
@@ -1057,6 +1064,15 @@ pub fn read_annotation_json(s: &str) -> (AnnotationJson, Option<&'static str>) {
         Ok(serde_json::Value::Object(m)) => (Ok(m), None),
         Ok(_) => (Err((0, "expected a JSON object".into())), None),
         Err(first) => {
+            // The docs' tooling marks permissions tables with `{ "blockType": "ignored" } //
+            // Note: Removing this line will ...`: a comment after the object is its convention,
+            // not a defect.
+            let mut stream = serde_json::Deserializer::from_str(s).into_iter::<serde_json::Value>();
+            if let Some(Ok(serde_json::Value::Object(m))) = stream.next()
+                && s[stream.byte_offset()..].trim_start().starts_with("//")
+            {
+                return (Ok(m), None);
+            }
             let (fixed, what) = repair_json(s);
             if let Some(what) = what
                 && let Ok(serde_json::Value::Object(m)) = serde_json::from_str::<serde_json::Value>(&fixed)
@@ -1156,6 +1172,11 @@ pub fn repair_json(s: &str) -> (String, Option<&'static str>) {
     (out, what)
 }
 
+/// Whether the first non-blank line of `rest` is a table row.
+fn starts_table(rest: &str) -> bool {
+    rest.lines().map(str::trim).find(|l| !l.is_empty()).is_some_and(|l| l.starts_with('|'))
+}
+
 /// Links each block annotation to the code block that follows it (only blank lines between),
 /// and reports annotations that announce nothing.
 fn attach_annotations(page: &mut Page, diags: &mut PageDiagnostics) {
@@ -1176,6 +1197,8 @@ fn attach_annotations(page: &mut Page, diags: &mut PageDiagnostics) {
         {
             ann.block = Some(bi);
             page.code_blocks[bi].annotation = Some(ai);
+        } else if ann.block_type() == Some("ignored") && starts_table(text.get(ann.span.end..).unwrap_or("")) {
+            // The permissions-table marker (see `read_annotation_json`) announces a table.
         } else {
             diags.push(Code::AnnotationOrphan, ann.span, "this annotation is not followed by a code block");
         }
@@ -1519,6 +1542,12 @@ mod tests {
         assert!(r.is_ok());
         let (r, _) = read_annotation_json("{\"a\": }");
         assert!(r.is_err());
+        // The permissions-table marker is read as it is, without a repair to report.
+        let (r, w) = read_annotation_json("{ \"blockType\": \"ignored\"  } // Note: Removing this line ... ");
+        assert_eq!(r.ok().and_then(|m| m.get("blockType").cloned()), Some(serde_json::json!("ignored")));
+        assert_eq!(w, None);
+        // Anything else after the object is still an error.
+        assert!(read_annotation_json("{ \"a\": 1 } trailing").0.is_err());
     }
 
     #[test]
