@@ -145,9 +145,14 @@ impl<'a> Model<'a> {
     /// an ancestor) is open, or its ancestry ends in a base type that no page defines, whose
     /// properties are therefore unknown. Either way an unlisted property is not a defect.
     pub fn is_open(&self, t: &'a TypeDef) -> bool {
-        let chain = self.chain(t);
-        let last = chain.last().copied().unwrap_or(t);
-        chain.iter().any(|c| c.open) || last.base.as_deref().is_some_and(|b| matches!(self.kind(b), Kind::Unknown))
+        self.chain(t).iter().any(|c| c.open) || self.ancestry_undocumented(t)
+    }
+
+    /// Whether `t`'s chain of base types ends in one that no page defines: what `t` inherits,
+    /// and from what, is then unknown.
+    pub fn ancestry_undocumented(&self, t: &'a TypeDef) -> bool {
+        let last = self.chain(t).last().copied().unwrap_or(t);
+        last.base.as_deref().is_some_and(|b| matches!(self.kind(b), Kind::Unknown))
     }
 
     /// Whether `sub` is `sup` or derives from it.
@@ -651,6 +656,9 @@ impl ExampleCheck<'_, '_> {
                     match self.model.kind(ot) {
                         Kind::Type(sub) if self.model.derives(sub, t) => actual = sub,
                         Kind::Type(sub) if self.model.derives(t, sub) => {}
+                        // It may derive from `t` through the base no page defines; it is open,
+                        // so only what it documents itself is checked.
+                        Kind::Type(sub) if self.model.ancestry_undocumented(sub) => actual = sub,
                         Kind::Type(other) => issues.push(Issue {
                             code: Code::ExampleOdataType,
                             message: format!(
