@@ -1174,7 +1174,8 @@ pub fn templatise(path: &str) -> String {
 /// Function arguments that stand for a value rather than giving one become placeholders named
 /// after the argument: `getRecentNotebooks(includePersonalNotebooks=includePersonalNotebooks-value)`,
 /// `filterByCurrentUser(on='parameterValue')` and `columnsAfter(count=n)` give `{includePersonalNotebooks}`,
-/// `'{on}'` and `{count}`. Values that look real (`'day'`, `640`) stay literal. `None` when the
+/// `'{on}'` and `{count}`, and `getRealTimeRemoteConnectionLatency(cloudPcId='id')` gives
+/// `'{cloudPcId}'`. Values that look real (`'day'`, `640`) stay literal. `None` when the
 /// segment has no such argument.
 fn placeholder_arguments(seg: &str) -> Option<String> {
     let open = seg.find('(')?;
@@ -1194,8 +1195,11 @@ fn placeholder_arguments(seg: &str) -> Option<String> {
                 Some(v) => ("'", v),
                 None => ("", value),
             };
+            // `id` and the argument's own name (`cloudPcId='id'`, `on=on`) stand for values too.
             let stands_for_value = bare.ends_with("-value")
                 || bare == "parameterValue"
+                || bare.eq_ignore_ascii_case("id")
+                || bare.eq_ignore_ascii_case(name)
                 || (bare.len() == 1 && bare.chars().all(|c| c.is_ascii_lowercase()));
             let is_name = !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
             if stands_for_value && is_name {
@@ -2726,6 +2730,10 @@ mod tests {
         );
         assert_eq!(templatise("/a/filterByCurrentUser(on='parameterValue')"), "/a/filterByCurrentUser(on='{on}')");
         assert_eq!(templatise("/r/columnsAfter(count=n)"), "/r/columnsAfter(count={count})");
+        assert_eq!(
+            templatise("/reports/getRealTimeRemoteConnectionLatency(cloudPcId='id')"),
+            "/reports/getRealTimeRemoteConnectionLatency(cloudPcId='{cloudPcId}')"
+        );
         assert_eq!(templatise("/d/thumbnails(width=640,height=480)"), "/d/thumbnails(width=640,height=480)");
         assert_eq!(
             templatise("/s/getActivitiesByInterval(interval='day')"),
