@@ -717,6 +717,20 @@ pub fn possible_values(md: &str) -> Vec<String> {
                     break;
                 }
             }
+            // A value may carry a short explanation up to the next comma (`none` for user
+            // created lists, `defaultList` for **Tasks** list, ...): skipped when another value
+            // follows it.
+            if !s.starts_with('`')
+                && let Some(comma) = s.find(',')
+                && comma < 80
+                && !s[..comma].contains(". ")
+            {
+                let next = s[comma + 1..].trim_start();
+                let next = next.strip_prefix("and ").or_else(|| next.strip_prefix("or ")).unwrap_or(next);
+                if next.starts_with('`') {
+                    s = next;
+                }
+            }
             if !s.starts_with('`') {
                 break;
             }
@@ -2718,6 +2732,14 @@ mod tests {
         assert_eq!(possible_values("Possible values are: none, low, high."), ["none", "low", "high"]);
         assert_eq!(possible_values("Possible values are **x**, **y**"), ["x", "y"]);
         assert!(possible_values("No list here.").is_empty());
+        assert_eq!(
+            possible_values(
+                "Possible values are: `none` for user created list, `defaultList` for **Tasks** list, `unknownFutureValue`."
+            ),
+            ["none", "defaultList", "unknownFutureValue"]
+        );
+        // What follows the list's last value is not a value.
+        assert_eq!(possible_values("Possible values are `a`, `b`. The default is `a`, not `c`."), ["a", "b"]);
     }
 
     #[test]
