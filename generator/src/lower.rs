@@ -74,6 +74,9 @@ pub struct RawType {
     pub base_annotation: Option<String>,
     pub base_sentence: Option<(String, Option<String>)>,
     pub base_rows: Vec<(String, Option<String>)>,
+    /// Types the page names as derived from this one ("the derived types are [a](a.md) and
+    /// [b](b.md)"): their base when their own pages name none.
+    pub derived: Vec<(String, Option<String>)>,
     pub is_abstract: bool,
     pub open: bool,
     pub description: String,
@@ -293,6 +296,7 @@ fn read_resource(page: &Page, d: &mut PageDecls) {
             .filter(|s| !s.is_empty()),
         base_sentence: None,
         base_rows: Vec::new(),
+        derived: Vec::new(),
         is_abstract: ann.and_then(|a| a.flag("abstract")).unwrap_or(false),
         open: ann.and_then(|a| a.flag("openType")).unwrap_or(false),
         description: page.front.get("description").map(parse::plain_text).unwrap_or_default(),
@@ -301,12 +305,12 @@ fn read_resource(page: &Page, d: &mut PageDecls) {
         loc: page.title.as_ref().map(|t| t.1).unwrap_or_default(),
     };
     // "Inherits from [x](x.md)." sentences; pages also say "Derived from [x](x.md).", "The
-    // **x** resource is derived from [**y**](y.md)" and "This resource is a subclass of
-    // [y](y.md).", which count only with a link right after the phrase, because "derived from"
-    // also starts ordinary prose.
+    // **x** resource is derived from [**y**](y.md)", "This resource is a subclass of [y](y.md)."
+    // and "This creates a subclass from [y](y.md)", which count only with a link right after the
+    // phrase, because "derived from" also starts ordinary prose.
     for p in &page.paragraphs {
         let lower = p.text.to_ascii_lowercase();
-        let found = ["inherits from", "derived from", "derives from", "subclass of", "subtype of"]
+        let found = ["inherits from", "derived from", "derives from", "subclass of", "subclass from", "subtype of"]
             .iter()
             .filter_map(|phrase| lower.find(phrase).map(|i| (i, i + phrase.len(), *phrase == "inherits from")))
             .min();
@@ -331,6 +335,26 @@ fn read_resource(page: &Page, d: &mut PageDecls) {
         if !name.is_empty() {
             ty.base_sentence = Some((name, link.map(|l| l.dest.clone())));
             break;
+        }
+    }
+    // "This is a base class; the derived types are [a](a.md), [b](b.md)." and "**x** is the base
+    // type for [a](a.md) and [b](b.md).": the links of that sentence name derived types.
+    for p in &page.paragraphs {
+        let lower = p.text.to_ascii_lowercase();
+        let Some(start) = ["derived types are", "is the base type for", "is the base resource for"]
+            .iter()
+            .filter_map(|phrase| lower.find(phrase))
+            .min()
+        else {
+            continue;
+        };
+        let sentence = lower[start..].split(". ").next().unwrap_or("");
+        for l in &p.links {
+            let text = l.text.trim().trim_matches('*');
+            if !text.is_empty() && sentence.contains(&text.to_ascii_lowercase()) && !text.eq_ignore_ascii_case(&ty.name)
+            {
+                ty.derived.push((text.to_string(), Some(l.dest.clone())));
+            }
         }
     }
     for t in &page.tables {
@@ -1656,6 +1680,8 @@ struct Resolver<'p, 'd> {
     type_names: HashMap<String, Vec<String>>,
     enums: BTreeMap<String, (usize, usize)>,
     enum_names: HashMap<String, Vec<String>>,
+    /// Type key → the display name of the base type another page names it a derived type of.
+    derived_from: HashMap<String, String>,
     /// Page path → the single type or enum it defines (qualified key, is_enum).
     page_defs: HashMap<String, (String, bool)>,
     /// Enums inferred from "Possible values" lists: qualified key → (name, namespace, values, loc).
@@ -1700,6 +1726,7 @@ impl<'p, 'd> Resolver<'p, 'd> {
             type_names: HashMap::new(),
             enums: BTreeMap::new(),
             enum_names: HashMap::new(),
+            derived_from: HashMap::new(),
             page_defs: HashMap::new(),
             inferred: BTreeMap::new(),
             enum_uses: HashMap::new(),
@@ -1844,6 +1871,20 @@ impl<'p, 'd> Resolver<'p, 'd> {
                 }
             }
         }
+        // Bases named from the other side; the first base page (by key) that names a type wins.
+        let mut derived_from: HashMap<String, String> = HashMap::new();
+        for (key, e) in &self.types {
+            let t = &self.decls[e.page].types[e.decl];
+            for (name, link) in &t.derived {
+                let r = TypeRef { name: name.clone(), collection: false, link: link.clone() };
+                if let Some(Resolved::Type(k)) = self.resolve(&self.pages[e.page], &r)
+                    && k != *key
+                {
+                    derived_from.entry(k).or_insert_with(|| self.display_name(&Resolved::Type(key.clone())));
+                }
+            }
+        }
+        self.derived_from = derived_from;
     }
 
     /// Resolves a type reference made on `page`. `None` when nothing matches.
@@ -2159,7 +2200,8 @@ impl<'p, 'd> Resolver<'p, 'd> {
     }
 
     /// The base type: the annotation's baseType, else the "Inherits from" sentence, else the most
-    /// derived of the types that "Inherited from" rows name.
+    /// derived of the types that "Inherited from" rows name, else the type whose page lists this
+    /// one among its derived types.
     fn base_of(&self, page: &Page, t: &RawType, fx: &mut Effects) -> Option<String> {
         let resolve_name = |this: &Self, name: &str, link: Option<&String>| -> Option<String> {
             let r = TypeRef { name: name.to_string(), collection: false, link: link.cloned() };
@@ -2205,6 +2247,10 @@ impl<'p, 'd> Resolver<'p, 'd> {
             }
             out
         };
+        if cands.is_empty() && t.base_annotation.is_none() && t.base_sentence.is_none() {
+            // Only the base type's page says so.
+            return self.derived_from.get(&type_key(&t.namespace, &t.name)).cloned();
+        }
         let mut best = cands.first().cloned();
         for c in &cands {
             let anc = ancestors(self, c);
