@@ -93,6 +93,9 @@ codes! {
     UnresolvedType = "unresolved-type", Error,
         "A type is referenced that no page defines.",
         "Add the type's page, or correct the name.";
+    TypeCellOverflow = "type-cell-overflow", Warning,
+        "A type cell goes on after the type (a description that starts in the wrong column); its first sentence is read as the type.",
+        "Move the text after the type to the Description column.";
     UnrecognisedTypeCell = "unrecognised-type-cell", Warning,
         "A table's type cell cannot be read as a type.",
         "Write a type name, a link to a type page, or `X collection`.";

@@ -561,7 +561,21 @@ fn read_property_table(page: &Page, t: &Table, navigation: bool, diags: &mut Vec
             continue;
         }
         let type_cell = type_col.and_then(|c| row.cells.get(c));
-        let ty = type_cell.and_then(|c| parse::type_cell(c.text, &page.ref_defs));
+        let mut ty = type_cell.and_then(|c| parse::type_cell(c.text, &page.ref_defs));
+        // A description that starts in the type cell (`[x](x.md) collection. Holds ...`): the
+        // first sentence is the type.
+        if ty.is_none()
+            && let Some(c) = type_cell
+            && let Some((head, _)) = c.text.split_once(". ")
+            && let Some(r) = parse::type_cell(head, &page.ref_defs)
+        {
+            diags.push(page.diag(
+                Code::TypeCellOverflow,
+                c.span,
+                format!("the type cell goes on after the type; `{}` is read as the type", head.trim()),
+            ));
+            ty = Some(r);
+        }
         let alternatives: Vec<TypeRef> = match (&ty, type_cell) {
             (None, Some(c)) if c.text.contains(" or ") => {
                 c.text.split(" or ").filter_map(|part| parse::type_cell(part, &page.ref_defs)).collect()

@@ -1301,6 +1301,8 @@ pub fn type_cell(cell: &str, ref_defs: &HashMap<String, String>) -> Option<TypeR
         }
     }
     let t = t.trim().trim_end_matches(['.', ',']).trim();
+    // "Untyped JSON object" (Project Rome pages) is any JSON.
+    let t = if t.eq_ignore_ascii_case("untyped json") { "Json" } else { t };
     if t.is_empty() || !t.chars().all(|c| c.is_alphanumeric() || c == '.' || c == '_') {
         return None;
     }
@@ -1592,6 +1594,7 @@ mod tests {
         }
         assert!(type_cell(".", &refs).is_none());
         assert!(type_cell("", &refs).is_none());
+        assert_eq!(type_cell("Untyped JSON object", &refs).unwrap().name, "Json");
     }
 
     #[test]
