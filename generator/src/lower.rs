@@ -279,6 +279,57 @@ pub fn file_stem(path: &str) -> &str {
     name.strip_suffix(".md").unwrap_or(name)
 }
 
+/// The base type a paragraph names: "Inherits from [x](x.md)."; pages also say "Derived from
+/// [x](x.md).", "The **x** resource is derived from [**y**](y.md)", "This resource is a subclass
+/// of [y](y.md)." and "This creates a subclass from [y](y.md)", which count only with a link
+/// right after the phrase, because "derived from" also starts ordinary prose. `lower` is the
+/// paragraph's text in lower case.
+fn base_sentence(p: &parse::Paragraph, lower: &str) -> Option<(String, Option<String>)> {
+    let (i, end, inherits) =
+        ["inherits from", "derived from", "derives from", "subclass of", "subclass from", "subtype of"]
+            .iter()
+            .filter_map(|phrase| lower.find(phrase).map(|i| (i, i + phrase.len(), *phrase == "inherits from")))
+            .min()?;
+    let after = &p.text[end..];
+    let rest = after.trim_start().trim_start_matches('*').trim_start_matches('[').trim_start_matches('*');
+    let link = p.links.iter().find(|l| {
+        let text = l.text.trim().trim_matches('*').to_ascii_lowercase();
+        !text.is_empty() && rest.to_ascii_lowercase().starts_with(&text) && lower[i..].contains(&text)
+    });
+    let name = match link {
+        Some(l) => l.text.trim().trim_matches('*').to_string(),
+        None if inherits => after
+            .trim()
+            .split(|c: char| c.is_whitespace() || c == ',')
+            .next()
+            .unwrap_or("")
+            .trim_end_matches('.')
+            .to_string(),
+        None => return None,
+    };
+    (!name.is_empty()).then(|| (name, link.map(|l| l.dest.clone())))
+}
+
+/// The types a base type's paragraph names as derived from it: the links of its "This is a base
+/// class; the derived types are [a](a.md), [b](b.md)." or "**x** is the base type for [a](a.md)
+/// and [b](b.md)." sentence, `own` (the page's type) excepted.
+fn derived_types(p: &parse::Paragraph, lower: &str, own: &str, out: &mut Vec<(String, Option<String>)>) {
+    let Some(start) = ["derived types are", "is the base type for", "is the base resource for"]
+        .iter()
+        .filter_map(|phrase| lower.find(phrase))
+        .min()
+    else {
+        return;
+    };
+    let sentence = lower[start..].split(". ").next().unwrap_or("");
+    for l in &p.links {
+        let text = l.text.trim().trim_matches('*');
+        if !text.is_empty() && sentence.contains(&text.to_ascii_lowercase()) && !text.eq_ignore_ascii_case(own) {
+            out.push((text.to_string(), Some(l.dest.clone())));
+        }
+    }
+}
+
 fn read_resource(page: &Page, d: &mut PageDecls) {
     let (name, namespace, ann) = resource_identity(page);
     let mut ty = RawType {
@@ -304,58 +355,13 @@ fn read_resource(page: &Page, d: &mut PageDecls) {
         json_properties: Vec::new(),
         loc: page.title.as_ref().map(|t| t.1).unwrap_or_default(),
     };
-    // "Inherits from [x](x.md)." sentences; pages also say "Derived from [x](x.md).", "The
-    // **x** resource is derived from [**y**](y.md)", "This resource is a subclass of [y](y.md)."
-    // and "This creates a subclass from [y](y.md)", which count only with a link right after the
-    // phrase, because "derived from" also starts ordinary prose.
+    // Each paragraph is lower-cased once for both kinds of inheritance sentence.
     for p in &page.paragraphs {
         let lower = p.text.to_ascii_lowercase();
-        let found = ["inherits from", "derived from", "derives from", "subclass of", "subclass from", "subtype of"]
-            .iter()
-            .filter_map(|phrase| lower.find(phrase).map(|i| (i, i + phrase.len(), *phrase == "inherits from")))
-            .min();
-        let Some((i, end, inherits)) = found else { continue };
-        let after = &p.text[end..];
-        let rest = after.trim_start().trim_start_matches('*').trim_start_matches('[').trim_start_matches('*');
-        let link = p.links.iter().find(|l| {
-            let text = l.text.trim().trim_matches('*').to_ascii_lowercase();
-            !text.is_empty() && rest.to_ascii_lowercase().starts_with(&text) && lower[i..].contains(&text)
-        });
-        let name = match link {
-            Some(l) => l.text.trim().trim_matches('*').to_string(),
-            None if inherits => after
-                .trim()
-                .split(|c: char| c.is_whitespace() || c == ',')
-                .next()
-                .unwrap_or("")
-                .trim_end_matches('.')
-                .to_string(),
-            None => continue,
-        };
-        if !name.is_empty() {
-            ty.base_sentence = Some((name, link.map(|l| l.dest.clone())));
-            break;
+        if ty.base_sentence.is_none() {
+            ty.base_sentence = base_sentence(p, &lower);
         }
-    }
-    // "This is a base class; the derived types are [a](a.md), [b](b.md)." and "**x** is the base
-    // type for [a](a.md) and [b](b.md).": the links of that sentence name derived types.
-    for p in &page.paragraphs {
-        let lower = p.text.to_ascii_lowercase();
-        let Some(start) = ["derived types are", "is the base type for", "is the base resource for"]
-            .iter()
-            .filter_map(|phrase| lower.find(phrase))
-            .min()
-        else {
-            continue;
-        };
-        let sentence = lower[start..].split(". ").next().unwrap_or("");
-        for l in &p.links {
-            let text = l.text.trim().trim_matches('*');
-            if !text.is_empty() && sentence.contains(&text.to_ascii_lowercase()) && !text.eq_ignore_ascii_case(&ty.name)
-            {
-                ty.derived.push((text.to_string(), Some(l.dest.clone())));
-            }
-        }
+        derived_types(p, &lower, &ty.name, &mut ty.derived);
     }
     for t in &page.tables {
         let sec = page.heading_text(t.place.section).to_ascii_lowercase();

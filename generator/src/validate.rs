@@ -368,11 +368,7 @@ impl ExampleCheck<'_, '_> {
         if collection {
             match body.get("value") {
                 Some(Value::Array(items)) => {
-                    for (n, item) in items.iter().enumerate() {
-                        let from = issues.len();
-                        self.check_value(item, t, &mut issues);
-                        nest(&mut issues, from, Step::Index(n));
-                    }
+                    self.check_items(items, t, &mut issues);
                     nest(&mut issues, 0, Step::Key("value".into()));
                 }
                 _ => issues.push(Issue {
@@ -399,13 +395,7 @@ impl ExampleCheck<'_, '_> {
             });
             let from = issues.len();
             match inner {
-                Value::Array(items) => {
-                    for (n, item) in items.iter().enumerate() {
-                        let at = issues.len();
-                        self.check_value(item, t, &mut issues);
-                        nest(&mut issues, at, Step::Index(n));
-                    }
-                }
+                Value::Array(items) => self.check_items(items, t, &mut issues),
                 _ => self.check_value(inner, t, &mut issues),
             }
             nest(&mut issues, from, Step::Key("value".into()));
@@ -475,11 +465,7 @@ impl ExampleCheck<'_, '_> {
             if rb.collection
                 && let Value::Array(items) = body
             {
-                for (n, i) in items.iter().enumerate() {
-                    let from = issues.len();
-                    self.check_value(i, t, &mut issues);
-                    nest(&mut issues, from, Step::Index(n));
-                }
+                self.check_items(items, t, &mut issues);
                 return issues;
             }
             self.check_value(body, t, &mut issues);
@@ -519,6 +505,15 @@ impl ExampleCheck<'_, '_> {
             }
         }
         issues
+    }
+
+    /// Checks each item of an array as `t`, each finding placed under its item's index.
+    fn check_items(&self, items: &[Value], t: &str, issues: &mut Vec<Issue>) {
+        for (n, item) in items.iter().enumerate() {
+            let from = issues.len();
+            self.check_value(item, t, issues);
+            nest(issues, from, Step::Index(n));
+        }
     }
 
     fn check_property(&self, p: &Property, v: &Value, issues: &mut Vec<Issue>) {
