@@ -161,15 +161,12 @@ pub fn generate(sources: &[Source]) -> Result<Output, emit::EmitError> {
 pub fn generate_cached(sources: &[Source], cache: Option<&emit::FormatCache>) -> Result<Output, emit::EmitError> {
     let t0 = Instant::now();
     let Analysis { pages, ir, diagnostics, mut timings } = analyse(sources);
+    // The parsed pages are not needed any more. Freeing their many small allocations is
+    // cheapest on the threads that made them (a free from another thread goes through the
+    // allocator's cross-thread queue), so it is split over the pool the way parsing was.
+    pages.into_par_iter().for_each(drop);
     let t1 = Instant::now();
-    // The parsed pages are not needed any more; freeing their many small allocations takes a
-    // while, so it happens on a thread of its own while the files are rendered.
-    let (emitted, ()) = std::thread::scope(|s| {
-        let freeing = s.spawn(move || drop(pages));
-        let emitted = emit::emit_timed(&ir, cache);
-        (emitted, freeing.join().unwrap_or(()))
-    });
-    let (files, emit_detail) = emitted?;
+    let (files, emit_detail) = emit::emit_timed(&ir, cache)?;
     let t2 = Instant::now();
     timings.emit = ms(t1, t2);
     timings.emit_detail = emit_detail;
