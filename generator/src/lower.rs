@@ -107,6 +107,10 @@ pub struct RawProperty {
     pub alternatives: Vec<TypeRef>,
     /// The name cell marks the property deprecated: `isBroadcast (deprecated)`.
     pub deprecated: bool,
+    /// The table says `String` and lists possible values, and the JSON representation writes the
+    /// value as those values joined by `|` (`"notStarted | running | completed"`), the docs' way
+    /// of showing an enumeration.
+    pub shown_as_enum: bool,
     pub span: Span,
 }
 
@@ -389,10 +393,7 @@ fn read_resource(page: &Page, d: &mut PageDecls) {
             ty.properties.push(p);
         }
     }
-    // Open types show sample dynamic keys in their JSON; those are not properties.
-    if let Some(block) = ann.and_then(|a| a.block).and_then(|i| page.code_blocks.get(i))
-        && !ty.open
-    {
+    if let Some(block) = ann.and_then(|a| a.block).and_then(|i| page.code_blocks.get(i)) {
         read_json_representation(block, &mut ty);
     }
     // A "resource" page with neither a resource annotation nor a property table is an overview
@@ -413,7 +414,9 @@ fn read_resource(page: &Page, d: &mut PageDecls) {
 
 /// Uses the JSON representation block as a second source: properties that no table lists (with
 /// a type inferred from the sample value), and the enum type named by `{"@odata.type": "x"}`
-/// for a property the table calls `String` but gives possible values for.
+/// or shown as `"a | b"` for a property the table calls `String` but gives possible values for.
+/// An open type's JSON shows sample dynamic keys, which are not properties: there only the
+/// table's own rows are refined.
 fn read_json_representation(block: &parse::CodeBlock, ty: &mut RawType) {
     let text = block.content();
     let value = match serde_json::from_str::<serde_json::Value>(&text) {
@@ -424,7 +427,7 @@ fn read_json_representation(block: &parse::CodeBlock, ty: &mut RawType) {
         },
     };
     let Some(map) = value.as_object() else { return };
-    if map.get("id").and_then(|v| v.as_str()).is_some_and(|v| v.contains("(identifier)")) {
+    if !ty.open && map.get("id").and_then(|v| v.as_str()).is_some_and(|v| v.contains("(identifier)")) {
         ty.entity_hint = true;
     }
     for (key, v) in map {
@@ -450,6 +453,18 @@ fn read_json_representation(block: &parse::CodeBlock, ty: &mut RawType) {
             }
             if !p.possible_values.is_empty()
                 && p.ty.as_ref().is_some_and(|r| primitive(&r.name) == Some("String"))
+                && let Some(sample) = v.as_str()
+                && sample.contains('|')
+            {
+                let mut shown: Vec<String> = sample.split('|').map(|s| s.trim().to_ascii_lowercase()).collect();
+                let mut listed: Vec<String> = p.possible_values.iter().map(|s| s.to_ascii_lowercase()).collect();
+                shown.sort();
+                listed.sort();
+                p.shown_as_enum = shown == listed;
+                continue;
+            }
+            if !p.possible_values.is_empty()
+                && p.ty.as_ref().is_some_and(|r| primitive(&r.name) == Some("String"))
                 && let Some(named) = v.get("@odata.type").and_then(|t| t.as_str())
             {
                 let name = named.trim_start_matches('#');
@@ -463,7 +478,7 @@ fn read_json_representation(block: &parse::CodeBlock, ty: &mut RawType) {
         }
         // Graph properties are camelCase; PascalCase keys in a sample are data of an open type
         // (feedbackTokenSet's `DistortedSpeech`), not declarations.
-        if key.starts_with(|c: char| c.is_ascii_uppercase()) {
+        if ty.open || key.starts_with(|c: char| c.is_ascii_uppercase()) {
             continue;
         }
         let Some((tname, collection)) = infer_json_type(v) else { continue };
@@ -481,6 +496,7 @@ fn read_json_representation(block: &parse::CodeBlock, ty: &mut RawType) {
             from_json: true,
             alternatives: Vec::new(),
             deprecated: false,
+            shown_as_enum: false,
             span,
         });
     }
@@ -669,6 +685,7 @@ fn read_property_table(page: &Page, t: &Table, navigation: bool, diags: &mut Vec
             from_json: false,
             alternatives,
             deprecated: qualifier.contains("deprecated"),
+            shown_as_enum: false,
             span: name_cell.span,
         });
     }
@@ -1935,6 +1952,34 @@ impl<'p, 'd> Resolver<'p, 'd> {
         None
     }
 
+    /// The one documented enum whose members are exactly `values` (ignoring case), preferring
+    /// the page's namespace: the type of a `String` property that the JSON representation
+    /// shows as an enumeration of its possible values.
+    fn enum_listing(&self, page: &Page, values: &[String]) -> Option<String> {
+        let mut wanted: Vec<String> = values.iter().map(|v| v.to_ascii_lowercase()).collect();
+        wanted.sort();
+        wanted.dedup();
+        let page_ns = page.namespace.as_deref().unwrap_or(DEFAULT_NAMESPACE).to_ascii_lowercase();
+        let matching: Vec<&String> = self
+            .enums
+            .iter()
+            .filter(|&(_, &(pi, ei))| {
+                let mut members: Vec<String> =
+                    self.decls[pi].enums[ei].members.iter().map(|m| m.0.to_ascii_lowercase()).collect();
+                members.sort();
+                members.dedup();
+                members == wanted
+            })
+            .map(|(k, _)| k)
+            .collect();
+        let prefix = format!("{page_ns}.");
+        let local: Vec<&String> = matching.iter().copied().filter(|k| k.starts_with(&prefix)).collect();
+        match (local.as_slice(), matching.as_slice()) {
+            ([k], _) | ([], [k]) => Some((*k).clone()),
+            _ => None,
+        }
+    }
+
     /// The docs path (lower-cased) a relative link from `page` points to.
     fn link_target(&self, page: &Page, link: &str) -> Option<String> {
         let file = link.split('#').next()?.trim();
@@ -1987,6 +2032,12 @@ impl<'p, 'd> Resolver<'p, 'd> {
             return "String".to_string();
         }
         let multi_valued = says_multi_valued(&p.description);
+        if p.shown_as_enum
+            && let Some(k) = self.enum_listing(page, &p.possible_values)
+        {
+            fx.enum_uses.push((k.clone(), p.possible_values.clone()));
+            return self.display_name(&Resolved::Enum(k));
+        }
         if let Some(res) = self.resolve(page, r) {
             if let Resolved::Enum(k) = &res {
                 if !p.possible_values.is_empty() {
