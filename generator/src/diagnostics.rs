@@ -96,6 +96,9 @@ codes! {
     TypeCellOverflow = "type-cell-overflow", Warning,
         "A type cell goes on after the type (a description that starts in the wrong column); its first sentence is read as the type.",
         "Move the text after the type to the Description column.";
+    TypeRefinedByJson = "type-refined-by-json", Warning,
+        "A table calls a property `String` while its JSON representation names another primitive as the string's format (`\"String (double)\"`); that primitive is used.",
+        "Write the primitive (`Double`) in the Type column.";
     UnrecognisedTypeCell = "unrecognised-type-cell", Warning,
         "A table's type cell cannot be read as a type.",
         "Write a type name, a link to a type page, or `X collection`.";

@@ -394,7 +394,7 @@ fn read_resource(page: &Page, d: &mut PageDecls) {
         }
     }
     if let Some(block) = ann.and_then(|a| a.block).and_then(|i| page.code_blocks.get(i)) {
-        read_json_representation(block, &mut ty);
+        read_json_representation(page, block, &mut ty, &mut d.diagnostics);
     }
     // A "resource" page with neither a resource annotation nor a property table is an overview
     // (search-api-overview.md, intune-enrollment-conceptual.md), not a type.
@@ -417,7 +417,7 @@ fn read_resource(page: &Page, d: &mut PageDecls) {
 /// or shown as `"a | b"` for a property the table calls `String` but gives possible values for.
 /// An open type's JSON shows sample dynamic keys, which are not properties: there only the
 /// table's own rows are refined.
-fn read_json_representation(block: &parse::CodeBlock, ty: &mut RawType) {
+fn read_json_representation(page: &Page, block: &parse::CodeBlock, ty: &mut RawType, diags: &mut Vec<Diagnostic>) {
     let text = block.content();
     let value = match serde_json::from_str::<serde_json::Value>(&text) {
         Ok(v) => v,
@@ -449,6 +449,22 @@ fn read_json_representation(block: &parse::CodeBlock, ty: &mut RawType) {
                 && let Some((tname, collection)) = infer_json_type(v)
             {
                 p.ty = Some(TypeRef { name: tname, collection, link: None });
+                continue;
+            }
+            if let Some(r) = p.ty.as_mut()
+                && primitive(&r.name) == Some("String")
+                && let Some(sample) = v.as_str()
+                && let Some(format) = string_format(sample)
+            {
+                // `"String (timestamp)"` is how the docs write a format; a format that is a type
+                // of its own (`"String (double)"`) is the property's type, which the table's
+                // `String` got wrong.
+                diags.push(page.diag(
+                    Code::TypeRefinedByJson,
+                    p.type_span,
+                    format!("the table calls `{}` String, but the JSON representation shows `{sample}`; it is read as {format}", p.name),
+                ));
+                r.name = format.to_string();
                 continue;
             }
             if !p.possible_values.is_empty()
@@ -500,6 +516,13 @@ fn read_json_representation(block: &parse::CodeBlock, ty: &mut RawType) {
             span,
         });
     }
+}
+
+/// The primitive a `"String (double)"` sample names in parentheses, when it is not a string.
+fn string_format(sample: &str) -> Option<&'static str> {
+    let inner = sample.trim().strip_prefix("String (").or_else(|| sample.trim().strip_prefix("string ("))?;
+    let p = primitive(inner.strip_suffix(')')?.trim())?;
+    (p != "String").then_some(p)
 }
 
 /// The EDM type a JSON representation's sample value stands for: `"String"` or `"string"`,
