@@ -233,7 +233,7 @@ fn every_category_and_figure_on_the_fixture() {
     assert_eq!(f.kinds_agreeing, Ratio { count: 7, total: 8 });
     assert_eq!(f.enums_found, Ratio { count: 2, total: 3 });
     assert_eq!(f.enum_member_recall, Ratio { count: 4, total: 5 });
-    assert_eq!(f.types_found.to_string(), "88.9% (8/9)");
+    assert_eq!(f.types_found.to_string(), "88.89% (8/9)");
 
     for (cat, n) in cmp.counts() {
         let expected = if cat == Category::PropertyMissingInMetadata { 2 } else { 1 };
@@ -294,7 +294,7 @@ fn output_does_not_depend_on_input_order() {
 fn json_shape() {
     let cmp = compare(&fixture_ir(), &fixture_csdl());
     let v = serde_json::to_value(&cmp).unwrap();
-    assert_eq!(v["figures"]["types_found"], json!({ "count": 8, "total": 9, "percent": 88.9 }));
+    assert_eq!(v["figures"]["types_found"], json!({ "count": 8, "total": 9, "percent": 88.89 }));
     let first = &v["findings"][0];
     assert_eq!(first["category"], "type-only-in-docs");
     assert_eq!(first["type"], "microsoft.graph.docsOnlyType");
