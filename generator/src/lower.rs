@@ -294,7 +294,19 @@ fn base_sentence(p: &parse::Paragraph, lower: &str) -> Option<(String, Option<St
             .iter()
             .filter_map(|phrase| lower.find(phrase).map(|i| (i, i + phrase.len(), *phrase == "inherits from")))
             .min()?;
-    let after = &p.text[end..];
+    // "Inherits from base class [x](x.md)", "inherits from the [x](x.md) type": the words
+    // before the name only say what kind of thing it is.
+    let mut after = &p.text[end..];
+    loop {
+        let t = after.trim_start();
+        let skipped = ["the ", "a ", "an ", "abstract ", "base class ", "base type ", "base "]
+            .iter()
+            .find_map(|w| strip_prefix_ci(t, w));
+        match skipped {
+            Some(r) => after = r,
+            None => break,
+        }
+    }
     let rest = after.trim_start().trim_start_matches('*').trim_start_matches('[').trim_start_matches('*');
     let link = p.links.iter().find(|l| {
         let text = l.text.trim().trim_matches('*').to_ascii_lowercase();
