@@ -180,6 +180,7 @@ pub fn run(args: &Args) -> Result<u8, String> {
         std::env::temp_dir().display()
     );
 
+    let outside = if args.flag("outside") { Some(outside(&docs, runs)?) } else { None };
     let build = if args.flag("build") { Some(build(&root, &docs)?) } else { None };
 
     if let Some(path) = args.path("json") {
@@ -207,6 +208,7 @@ pub fn run(args: &Args) -> Result<u8, String> {
             "first_run_total_ms": first.as_ref().map(|f| round(f[at("total")])),
             "first_run_ratio": first.as_ref().map(|f| (f[at("total")] / floor * 100.0).round() / 100.0),
             "peak_mib": peak_mib.map(|p| (p * 10.0).round() / 10.0),
+            "outside": outside.as_ref().map(Outside::to_json),
             "build": build.as_ref().map(Build::to_json),
         });
         let text = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())? + "\n";
@@ -217,6 +219,9 @@ pub fn run(args: &Args) -> Result<u8, String> {
         "bench: total={total:.0}ms floor={floor:.0}ms ratio={ratio:.2}x peak={}MiB",
         peak_mib.map(|p| format!("{p:.0}")).unwrap_or_else(|| "?".into())
     );
+    if let Some(o) = &outside {
+        last.push_str(&format!(" outside_ratio={:.2}x", o.ratio()));
+    }
     if let Some(b) = &build {
         last.push_str(&format!(" build={:.1}s crate={:.1}s", b.first.as_secs_f64(), b.crate_only.as_secs_f64()));
     }
@@ -313,6 +318,109 @@ fn one_run(docs: &Path, out: &Path, cache_path: &Path) -> Result<RunFigures, Str
 
 /// The floor: what reading the markdown costs at the least. Every event and its range is
 /// consumed and folded into a checksum the optimiser cannot see through.
+/// `cargo xtask floor`: the bench's floor as a process of its own, for timing from outside: read
+/// every page (as `regenerate` reads them) and run one bare pulldown-cmark pass with tables over
+/// each, on one thread, with no IR and no output.
+pub fn floor_command(args: &Args) -> Result<u8, String> {
+    let docs = args.path("docs").unwrap_or_else(|| crate::project_root().join("docs"));
+    let sources =
+        docgen::read_docs(&docs).map_err(|e| format!("cannot read the docs folder {}: {e}", docs.display()))?;
+    black_box(floor_pass(black_box(&sources)));
+    Ok(0)
+}
+
+/// Whole processes timed from outside, as a user's shell would time them: `regenerate` of the
+/// docs into a fresh folder (process start, reading, the format cache, writing: everything)
+/// against `floor` over the same docs.
+struct Outside {
+    /// The first `regenerate`, which may find the format cache cold; not in the median.
+    first_regenerate: Duration,
+    regenerate: Vec<Duration>,
+    floor: Vec<Duration>,
+}
+
+impl Outside {
+    fn regenerate_ms(&self) -> f64 {
+        median(self.regenerate.iter().map(|d| ms(*d)).collect())
+    }
+
+    fn floor_ms(&self) -> f64 {
+        median(self.floor.iter().map(|d| ms(*d)).collect())
+    }
+
+    fn ratio(&self) -> f64 {
+        self.regenerate_ms() / self.floor_ms()
+    }
+
+    fn to_json(&self) -> Value {
+        json!({
+            "runs": self.regenerate.len(),
+            "first_regenerate_ms": round(ms(self.first_regenerate)),
+            "regenerate_ms": round(self.regenerate_ms()),
+            "floor_ms": round(self.floor_ms()),
+            "ratio": (self.ratio() * 100.0).round() / 100.0,
+        })
+    }
+}
+
+/// Runs `floor` and `regenerate` as processes of this same executable, alternately, `runs`
+/// times each after one `regenerate` that warms the format cache, and prints the medians.
+fn outside(docs: &Path, runs: usize) -> Result<Outside, String> {
+    let exe = std::env::current_exe().map_err(|e| format!("cannot find this executable: {e}"))?;
+    let base = std::env::temp_dir().join(format!("docgen-bench-{}-outside", std::process::id()));
+    let time = |args: &[&std::ffi::OsStr]| -> Result<Duration, String> {
+        let t = Instant::now();
+        let status = Command::new(&exe)
+            .args(args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .map_err(|e| format!("cannot run {}: {e}", exe.display()))?;
+        let spent = t.elapsed();
+        // `regenerate` exits 0 when it wrote the crate, whatever the docs' diagnostics.
+        if !status.success() {
+            return Err(format!(
+                "`{}` failed ({status})",
+                args.iter().map(|a| a.to_string_lossy()).collect::<Vec<_>>().join(" ")
+            ));
+        }
+        Ok(spent)
+    };
+    let docs = docs.as_os_str();
+    let regenerate = |k: usize| {
+        let out = base.join(format!("out-{k}"));
+        time(&["regenerate".as_ref(), "--quiet".as_ref(), "--docs".as_ref(), docs, "--out".as_ref(), out.as_os_str()])
+    };
+    let floor = || time(&["floor".as_ref(), "--docs".as_ref(), docs]);
+    let result = (|| -> Result<Outside, String> {
+        let first_regenerate = regenerate(0)?;
+        let mut o = Outside { first_regenerate, regenerate: Vec::new(), floor: Vec::new() };
+        for k in 1..=runs {
+            o.floor.push(floor()?);
+            o.regenerate.push(regenerate(k)?);
+        }
+        Ok(o)
+    })();
+    let _ = std::fs::remove_dir_all(&base);
+    let o = result?;
+    println!();
+    println!(
+        "outside, whole processes ({} runs each, alternating; a fresh output folder each time):",
+        o.regenerate.len()
+    );
+    println!(
+        "  `xtask regenerate --docs DIR --out NEW`: median {:.0} ms (first, which may find the format cache cold: {:.0} ms)",
+        o.regenerate_ms(),
+        ms(o.first_regenerate)
+    );
+    println!(
+        "  `xtask floor --docs DIR` (read every page + one bare pulldown-cmark pass): median {:.0} ms",
+        o.floor_ms()
+    );
+    println!("  ratio regenerate/floor: {:.2}x", o.ratio());
+    Ok(o)
+}
+
 fn floor_pass(sources: &[Source]) -> u64 {
     let mut acc: u64 = 0;
     for s in sources {

@@ -4,8 +4,10 @@
 //!   and `--ir` for machine-readable output;
 //! - `check-metadata`: where the docs and the service's CSDL metadata disagree, with agreement
 //!   figures (a report: exit 0 whatever it finds);
-//! - `bench`: times every stage on the same pages against a bare markdown pass (the floor), and
-//!   with `--build` the generated crate's `cargo build`;
+//! - `bench`: times every stage on the same pages against a bare markdown pass (the floor), with
+//!   `--outside` whole `regenerate` and `floor` processes, and with `--build` the generated
+//!   crate's `cargo build`;
+//! - `floor`: the bare markdown pass as a process, for timing from outside;
 //! - `check-docs`: the doc writers' checker: diagnostics after suppressions and a baseline, for
 //!   people or tools (JSON, GitHub annotations, SARIF); exit 1 when errors remain;
 //! - `codes`: the table of diagnostic codes (DIAGNOSTICS.md is made from it);
@@ -48,7 +50,7 @@ commands:
       category, then agreement figures. Exit 0 whatever it finds.
       --format   human (default) or json
       --limit    findings shown per category (human default 20; json all; 0 = all)
-  bench [--docs DIR] [--runs N] [--json FILE] [--build]
+  bench [--docs DIR] [--runs N] [--json FILE] [--outside] [--build]
       Time each stage (read, parse, ir, validate, emit with format, write) against a bare
       pulldown-cmark pass over the same pages (the floor); print medians and minimums, the
       ratio total/floor and the peak memory (default docs: ../shared/corpus/graph-v1.0,
@@ -57,8 +59,13 @@ commands:
       regenerate after an edit finds all but the changed ones).
       --runs     how many runs (default 5)
       --json     also write the figures as JSON
+      --outside  then time whole processes from outside, N times each: `regenerate`
+                 into a fresh folder against `floor` over the same docs
       --build    then time `cargo build` (and --tests) of the generated crate, in
                  target/bench/ with its own target folder
+  floor [--docs DIR]
+      The bench's floor as a process: read every page and run one bare pulldown-cmark
+      pass (tables on) over each, on one thread; no IR, no output.
   check-docs [--docs DIR] [--format human|json|github|sarif] [--deny warnings]
              [--baseline FILE] [--write-baseline FILE]
       Check the docs (default: docs/) and report their diagnostics, after the pages'
@@ -87,7 +94,10 @@ fn main() -> ExitCode {
         "check-metadata" => {
             args::Args::parse(&argv, &[], &["docs", "csdl", "format", "limit"]).and_then(|a| metadata::run(&a))
         }
-        "bench" => args::Args::parse(&argv, &["build"], &["docs", "runs", "json"]).and_then(|a| bench::run(&a)),
+        "bench" => {
+            args::Args::parse(&argv, &["build", "outside"], &["docs", "runs", "json"]).and_then(|a| bench::run(&a))
+        }
+        "floor" => args::Args::parse(&argv, &[], &["docs"]).and_then(|a| bench::floor_command(&a)),
         "check-docs" => args::Args::parse(&argv, &[], &["docs", "format", "deny", "baseline", "write-baseline"])
             .and_then(|a| check_docs::run(&a)),
         "codes" => {
