@@ -468,9 +468,9 @@ fn read_json_representation(page: &Page, block: &parse::CodeBlock, ty: &mut RawT
                 && let Some(sample) = v.as_str()
                 && let Some(format) = string_format(sample)
             {
-                // `"String (timestamp)"` is how the docs write a format; a format that is a type
-                // of its own (`"String (double)"`) is the property's type, which the table's
-                // `String` got wrong.
+                // The docs write a string's format in parentheses: `"String (timestamp)"` is a
+                // DateTimeOffset, `"String (double)"` a Double (`"String (identifier)"` names no
+                // primitive and changes nothing). A table that says `String` there is wrong.
                 diags.push(page.diag(
                     Code::TypeRefinedByJson,
                     p.type_span,
@@ -530,7 +530,8 @@ fn read_json_representation(page: &Page, block: &parse::CodeBlock, ty: &mut RawT
     }
 }
 
-/// The primitive a `"String (double)"` sample names in parentheses, when it is not a string.
+/// The primitive a `"String (double)"` sample names in parentheses, when it is not a string
+/// (`"String (URL)"` and `"String (identifier)"` give `None`).
 fn string_format(sample: &str) -> Option<&'static str> {
     let inner = sample.trim().strip_prefix("String (").or_else(|| sample.trim().strip_prefix("string ("))?;
     let p = primitive(inner.strip_suffix(')')?.trim())?;
@@ -2872,6 +2873,17 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn string_formats_that_name_a_primitive() {
+        assert_eq!(string_format("String (double)"), Some("Double"));
+        assert_eq!(string_format("String (timestamp)"), Some("DateTimeOffset"));
+        assert_eq!(string_format(" string (Int64) "), Some("Int64"));
+        assert_eq!(string_format("String (identifier)"), None);
+        assert_eq!(string_format("String (URL)"), None);
+        assert_eq!(string_format("String"), None);
+        assert_eq!(string_format("String (double"), None);
+    }
 
     #[test]
     fn possible_values_in_all_phrasings() {
