@@ -466,29 +466,21 @@ fn read_json_representation(page: &Page, block: &parse::CodeBlock, ty: &mut RawT
             if let Some(r) = p.ty.as_mut()
                 && primitive(&r.name) == Some("String")
                 && let Some(sample) = v.as_str()
-                && let Some(format) = string_format(sample)
             {
-                // The docs write a string's format in parentheses: `"String (timestamp)"` is a
-                // DateTimeOffset, `"String (double)"` a Double (`"String (identifier)"` names no
-                // primitive and changes nothing). A table that says `String` there is wrong.
-                diags.push(page.diag(
-                    Code::TypeRefinedByJson,
-                    p.type_span,
-                    format!("the table calls `{}` String, but the JSON representation shows `{sample}`; it is read as {format}", p.name),
-                ));
-                r.name = format.to_string();
-                continue;
-            }
-            if !p.possible_values.is_empty()
-                && p.ty.as_ref().is_some_and(|r| primitive(&r.name) == Some("String"))
-                && let Some(sample) = v.as_str()
-                && sample.contains('|')
-            {
-                let mut shown: Vec<String> = sample.split('|').map(|s| s.trim().to_ascii_lowercase()).collect();
-                let mut listed: Vec<String> = p.possible_values.iter().map(|s| s.to_ascii_lowercase()).collect();
-                shown.sort();
-                listed.sort();
-                p.shown_as_enum = shown == listed;
+                if let Some(format) = string_format(sample) {
+                    // The docs write a string's format in parentheses: `"String (timestamp)"` is
+                    // a DateTimeOffset, `"String (double)"` a Double (`"String (identifier)"`
+                    // names no primitive and changes nothing). A table that says `String` there
+                    // is wrong.
+                    diags.push(page.diag(
+                        Code::TypeRefinedByJson,
+                        p.type_span,
+                        format!("the table calls `{}` String, but the JSON representation shows `{sample}`; it is read as {format}", p.name),
+                    ));
+                    r.name = format.to_string();
+                } else if !p.possible_values.is_empty() && sample.contains('|') {
+                    p.shown_as_enum = value_set(sample.split('|')) == value_set(p.possible_values.iter());
+                }
                 continue;
             }
             if !p.possible_values.is_empty()
@@ -530,10 +522,19 @@ fn read_json_representation(page: &Page, block: &parse::CodeBlock, ty: &mut RawT
     }
 }
 
+/// Enum values compared as a set: trimmed, lower-cased, sorted, without repeats.
+fn value_set<S: AsRef<str>>(values: impl IntoIterator<Item = S>) -> Vec<String> {
+    let mut set: Vec<String> = values.into_iter().map(|v| v.as_ref().trim().to_ascii_lowercase()).collect();
+    set.sort();
+    set.dedup();
+    set
+}
+
 /// The primitive a `"String (double)"` sample names in parentheses, when it is not a string
 /// (`"String (URL)"` and `"String (identifier)"` give `None`).
 fn string_format(sample: &str) -> Option<&'static str> {
-    let inner = sample.trim().strip_prefix("String (").or_else(|| sample.trim().strip_prefix("string ("))?;
+    let sample = sample.trim();
+    let inner = sample.strip_prefix("String (").or_else(|| sample.strip_prefix("string ("))?;
     let p = primitive(inner.strip_suffix(')')?.trim())?;
     (p != "String").then_some(p)
 }
@@ -1992,20 +1993,12 @@ impl<'p, 'd> Resolver<'p, 'd> {
     /// the page's namespace: the type of a `String` property that the JSON representation
     /// shows as an enumeration of its possible values.
     fn enum_listing(&self, page: &Page, values: &[String]) -> Option<String> {
-        let mut wanted: Vec<String> = values.iter().map(|v| v.to_ascii_lowercase()).collect();
-        wanted.sort();
-        wanted.dedup();
+        let wanted = value_set(values);
         let page_ns = page.namespace.as_deref().unwrap_or(DEFAULT_NAMESPACE).to_ascii_lowercase();
         let matching: Vec<&String> = self
             .enums
             .iter()
-            .filter(|&(_, &(pi, ei))| {
-                let mut members: Vec<String> =
-                    self.decls[pi].enums[ei].members.iter().map(|m| m.0.to_ascii_lowercase()).collect();
-                members.sort();
-                members.dedup();
-                members == wanted
-            })
+            .filter(|&(_, &(pi, ei))| value_set(self.decls[pi].enums[ei].members.iter().map(|m| &m.0)) == wanted)
             .map(|(k, _)| k)
             .collect();
         let prefix = format!("{page_ns}.");
@@ -2068,13 +2061,8 @@ impl<'p, 'd> Resolver<'p, 'd> {
             return "String".to_string();
         }
         let multi_valued = says_multi_valued(&p.description);
-        if p.shown_as_enum
-            && let Some(k) = self.enum_listing(page, &p.possible_values)
-        {
-            fx.enum_uses.push((k.clone(), p.possible_values.clone()));
-            return self.display_name(&Resolved::Enum(k));
-        }
-        if let Some(res) = self.resolve(page, r) {
+        let listed = p.shown_as_enum.then(|| self.enum_listing(page, &p.possible_values)).flatten().map(Resolved::Enum);
+        if let Some(res) = listed.or_else(|| self.resolve(page, r)) {
             if let Resolved::Enum(k) = &res {
                 if !p.possible_values.is_empty() {
                     fx.enum_uses.push((k.clone(), p.possible_values.clone()));

@@ -316,8 +316,6 @@ fn one_run(docs: &Path, out: &Path, cache_path: &Path) -> Result<RunFigures, Str
     Ok((figures.iter().map(|f| f.1).collect(), counts, cache.hits_and_misses()))
 }
 
-/// The floor: what reading the markdown costs at the least. Every event and its range is
-/// consumed and folded into a checksum the optimiser cannot see through.
 /// `cargo xtask floor`: the bench's floor as a process of its own, for timing from outside: read
 /// every page (as `regenerate` reads them) and run one bare pulldown-cmark pass with tables over
 /// each, on one thread, with no IR and no output.
@@ -421,6 +419,8 @@ fn outside(docs: &Path, runs: usize) -> Result<Outside, String> {
     Ok(o)
 }
 
+/// The floor: what reading the markdown costs at the least. Every event and its range is
+/// consumed and folded into a checksum the optimiser cannot see through.
 fn floor_pass(sources: &[Source]) -> u64 {
     let mut acc: u64 = 0;
     for s in sources {
