@@ -50,6 +50,35 @@ pub struct EmitTimings {
     pub unparse_cpu_ms: f64,
 }
 
+/// What the generated tests and client cover, for `regenerate --report`. Every count follows
+/// the rules that decide which tests are emitted, so it is the number of tests in the crate.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Coverage {
+    /// Examples whose response has a JSON body (a body that is not JSON has a diagnostic).
+    pub response_bodies: usize,
+    /// Of those, the ones with a round-trip test of the body.
+    pub response_round_trips: usize,
+    /// Of those, the ones whose client test also reads the body from a local server.
+    pub responses_tested: usize,
+    /// Examples whose request has a JSON body.
+    pub request_bodies: usize,
+    /// Of those, the ones with a round-trip test of the body.
+    pub request_round_trips: usize,
+    /// Of those, the ones whose client test also sends the body to a local server.
+    pub requests_tested: usize,
+    /// Tests that call a client method against a local server.
+    pub client_tests: usize,
+    /// Documented (operation, path) pairs.
+    pub operation_paths: usize,
+    /// Of those, the ones that are a client method.
+    pub client_methods: usize,
+}
+
+/// Counts what [`emit`] would make tests and methods of, without rendering anything.
+pub fn coverage(ir: &Ir) -> Coverage {
+    examples::coverage(&plan::Plan::new(ir, crate_files::RUNTIME_SOURCE))
+}
+
 /// One file to render.
 #[derive(Debug, Clone, Copy)]
 enum Job {

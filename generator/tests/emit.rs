@@ -131,6 +131,30 @@ fn recursive_fields_are_boxed_and_others_are_not() {
     assert!(user.contains("pub session: Option<crate::models::CallRecordsSession>"), "{user}");
 }
 
+/// The report's coverage figures are counts of what the crate contains, not estimates.
+#[test]
+fn coverage_counts_the_emitted_tests_and_methods() {
+    let ir = fixture();
+    let files = emitted();
+    let c = docgen::emit::coverage(&ir);
+    // Test functions only: the runtime and client files have helpers with similar names.
+    let count = |needle: &str| {
+        files
+            .iter()
+            .filter(|f| f.path.starts_with("tests/examples/"))
+            .map(|f| f.contents.matches(needle).count())
+            .sum::<usize>()
+    };
+    assert_eq!(c.response_round_trips, count("_response_round_trip()"));
+    assert_eq!(c.request_round_trips, count("_request_round_trip()"));
+    assert_eq!(c.client_tests, count("_client()"));
+    assert_eq!(c.operation_paths, ir.operations.iter().map(|o| o.paths.len()).sum::<usize>());
+    assert_eq!(c.client_methods, c.operation_paths, "every documented path of the fixture is a method");
+    assert!(c.responses_tested <= c.response_round_trips && c.response_round_trips <= c.response_bodies);
+    assert!(c.requests_tested <= c.request_round_trips && c.request_round_trips <= c.request_bodies);
+    assert!(c.response_round_trips > 0 && c.request_round_trips > 0, "the fixture has tests of both kinds: {c:?}");
+}
+
 #[test]
 fn the_ir_is_not_required_to_be_sane() {
     // Types whose base is missing or circular, properties of unknown types, empty names and

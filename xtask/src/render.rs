@@ -120,6 +120,7 @@ pub fn report(o: &Output, pages: usize, write_ms: f64) -> Value {
     // `Diagnostic` serialises to exactly the documented item fields (its byte span is skipped).
     let items = serde_json::to_value(&o.diagnostics).unwrap_or(Value::Null);
     let t = &o.timings;
+    let c = docgen::emit::coverage(&o.ir);
     json!({
         "pages": pages,
         "types": o.ir.types.len(),
@@ -127,6 +128,28 @@ pub fn report(o: &Output, pages: usize, write_ms: f64) -> Value {
         "operations": o.ir.operations.len(),
         "files": o.files.len(),
         "examples": { "total": o.ir.examples.len(), "tested": tested, "rejected": rejected },
+        // The figures: examples whose body is JSON that became passing tests (a round
+        // trip and a client test against a local server), and paths that became methods.
+        "coverage": {
+            "responses": {
+                "json_bodies": c.response_bodies,
+                "round_trip": c.response_round_trips,
+                "round_trip_and_client": c.responses_tested,
+                "percent": percent(c.responses_tested, c.response_bodies),
+            },
+            "requests": {
+                "json_bodies": c.request_bodies,
+                "round_trip": c.request_round_trips,
+                "round_trip_and_client": c.requests_tested,
+                "percent": percent(c.requests_tested, c.request_bodies),
+            },
+            "client": {
+                "operation_paths": c.operation_paths,
+                "methods": c.client_methods,
+                "percent": percent(c.client_methods, c.operation_paths),
+                "tests": c.client_tests,
+            },
+        },
         "diagnostics": {
             "errors": docgen::diagnostics::count(&o.diagnostics, Severity::Error),
             "warnings": docgen::diagnostics::count(&o.diagnostics, Severity::Warning),
@@ -139,6 +162,11 @@ pub fn report(o: &Output, pages: usize, write_ms: f64) -> Value {
             "emit": round(t.emit), "write": round(write_ms), "total": round(t.total),
         },
     })
+}
+
+/// `part` of `whole` in percent, two decimals; 100 for an empty whole.
+fn percent(part: usize, whole: usize) -> f64 {
+    if whole == 0 { 100.0 } else { (part as f64 * 10000.0 / whole as f64).round() / 100.0 }
 }
 
 fn round(ms: f64) -> f64 {

@@ -159,6 +159,41 @@ fn test_view(plan: &Plan<'_>, p: &ExamplePlan) -> TestView {
     }
 }
 
+/// Counts what the generated tests cover, by the same rules that decide which tests are made.
+pub(crate) fn coverage(plan: &Plan<'_>) -> super::Coverage {
+    let ir = plan.ir;
+    let has_body = |b: Option<&serde_json::Value>| b.is_some();
+    let mut c = super::Coverage {
+        response_bodies: ir
+            .examples
+            .iter()
+            .filter(|e| has_body(e.response.as_ref().and_then(|r| r.body.as_ref())))
+            .count(),
+        request_bodies: ir
+            .examples
+            .iter()
+            .filter(|e| has_body(e.request.as_ref().and_then(|r| r.body.as_ref())))
+            .count(),
+        operation_paths: ir.operations.iter().map(|o| o.paths.len()).sum(),
+        client_methods: plan.op_methods.iter().map(Vec::len).sum(),
+        ..super::Coverage::default()
+    };
+    for p in &plan.examples {
+        let ex = plan.example(p);
+        let client = client_test(plan, ex, &p.name).is_some();
+        c.client_tests += usize::from(client);
+        if response_type(plan, ex).is_some() && ex.response.as_ref().is_some_and(|r| r.body.is_some()) {
+            c.response_round_trips += 1;
+            c.responses_tested += usize::from(client);
+        }
+        if request_type(plan, ex).is_some() && ex.request.as_ref().is_some_and(|r| r.body.is_some()) {
+            c.request_round_trips += 1;
+            c.requests_tested += usize::from(client);
+        }
+    }
+    c
+}
+
 #[derive(Template)]
 #[template(path = "examples_page.rs.j2", escape = "none")]
 struct PageFile {
