@@ -97,8 +97,8 @@ codes! {
         "A type cell goes on after the type (a description that starts in the wrong column); its first sentence is read as the type.",
         "Move the text after the type to the Description column.";
     TypeRefinedByJson = "type-refined-by-json", Warning,
-        "A table calls a property `String` while its JSON representation names another primitive as the string's format (`\"String (double)\"`); that primitive is used.",
-        "Write the primitive (`Double`) in the Type column.";
+        "A table's type cell and the page's JSON representation disagree in a way the docs' conventions settle: a `String` whose sample names another primitive as its format (`\"String (double)\"`), or a collection of a primitive whose sample is a single value (`\"string\"`). The JSON representation's reading is used.",
+        "Write the type the JSON representation shows (`Double`, `String`) in the Type column, or fix the sample.";
     UnrecognisedTypeCell = "unrecognised-type-cell", Warning,
         "A table's type cell cannot be read as a type.",
         "Write a type name, a link to a type page, or `X collection`.";
@@ -180,6 +180,9 @@ codes! {
     ExampleOtherResponseType = "example-other-response-type", Note,
         "A response example is of another type than the operation's documented response and does not read into it (one operation documents paths that return different types); it gets a round-trip test but no client test.",
         "Document the path on a page of its own, or give the example the operation's response type.";
+    ResponseCollectionByKey = "response-collection-by-key", Warning,
+        "The Response section promises a collection, but every documented path ends with a key (`/chats/{chat-id}`), which addresses one resource; the response is read as one resource.",
+        "Say that the method returns one object, or document the path of the collection.";
     ResponseWithoutRequest = "response-without-request", Warning,
         "A response example has no request example before it.",
         "Add the request example, or mark the response `ignored`.";

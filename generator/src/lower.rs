@@ -463,6 +463,21 @@ fn read_json_representation(page: &Page, block: &parse::CodeBlock, ty: &mut RawT
                 p.ty = Some(TypeRef { name: tname, collection, link: None });
                 continue;
             }
+            // "string collection" in the table, `"availability": "string"` in the JSON: the
+            // sample is one value of a primitive, so the collection is the table's slip (the
+            // examples of presence agree).
+            if let Some(r) = p.ty.as_mut()
+                && r.collection
+                && primitive(&r.name).is_some()
+                && let Some(sample) = v.as_str().filter(|s| primitive(s).is_some())
+            {
+                diags.push(page.diag(
+                    Code::TypeRefinedByJson,
+                    p.type_span,
+                    format!("the table calls `{}` a collection, but the JSON representation shows one value (`\"{sample}\"`); it is read as a single {}", p.name, r.name),
+                ));
+                r.collection = false;
+            }
             if let Some(r) = p.ty.as_mut()
                 && primitive(&r.name) == Some("String")
                 && let Some(sample) = v.as_str()
@@ -2481,7 +2496,24 @@ impl<'p, 'd> Resolver<'p, 'd> {
         let d = &self.decls[pi];
         let mut ops: Vec<Operation> = Vec::new();
         if let Some(op) = &d.operation {
-            let response = self.response(page, op, d);
+            let mut response = self.response(page, op, d);
+            if let Some(r) = response.as_mut()
+                && r.collection
+                && op.method == Method::Get
+                && !op.paths.is_empty()
+                && op.paths.iter().all(|p| ends_with_key(&p.template))
+            {
+                fx.diags.push(page.diag(
+                    Code::ResponseCollectionByKey,
+                    op.response_span,
+                    format!(
+                        "the response is documented as a collection of `{}`, but `{}` addresses one by its key",
+                        r.ty.as_deref().unwrap_or("?"),
+                        op.paths[0].template
+                    ),
+                ));
+                r.collection = false;
+            }
             let request_body = self
                 .request_body(page, op, &mut fx)
                 .or_else(|| self.request_body_from_example(page, op, d, response.as_ref(), &mut fx));
@@ -2726,6 +2758,13 @@ impl<'p, 'd> Resolver<'p, 'd> {
             loc: loc_of(page, op.response_span.start),
         })
     }
+}
+
+/// Whether a path ends with a key placeholder (`/chats/{chat-id}`), so that it addresses one
+/// resource. A function's arguments (`/search(q='{text}')`) and `$ref` are not keys.
+fn ends_with_key(template: &str) -> bool {
+    let t = template.trim_end_matches('/');
+    t.ends_with('}') && t.rsplit('/').next().is_some_and(|last| last.starts_with('{'))
 }
 
 /// Finds a definition by exact qualified name, then in the referring page's namespace, then in
