@@ -245,6 +245,21 @@ fn resource_identity<'p>(page: &'p Page<'_>) -> (String, String, Option<&'p pars
     (name, page_ns, None)
 }
 
+/// The full name of a type whose page gives it capitalised and cut short: Graph type names are
+/// lowerCamelCase, and `identityuserflow.md` titled "UserFlow resource type" (with
+/// `"@odata.type": "microsoft.graph.UserFlow"`) defines `identityUserFlow`, the name other pages
+/// link to it by. The file name's extra head is put back in front.
+fn name_completed_by_file(path: &str, name: &str) -> Option<String> {
+    if !name.starts_with(|c: char| c.is_ascii_uppercase()) || !name.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return None;
+    }
+    let stem = file_stem(path);
+    let head = stem.len().checked_sub(name.len()).filter(|&n| n > 0)?;
+    let (prefix, tail) = stem.split_at_checked(head)?;
+    let plain = prefix.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+    (plain && tail.eq_ignore_ascii_case(name)).then(|| format!("{prefix}{name}"))
+}
+
 /// Splits `microsoft.graph.callRecords.session` into (`microsoft.graph.callRecords`, `session`).
 /// Names without a dot, or whose prefix is not a `microsoft.` namespace, have no namespace.
 pub fn split_qualified(full: &str) -> (Option<&str>, &str) {
@@ -347,7 +362,15 @@ fn derived_types(p: &parse::Paragraph, lower: &str, own: &str, out: &mut Vec<(St
 }
 
 fn read_resource(page: &Page, d: &mut PageDecls) {
-    let (name, namespace, ann) = resource_identity(page);
+    let (mut name, namespace, ann) = resource_identity(page);
+    if let Some(full) = name_completed_by_file(page.path, &name) {
+        d.diagnostics.push(page.diag(
+            Code::TypeNameCapitalised,
+            page.title.as_ref().map(|t| t.1).unwrap_or_default(),
+            format!("the page calls its type `{name}`, which is the end of its file name `{}.md`; the type is read as `{full}`", file_stem(page.path)),
+        ));
+        name = full;
+    }
     let mut ty = RawType {
         name,
         namespace,
@@ -2910,6 +2933,19 @@ mod tests {
         assert_eq!(string_format("String (URL)"), None);
         assert_eq!(string_format("String"), None);
         assert_eq!(string_format("String (double"), None);
+    }
+
+    #[test]
+    fn capitalised_names_completed_by_the_file_name() {
+        let complete = |path, name| name_completed_by_file(path, name);
+        assert_eq!(complete("resources/identityuserflow.md", "UserFlow").as_deref(), Some("identityUserFlow"));
+        // Names already whole, lowerCamelCase names, and file names that do not end with the
+        // name are left alone.
+        assert_eq!(complete("resources/userflow.md", "UserFlow"), None);
+        assert_eq!(complete("resources/identityuserflow.md", "userFlow"), None);
+        assert_eq!(complete("resources/json.md", "Json"), None);
+        assert_eq!(complete("resources/intune-apps-userflow.md", "UserFlow"), None);
+        assert_eq!(complete("resources/flows.md", "UserFlow"), None);
     }
 
     #[test]
