@@ -162,18 +162,9 @@ fn test_view(plan: &Plan<'_>, p: &ExamplePlan) -> TestView {
 /// Counts what the generated tests cover, by the same rules that decide which tests are made.
 pub(crate) fn coverage(plan: &Plan<'_>) -> super::Coverage {
     let ir = plan.ir;
-    let has_body = |b: Option<&serde_json::Value>| b.is_some();
     let mut c = super::Coverage {
-        response_bodies: ir
-            .examples
-            .iter()
-            .filter(|e| has_body(e.response.as_ref().and_then(|r| r.body.as_ref())))
-            .count(),
-        request_bodies: ir
-            .examples
-            .iter()
-            .filter(|e| has_body(e.request.as_ref().and_then(|r| r.body.as_ref())))
-            .count(),
+        response_bodies: ir.examples.iter().filter(|e| e.response.as_ref().is_some_and(|r| r.body.is_some())).count(),
+        request_bodies: ir.examples.iter().filter(|e| e.request.as_ref().is_some_and(|r| r.body.is_some())).count(),
         operation_paths: ir.operations.iter().map(|o| o.paths.len()).sum(),
         client_methods: plan.op_methods.iter().map(Vec::len).sum(),
         ..super::Coverage::default()
