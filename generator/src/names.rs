@@ -236,11 +236,15 @@ pub enum Style {
 pub struct Scope {
     style: Style,
     used: HashSet<String>,
+    /// For each stem that needed a number, the number after the last one it got: every number
+    /// below it is taken (names are never given back), so the next search starts there. A
+    /// thousand methods that want `get` would otherwise try 2, 3, ... again each time.
+    next: HashMap<String, u32>,
 }
 
 impl Scope {
     pub fn new(style: Style) -> Scope {
-        Scope { style, used: HashSet::new() }
+        Scope { style, used: HashSet::new(), next: HashMap::new() }
     }
 
     /// A scope in which `reserved` are already taken, for names the generated code itself uses.
@@ -272,13 +276,14 @@ impl Scope {
             "" => base,
             stem => stem,
         };
-        let mut n = 2u32;
+        let mut n = self.next.get(stem).copied().unwrap_or(2);
         loop {
             let candidate = match self.style {
                 Style::Snake => format!("{stem}_{n}"),
                 Style::UpperCamel => format!("{stem}{n}"),
             };
             if self.used.insert(candidate.clone()) {
+                self.next.insert(stem.to_owned(), n + 1);
                 return candidate;
             }
             n += 1;
@@ -554,6 +559,19 @@ mod tests {
         s.reserve("id_2");
         assert_eq!(s.claim("id"), "id");
         assert_eq!(s.claim("id"), "id_3");
+        // A numbered form claimed as a name of its own is skipped when the count reaches it.
+        assert_eq!(s.claim("id_5"), "id_5");
+        assert_eq!(s.claim("id"), "id_4");
+        assert_eq!(s.claim("id"), "id_6");
+    }
+
+    #[test]
+    fn many_claims_of_one_name_count_on() {
+        let mut s = Scope::new(Style::Snake);
+        let got: Vec<String> = (0..1000).map(|_| s.claim("get")).collect();
+        assert_eq!(got[0], "get");
+        assert_eq!(got[1], "get_2");
+        assert_eq!(got[999], "get_1000");
     }
 
     #[test]
