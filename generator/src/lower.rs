@@ -572,7 +572,7 @@ fn value_set<S: AsRef<str>>(values: impl IntoIterator<Item = S>) -> Vec<String> 
 /// (`"String (URL)"` and `"String (identifier)"` give `None`).
 fn string_format(sample: &str) -> Option<&'static str> {
     let sample = sample.trim();
-    let inner = sample.strip_prefix("String (").or_else(|| sample.strip_prefix("string ("))?;
+    let inner = strip_prefix_ci(sample, "string (")?;
     let p = primitive(inner.strip_suffix(')')?.trim())?;
     (p != "String").then_some(p)
 }
@@ -2786,8 +2786,8 @@ impl<'p, 'd> Resolver<'p, 'd> {
 /// Whether a path ends with a key placeholder (`/chats/{chat-id}`), so that it addresses one
 /// resource. A function's arguments (`/search(q='{text}')`) and `$ref` are not keys.
 fn ends_with_key(template: &str) -> bool {
-    let t = template.trim_end_matches('/');
-    t.ends_with('}') && t.rsplit('/').next().is_some_and(|last| last.starts_with('{'))
+    let pieces = pieces(template.trim_end_matches('/'));
+    matches!(pieces.as_slice(), [.., Piece::Literal(l), Piece::Placeholder(_)] if l.ends_with('/'))
 }
 
 /// Finds a definition by exact qualified name, then in the referring page's namespace, then in
@@ -2933,6 +2933,16 @@ mod tests {
         assert_eq!(string_format("String (URL)"), None);
         assert_eq!(string_format("String"), None);
         assert_eq!(string_format("String (double"), None);
+    }
+
+    #[test]
+    fn paths_that_end_with_a_key() {
+        assert!(ends_with_key("/chats/{chat-id}"));
+        assert!(ends_with_key("/users/{id | userPrincipalName}/"));
+        assert!(!ends_with_key("/chats"));
+        assert!(!ends_with_key("/drive/root/search(q='{search-text}')"));
+        assert!(!ends_with_key("/groups/{id}/members/$ref"));
+        assert!(!ends_with_key("{id}"));
     }
 
     #[test]
