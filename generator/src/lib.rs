@@ -160,7 +160,30 @@ pub fn generate(sources: &[Source]) -> Result<Output, emit::EmitError> {
 /// (the output is the same either way; see [`emit::FormatCache`]).
 pub fn generate_cached(sources: &[Source], cache: Option<&emit::FormatCache>) -> Result<Output, emit::EmitError> {
     let t0 = Instant::now();
-    let Analysis { pages, ir, diagnostics, mut timings } = analyse(sources);
+    let analysis = analyse(sources);
+    finish(analysis, t0, cache)
+}
+
+/// [`generate_cached`] with a cache that `load` reads from disk. Only emitting needs the cache,
+/// so it is read on a thread of its own while the pages are parsed, off the critical path.
+/// Returns the cache too, for the caller to save what this run added to it.
+pub fn generate_loading<F>(sources: &[Source], load: F) -> (Result<Output, emit::EmitError>, Option<emit::FormatCache>)
+where
+    F: FnOnce() -> Option<emit::FormatCache> + Send,
+{
+    std::thread::scope(|s| {
+        let loader = s.spawn(load);
+        let t0 = Instant::now();
+        let analysis = analyse(sources);
+        // A panic while loading is a bug of the loader; it is the caller's, as if it ran here.
+        let cache = loader.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+        (finish(analysis, t0, cache.as_ref()), cache)
+    })
+}
+
+/// The back half of [`generate_cached`]: frees the pages and emits the crate.
+fn finish(analysis: Analysis<'_>, t0: Instant, cache: Option<&emit::FormatCache>) -> Result<Output, emit::EmitError> {
+    let Analysis { pages, ir, diagnostics, mut timings } = analysis;
     // The parsed pages are not needed any more. Freeing their many small allocations is
     // cheapest on the threads that made them (a free from another thread goes through the
     // allocator's cross-thread queue), so it is split over the pool the way parsing was.

@@ -33,9 +33,11 @@ pub fn run(args: &Args) -> Result<u8, String> {
     let read_ms = t0.elapsed().as_secs_f64() * 1000.0;
     // Laid-out files of earlier runs: with them only changed files go through syn and
     // prettyplease again. `--no-format-cache` lays out everything.
-    let cache = (!args.flag("no-format-cache"))
-        .then(|| docgen::emit::FormatCache::load(&crate::format_cache_path(), crate::build_salt()));
-    let mut output = docgen::generate_cached(&sources, cache.as_ref()).map_err(|e| format!("generator bug: {e}"))?;
+    let use_cache = !args.flag("no-format-cache");
+    let (output, cache) = docgen::generate_loading(&sources, || {
+        use_cache.then(|| docgen::emit::FormatCache::load(&crate::format_cache_path(), crate::build_salt()))
+    });
+    let mut output = output.map_err(|e| format!("generator bug: {e}"))?;
     output.timings.read = read_ms;
     if let Some(cache) = &cache {
         // A cache that cannot be saved only makes the next run slower.
@@ -123,11 +125,15 @@ fn safe_relative(p: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// A generated file to write: its index among the generated files, and the contents it replaces
+/// (`None` when it is new).
+pub type Write = (usize, Option<String>);
+
 /// The difference between the output folder and what the generator produced.
 #[derive(Debug, Default)]
 pub struct Plan {
     /// Indexes into the generated files that are missing or differ, with the old contents.
-    pub writes: Vec<(usize, Option<String>)>,
+    pub writes: Vec<Write>,
     /// Generated files on disk that are no longer produced, with their contents.
     pub removals: Vec<(String, String)>,
 }
@@ -269,21 +275,28 @@ pub fn plan(out: &Path, files: &[GeneratedFile]) -> Result<Plan, String> {
         return Ok(plan);
     }
     let wanted: BTreeSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
-    for (i, f) in files.iter().enumerate() {
-        let path = out.join(&f.path);
-        match std::fs::read(&path) {
-            // The common case, compared without copying.
-            Ok(bytes) if bytes == f.contents.as_bytes() => {}
-            Ok(bytes) => {
-                let old = String::from_utf8_lossy(&bytes).into_owned();
-                // Line endings are normalised so a checkout with CRLF does not count as drift.
-                if old.replace("\r\n", "\n") != f.contents {
-                    plan.writes.push((i, Some(old)));
+    // Reading back thousands of files is system-call bound, as writing them is: both cores
+    // share it. The result keeps the files' order, so the plan does not depend on scheduling.
+    let compared: Vec<Result<Option<Write>, String>> = files
+        .par_iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let path = out.join(&f.path);
+            match std::fs::read(&path) {
+                // The common case, compared without copying.
+                Ok(bytes) if bytes == f.contents.as_bytes() => Ok(None),
+                Ok(bytes) => {
+                    let old = String::from_utf8_lossy(&bytes).into_owned();
+                    // Line endings are normalised so a checkout with CRLF does not count as drift.
+                    Ok((old.replace("\r\n", "\n") != f.contents).then_some((i, Some(old))))
                 }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Some((i, None))),
+                Err(e) => Err(format!("cannot read {}: {e}", path.display())),
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => plan.writes.push((i, None)),
-            Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
-        }
+        })
+        .collect();
+    for c in compared {
+        plan.writes.extend(c?);
     }
     if out.exists() {
         let mut existing = Vec::new();
