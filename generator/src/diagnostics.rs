@@ -100,7 +100,7 @@ codes! {
         "A resource page names its type with a capital letter (`UserFlow`), and that name is the end of a longer file name (`identityuserflow.md`); Graph type names are lowerCamelCase, so the file name's head is put back (`identityUserFlow`).",
         "Write the type's whole name in the title and in the annotation's `@odata.type`.";
     TypeRefinedByJson = "type-refined-by-json", Warning,
-        "A table's type cell and the page's JSON representation disagree in a way the docs' conventions settle: a `String` whose sample names another primitive as its format (`\"String (double)\"`), or a collection of a primitive whose sample is a single value (`\"string\"`). The JSON representation's reading is used.",
+        "A table's type cell and the page's JSON representation disagree in a way the docs' conventions settle: a `String` whose sample names another primitive as its format (`\"String (double)\"`) or is that name alone (`\"guid\"`), or a collection of a primitive whose sample is a single value (`\"string\"`). The JSON representation's reading is used.",
         "Write the type the JSON representation shows (`Double`, `String`) in the Type column, or fix the sample.";
     UnrecognisedTypeCell = "unrecognised-type-cell", Warning,
         "A table's type cell cannot be read as a type.",

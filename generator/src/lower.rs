@@ -508,8 +508,8 @@ fn read_json_representation(page: &Page, block: &parse::CodeBlock, ty: &mut RawT
                 if let Some(format) = string_format(sample) {
                     // The docs write a string's format in parentheses: `"String (timestamp)"` is
                     // a DateTimeOffset, `"String (double)"` a Double (`"String (identifier)"`
-                    // names no primitive and changes nothing). A table that says `String` there
-                    // is wrong.
+                    // names no primitive and changes nothing), or give the type's name alone
+                    // (`"guid"`). A table that says `String` there is wrong.
                     diags.push(page.diag(
                         Code::TypeRefinedByJson,
                         p.type_span,
@@ -568,11 +568,16 @@ fn value_set<S: AsRef<str>>(values: impl IntoIterator<Item = S>) -> Vec<String> 
     set
 }
 
-/// The primitive a `"String (double)"` sample names in parentheses, when it is not a string
-/// (`"String (URL)"` and `"String (identifier)"` give `None`).
+/// The primitive a `"String (double)"` sample names in parentheses, or a sample that is only the
+/// name of a primitive with a fixed text form (`"guid"`), when it is not a string
+/// (`"String (URL)"` and `"String (identifier)"` give `None`). Loose words that also serve as
+/// prose placeholders (`"date"`, `"object"`, `"number"`) are only read inside parentheses.
 fn string_format(sample: &str) -> Option<&'static str> {
     let sample = sample.trim();
-    let inner = strip_prefix_ci(sample, "string (")?;
+    let Some(inner) = strip_prefix_ci(sample, "string (") else {
+        const NAMES: &[&str] = &["guid", "uuid", "int32", "int64", "boolean", "double", "datetimeoffset", "duration"];
+        return NAMES.iter().any(|n| sample.eq_ignore_ascii_case(n)).then(|| primitive(sample)).flatten();
+    };
     let p = primitive(inner.strip_suffix(')')?.trim())?;
     (p != "String").then_some(p)
 }
@@ -2933,6 +2938,12 @@ mod tests {
         assert_eq!(string_format("String (URL)"), None);
         assert_eq!(string_format("String"), None);
         assert_eq!(string_format("String (double"), None);
+        // A bare type name is read as one only where it cannot be prose.
+        assert_eq!(string_format("guid"), Some("Guid"));
+        assert_eq!(string_format("Int64"), Some("Int64"));
+        assert_eq!(string_format("date"), None);
+        assert_eq!(string_format("object"), None);
+        assert_eq!(string_format("string"), None);
     }
 
     #[test]
