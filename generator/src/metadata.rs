@@ -637,6 +637,36 @@ impl<'a> Index<'a> {
     }
 }
 
+/// The candidate (among those `unmatched` accepts) closest to `name` in spelling, when it is
+/// one or two edits away (one for short names) and not merely a different case, which is matched
+/// elsewhere. Ties go to the alphabetically first, so the hint does not depend on order.
+fn near_spelling<'a>(
+    name: &str,
+    candidates: impl Iterator<Item = &'a str>,
+    unmatched: impl Fn(&str) -> bool,
+) -> Option<&'a str> {
+    // A plural on one side only (`appliedConditionalAccessPolicy` against `...Policies`) counts
+    // as one edit, whatever its letters.
+    fn singular(n: &str) -> String {
+        match n.strip_suffix("ies") {
+            Some(stem) => format!("{stem}y"),
+            None => n.strip_suffix('s').unwrap_or(n).to_string(),
+        }
+    }
+    let lname = name.to_lowercase();
+    let limit = if lname.len() < 8 { 1 } else { 2 };
+    candidates
+        .filter(|c| !c.eq_ignore_ascii_case(name) && unmatched(c))
+        .map(|c| {
+            let lc = c.to_lowercase();
+            let d = if singular(&lc) == singular(&lname) { 1 } else { crate::lower::edit_distance(&lname, &lc) };
+            (d, c)
+        })
+        .filter(|&(d, _)| d <= limit)
+        .min()
+        .map(|(_, c)| c)
+}
+
 fn page_loc(file: &str) -> Loc {
     Loc { file: file.to_string(), line: 1, column: 1 }
 }
@@ -672,7 +702,7 @@ pub fn compare(ir: &Ir, csdl: &Csdl) -> Comparison {
 
 /// Walks the CSDL types: types found, recall, property types and collection flags, base types.
 fn compare_types_from_metadata(ix: &Index, fig: &mut Figures, out: &mut Vec<Finding>) {
-    for ct in &ix.csdl.types {
+    for (ci, ct) in ix.csdl.types.iter().enumerate() {
         let qname = ct.qualified_name();
         let Some(ti) = ix.ir_type_for(&ct.name, &ct.namespace) else {
             fig.types_found.add(false);
@@ -718,12 +748,29 @@ fn compare_types_from_metadata(ix: &Index, fig: &mut Figures, out: &mut Vec<Find
                     .iter()
                     .skip(1)
                     .find(|&&a| ix.ir.types[a].properties.iter().any(|p| p.name.eq_ignore_ascii_case(&cp.name)));
-                let hint = match elsewhere {
-                    Some(&a) => format!("; the docs declare it on the base type `{}`", ix.ir.types[a].name),
-                    None if it.properties.is_empty() => {
+                // A documented name of the same kind (structural or navigation) one or two
+                // letters away that the metadata lacks is most likely the same property misspelt
+                // on one side (`oauth2RequiredPostResponse`
+                // against `oauth2RequirePostResponse`): say so rather than report two unrelated
+                // gaps.
+                let near = || {
+                    let lineage = ix.csdl_lineage(ci);
+                    let same_kind = it.properties.iter().filter(|p| p.navigation == cp.navigation);
+                    near_spelling(&cp.name, same_kind.map(|p| p.name.as_str()), |n| {
+                        !lineage
+                            .iter()
+                            .any(|&a| ix.csdl.types[a].properties.iter().any(|q| q.name.eq_ignore_ascii_case(n)))
+                    })
+                };
+                let hint = match (elsewhere, near()) {
+                    (Some(&a), _) => format!("; the docs declare it on the base type `{}`", ix.ir.types[a].name),
+                    (None, Some(n)) => format!(
+                        "; the docs have `{n}`, a near spelling the metadata lacks: the same property misspelt on one side?"
+                    ),
+                    (None, None) if it.properties.is_empty() => {
                         "; the docs page declares no properties for this type".to_string()
                     }
-                    None => String::new(),
+                    (None, None) => String::new(),
                 };
                 let (category, what) = if cp.navigation {
                     (Category::NavigationMissingInDocs, "navigation property")
@@ -898,6 +945,18 @@ fn compare_types_from_docs(ix: &Index, fig: &mut Figures, out: &mut Vec<Finding>
             }
             let Some((owner, cp)) = found else {
                 let what = if ip.navigation { "relationship" } else { "property" };
+                let documented = |n: &str| it.properties.iter().any(|p| p.name.eq_ignore_ascii_case(n));
+                let near = near_spelling(
+                    &ip.name,
+                    lineage.iter().flat_map(|&a| {
+                        let same_kind = ix.csdl.types[a].properties.iter().filter(|p| p.navigation == ip.navigation);
+                        same_kind.map(|p| p.name.as_str())
+                    }),
+                    |n| !documented(n),
+                );
+                let hint = near
+                    .map(|n| format!("; the metadata has `{n}`, a near spelling the docs lack: the same property misspelt on one side?"))
+                    .unwrap_or_default();
                 out.push(Finding {
                     category: Category::PropertyMissingInMetadata,
                     ty: qname.clone(),
@@ -907,7 +966,7 @@ fn compare_types_from_docs(ix: &Index, fig: &mut Figures, out: &mut Vec<Finding>
                     docs_value: Some(display_ir_type(&ip.ty, ip.collection)),
                     metadata_value: None,
                     message: format!(
-                        "the documented {what} `{}` is not in the metadata type or its ancestors",
+                        "the documented {what} `{}` is not in the metadata type or its ancestors{hint}",
                         ip.name
                     ),
                 });
@@ -1077,4 +1136,32 @@ fn kind_word(k: TypeKind) -> &'static str {
 
 fn display_ir_type(ty: &str, collection: bool) -> String {
     if collection { format!("Collection({ty})") } else { ty.to_string() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::near_spelling;
+
+    #[test]
+    fn near_spellings_of_a_property_name() {
+        let near = |name, candidates: &[&'static str]| near_spelling(name, candidates.iter().copied(), |_| true);
+        assert_eq!(
+            near("oauth2RequirePostResponse", &["oauth2RequiredPostResponse", "id"]),
+            Some("oauth2RequiredPostResponse")
+        );
+        assert_eq!(near("isAzureAdJoined", &["isAzureAadJoined"]), Some("isAzureAadJoined"));
+        // A plural on one side is one edit, however it is spelt.
+        assert_eq!(
+            near("appliedConditionalAccessPolicies", &["appliedConditionalAccessPolicy"]),
+            Some("appliedConditionalAccessPolicy")
+        );
+        // Short names allow one edit only, and a case difference is not a near spelling.
+        assert_eq!(near("model", &["mode", "modal"]), Some("modal"));
+        assert_eq!(near("size", &["sizes2"]), None);
+        assert_eq!(near("webUrl", &["WebURL"]), None);
+        // Ties go to the alphabetically first candidate.
+        assert_eq!(near("colour", &["colours", "color"]), Some("color"));
+        // Candidates the caller rules out (matched elsewhere) are skipped.
+        assert_eq!(near_spelling("color", ["colour"].into_iter(), |_| false), None);
+    }
 }

@@ -75,6 +75,8 @@ fn fixture_ir() -> Ir {
                 ("owner", "entity", false, false),
                 ("legacyCode", "String", false, false),
                 ("history", "widget", true, true),
+                // The metadata's `color`, misspelt: both sides' findings name the other.
+                ("colour", "String", false, false),
             ],
         ),
         ty(
@@ -226,7 +228,7 @@ fn every_category_and_figure_on_the_fixture() {
     let f = &cmp.figures;
     assert_eq!(f.types_found, Ratio { count: 8, total: 9 });
     assert_eq!(f.property_recall, Ratio { count: 13, total: 14 });
-    assert_eq!(f.property_precision, Ratio { count: 16, total: 17 });
+    assert_eq!(f.property_precision, Ratio { count: 16, total: 18 });
     assert_eq!(f.property_types_agreeing, Ratio { count: 11, total: 13 });
     assert_eq!(f.collection_flags_agreeing, Ratio { count: 12, total: 13 });
     assert_eq!(f.base_types_agreeing, Ratio { count: 2, total: 3 });
@@ -236,7 +238,7 @@ fn every_category_and_figure_on_the_fixture() {
     assert_eq!(f.types_found.to_string(), "88.89% (8/9)");
 
     for (cat, n) in cmp.counts() {
-        let expected = if cat == Category::PropertyMissingInMetadata { 2 } else { 1 };
+        let expected = if cat == Category::PropertyMissingInMetadata { 3 } else { 1 };
         assert_eq!(n, expected, "findings of {cat}");
     }
     let find = |cat: Category| cmp.findings.iter().find(|f| f.category == cat).unwrap();
@@ -250,6 +252,13 @@ fn every_category_and_figure_on_the_fixture() {
         Some("resources/metadataonlytype.md"),
         "the page named after it"
     );
+    // A near spelling is named on both sides; a far one (`legacyCode`) is not.
+    let message = |p: &str| cmp.findings.iter().find(|f| f.property.as_deref() == Some(p)).unwrap().message.clone();
+    assert!(message("color").ends_with(
+        "the docs have `colour`, a near spelling the metadata lacks: the same property misspelt on one side?"
+    ));
+    assert!(message("colour").contains("the metadata has `color`, a near spelling the docs lack"));
+    assert!(!message("legacyCode").contains("near spelling"));
     // The two `endpoint` types pair by namespace, so neither reports the other's properties.
     assert!(cmp.findings.iter().all(|f| !f.ty.ends_with("endpoint")));
 
