@@ -303,7 +303,7 @@ pub fn file_stem(path: &str) -> &str {
 /// of [y](y.md)." and "This creates a subclass from [y](y.md)", which count only with a link
 /// right after the phrase, because "derived from" also starts ordinary prose. `lower` is the
 /// paragraph's text in lower case.
-fn base_sentence(p: &parse::Paragraph, lower: &str) -> Option<(String, Option<String>)> {
+fn base_sentence(page: &Page, p: &parse::Paragraph, lower: &str) -> Option<(String, Option<String>)> {
     let (i, end, inherits) =
         ["inherits from", "derived from", "derives from", "subclass of", "subclass from", "subtype of"]
             .iter()
@@ -323,7 +323,7 @@ fn base_sentence(p: &parse::Paragraph, lower: &str) -> Option<(String, Option<St
         }
     }
     let rest = after.trim_start().trim_start_matches('*').trim_start_matches('[').trim_start_matches('*');
-    let link = p.links.iter().find(|l| {
+    let link = p.links(page).iter().find(|l| {
         let text = l.text.trim().trim_matches('*').to_ascii_lowercase();
         !text.is_empty() && rest.to_ascii_lowercase().starts_with(&text) && lower[i..].contains(&text)
     });
@@ -344,7 +344,7 @@ fn base_sentence(p: &parse::Paragraph, lower: &str) -> Option<(String, Option<St
 /// The types a base type's paragraph names as derived from it: the links of its "This is a base
 /// class; the derived types are [a](a.md), [b](b.md)." or "**x** is the base type for [a](a.md)
 /// and [b](b.md)." sentence, `own` (the page's type) excepted.
-fn derived_types(p: &parse::Paragraph, lower: &str, own: &str, out: &mut Vec<(String, Option<String>)>) {
+fn derived_types(page: &Page, p: &parse::Paragraph, lower: &str, own: &str, out: &mut Vec<(String, Option<String>)>) {
     let Some(start) = ["derived types are", "is the base type for", "is the base resource for"]
         .iter()
         .filter_map(|phrase| lower.find(phrase))
@@ -353,7 +353,7 @@ fn derived_types(p: &parse::Paragraph, lower: &str, own: &str, out: &mut Vec<(St
         return;
     };
     let sentence = lower[start..].split(". ").next().unwrap_or("");
-    for l in &p.links {
+    for l in p.links(page) {
         let text = l.text.trim().trim_matches('*');
         if !text.is_empty() && sentence.contains(&text.to_ascii_lowercase()) && !text.eq_ignore_ascii_case(own) {
             out.push((text.to_string(), Some(l.dest.clone())));
@@ -398,9 +398,9 @@ fn read_resource(page: &Page, d: &mut PageDecls) {
     for p in &page.paragraphs {
         let lower = p.text.to_ascii_lowercase();
         if ty.base_sentence.is_none() {
-            ty.base_sentence = base_sentence(p, &lower);
+            ty.base_sentence = base_sentence(page, p, &lower);
         }
-        derived_types(p, &lower, &ty.name, &mut ty.derived);
+        derived_types(page, p, &lower, &ty.name, &mut ty.derived);
     }
     for t in &page.tables {
         let sec = page.heading_text(t.place.section).to_ascii_lowercase();
@@ -1085,7 +1085,7 @@ fn read_operation(page: &Page, diags: &mut Vec<Diagnostic>) -> Option<RawOperati
         if body_type_link.is_none()
             && (lower.contains("json representation") || lower.contains("object") || lower.contains("supply"))
             && let Some(l) = p
-                .links
+                .links(page)
                 .iter()
                 .find(|l| l.dest.contains(".md") && !l.dest.starts_with("http") && !l.dest.contains("/concepts/"))
         {
@@ -1121,13 +1121,13 @@ fn read_operation(page: &Page, diags: &mut Vec<Diagnostic>) -> Option<RawOperati
                 response_span = p.span;
                 let lower = p.text.to_ascii_lowercase();
                 let first_type = p
-                    .links
+                    .links(page)
                     .iter()
                     .find(|l| l.dest.contains(".md"))
                     .map(|l| l.text.to_ascii_lowercase())
                     .unwrap_or_default();
                 response_collection = names_collection_of(&lower, &first_type);
-                response_links = p.links.iter().map(|l| (l.text.clone(), l.dest.clone())).collect();
+                response_links = p.links(page).iter().map(|l| (l.text.clone(), l.dest.clone())).collect();
             }
         }
     }

@@ -126,7 +126,19 @@ pub struct Table<'a> {
 impl Table<'_> {
     /// Index of the first column whose lower-cased header satisfies `pred`.
     pub fn column(&self, pred: impl Fn(&str) -> bool) -> Option<usize> {
-        self.header.iter().position(|c| pred(&c.text.to_ascii_lowercase()))
+        // Lowering into a buffer on the stack: readers ask this several times of every table.
+        let mut buf = [0u8; 64];
+        self.header.iter().position(|c| {
+            let t = c.text.as_bytes();
+            if t.len() <= buf.len() && t.is_ascii() {
+                let lower = &mut buf[..t.len()];
+                lower.copy_from_slice(t);
+                lower.make_ascii_lowercase();
+                pred(std::str::from_utf8(lower).unwrap_or_default())
+            } else {
+                pred(&c.text.to_ascii_lowercase())
+            }
+        })
     }
 }
 
@@ -218,9 +230,16 @@ pub struct Paragraph {
     /// Plain text: markup removed, links replaced by their text.
     pub text: String,
     pub span: Span,
-    /// Links inside the paragraph: (text, destination, span).
-    pub links: Vec<Link>,
+    /// The paragraph's links, as a range of [`Page::links`] (each link is kept once).
+    pub links: std::ops::Range<usize>,
     pub place: Place,
+}
+
+impl Paragraph {
+    /// The links inside the paragraph, in order.
+    pub fn links<'p>(&self, page: &'p Page) -> &'p [Link] {
+        page.links.get(self.links.clone()).unwrap_or_default()
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -570,7 +589,7 @@ fn walk_markdown(page: &mut Page, body_start: usize) {
         let span = clamp(range);
         match event {
             Event::Start(Tag::Heading { level, .. }) => {
-                collecting = Some(Collect::new(CollectKind::Heading(heading_level(level)), span));
+                collecting = Some(Collect::new(CollectKind::Heading(heading_level(level)), span, page.links.len()));
             }
             Event::End(TagEnd::Heading(_)) => {
                 if let Some(c) = collecting.take() {
@@ -578,7 +597,7 @@ fn walk_markdown(page: &mut Page, body_start: usize) {
                 }
             }
             Event::Start(Tag::Paragraph) if in_table == 0 => {
-                collecting = Some(Collect::new(CollectKind::Paragraph, span));
+                collecting = Some(Collect::new(CollectKind::Paragraph, span, page.links.len()));
             }
             Event::End(TagEnd::Paragraph) => {
                 // pulldown-cmark does not take a delimiter row holding tabs (`|---\t|`) as a
@@ -599,7 +618,7 @@ fn walk_markdown(page: &mut Page, body_start: usize) {
                     page.paragraphs.push(Paragraph {
                         text: normalise_space_owned(c.text),
                         span: c.span,
-                        links: c.links,
+                        links: c.first_link..page.links.len(),
                         place,
                     });
                 }
@@ -623,11 +642,11 @@ fn walk_markdown(page: &mut Page, body_start: usize) {
             }
             Event::End(TagEnd::Link) => {
                 if let Some((dest, start, ltext)) = link_stack.pop() {
-                    let link = Link { text: normalise_space_owned(ltext), dest, span: Span::new(start, span.end) };
-                    if let Some(c) = collecting.as_mut() {
-                        c.links.push(link.clone());
-                    }
-                    page.links.push(link);
+                    page.links.push(Link {
+                        text: normalise_space_owned(ltext),
+                        dest,
+                        span: Span::new(start, span.end),
+                    });
                 }
             }
             Event::Text(t) | Event::Code(t) => {
@@ -659,13 +678,14 @@ struct Collect {
     kind: CollectKind,
     span: Span,
     text: String,
-    links: Vec<Link>,
+    /// Where the collected block's links start in [`Page::links`]; they run to its end.
+    first_link: usize,
 }
 
 impl Collect {
-    fn new(kind: CollectKind, span: Span) -> Collect {
+    fn new(kind: CollectKind, span: Span, first_link: usize) -> Collect {
         // The text is at most as long as the source it comes from.
-        Collect { kind, span, text: String::with_capacity(span.end - span.start), links: Vec::new() }
+        Collect { kind, span, text: String::with_capacity(span.end - span.start), first_link }
     }
 }
 
@@ -688,7 +708,7 @@ fn finish_heading(page: &mut Page, c: Collect, place: &mut Place) {
         return;
     }
     // Tab markers such as `# [HTTP](#tab/http)` look like headings but only label a tab.
-    if c.links.iter().any(|l| l.dest.starts_with("#tab/")) {
+    if page.links[c.first_link..].iter().any(|l| l.dest.starts_with("#tab/")) {
         return;
     }
     let text = normalise_space_owned(c.text);
@@ -785,7 +805,7 @@ fn looks_like_table(src: &str) -> bool {
 /// they were written with.
 fn split_table(text: &str, span: Span, place: Place) -> Option<Table<'_>> {
     let src = &text[span.start..span.end];
-    let mut lines = Vec::new();
+    let mut lines = Vec::with_capacity(memchr::memchr_iter(b'\n', src.as_bytes()).count() + 1);
     let mut pos = span.start;
     for line in src.split_inclusive('\n') {
         let content = line.trim_end_matches(['\n', '\r']);
@@ -817,21 +837,23 @@ fn split_table(text: &str, span: Span, place: Place) -> Option<Table<'_>> {
     if lines.len() < 2 {
         return None;
     }
-    let header = split_row(lines[0].0, lines[0].1);
-    let mut rows = Vec::new();
+    // One buffer of pipe positions serves every row.
+    let mut cuts = Vec::new();
+    let header = split_row(lines[0].0, lines[0].1, &mut cuts);
+    let mut rows = Vec::with_capacity(lines.len() - 2);
     for &(off, line) in &lines[2..] {
         if line.trim().is_empty() {
             continue;
         }
-        let cells = split_row(off, line);
+        let cells = split_row(off, line, &mut cuts);
         rows.push(Row { cells, span: Span::new(off, off + line.len()) });
     }
     Some(Table { header, rows, span, place })
 }
 
 /// Splits one table line into cells. Pipes escaped as `\|`, inside back-ticks, or inside braces
-/// (`{id|name}` placeholders) do not separate cells.
-fn split_row(offset: usize, line: &str) -> Vec<Cell<'_>> {
+/// (`{id|name}` placeholders) do not separate cells. `cuts` is scratch space.
+fn split_row<'a>(offset: usize, line: &'a str, cuts: &mut Vec<usize>) -> Vec<Cell<'a>> {
     // Tables inside block quotes keep their `>` marker on every line.
     let mut start = 0;
     let trimmed = line.trim_start();
@@ -839,20 +861,20 @@ fn split_row(offset: usize, line: &str) -> Vec<Cell<'_>> {
     if trimmed.starts_with('>') {
         start = lead + 1;
     }
-    cell_bounds(offset, line, start, &cuts(line.as_bytes(), start))
+    find_cuts(line.as_bytes(), start, cuts);
+    cell_bounds(offset, line, start, cuts)
 }
 
-/// Positions of the pipes that separate cells, from `start` on.
-fn cuts(bytes: &[u8], start: usize) -> Vec<usize> {
-    let mut cuts = Vec::new();
+/// Positions of the pipes that separate cells, from `start` on, into `cuts`.
+fn find_cuts(bytes: &[u8], start: usize, cuts: &mut Vec<usize>) {
+    cuts.clear();
     // Most rows hold no escape, code span or placeholder: then every pipe separates cells.
     let rest = &bytes[start..];
     if memchr::memchr3(b'\\', b'`', b'{', rest).is_none() {
         cuts.extend(memchr::memchr_iter(b'|', rest).map(|i| i + start));
     } else {
-        scan_cuts(bytes, start, &mut cuts);
+        scan_cuts(bytes, start, cuts);
     }
-    cuts
 }
 
 /// The pipes of a row that separate cells, read byte by byte: escapes, code spans and braces
@@ -1428,7 +1450,7 @@ mod tests {
     use super::*;
 
     fn cells(line: &str) -> Vec<String> {
-        split_row(0, line).into_iter().map(|c| c.text.to_string()).collect()
+        split_row(0, line, &mut Vec::new()).into_iter().map(|c| c.text.to_string()).collect()
     }
 
     /// What serde_norway makes of a block, as `parse_front_matter` stores it.
@@ -1602,7 +1624,10 @@ mod tests {
         for line in ["| a | b |", "a|b", "> | a | b |", "|", "", "| a \\| b | c |", "| `a|b` | {x|y} | c |"] {
             let mut slow = Vec::new();
             scan_cuts(line.as_bytes(), 0, &mut slow);
-            assert_eq!(cuts(line.as_bytes(), 0), slow, "{line}");
+            // A buffer left over from another row is cleared first.
+            let mut fast = vec![99];
+            find_cuts(line.as_bytes(), 0, &mut fast);
+            assert_eq!(fast, slow, "{line}");
         }
     }
 
