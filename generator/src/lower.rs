@@ -465,17 +465,29 @@ fn read_json_representation(page: &Page, block: &parse::CodeBlock, ty: &mut RawT
     if !ty.open && map.get("id").and_then(|v| v.as_str()).is_some_and(|v| v.contains("(identifier)")) {
         ty.entity_hint = true;
     }
+    // Where each line's leading key starts: one pass over the block instead of a search of
+    // every line for every key.
+    let mut key_lines: HashMap<&str, usize> = HashMap::new();
+    for (o, l) in &block.lines {
+        let t = l.trim_start();
+        if let Some(rest) = t.strip_prefix('"')
+            && let Some(end) = rest.find('"')
+            && rest[end + 1..].trim_start().starts_with(':')
+        {
+            key_lines.entry(&rest[..end]).or_insert(o + (l.len() - t.len()) + 1);
+        }
+    }
     for (key, v) in map {
         if !is_property_name(key) {
             continue;
         }
-        // The key's own line, for the property's location.
-        let needle = format!("\"{key}\"");
-        let span = block.lines.iter().find(|(_, l)| l.contains(&needle)).map(|(o, l)| {
-            let col = l.find(&needle).unwrap_or(0) + 1;
-            Span::new(o + col, o + col + key.len())
+        // The key's own line, for the property's location: the line that starts with it, or
+        // else the first that mentions it.
+        let span = key_lines.get(key.as_str()).copied().or_else(|| {
+            let needle = format!("\"{key}\"");
+            block.lines.iter().find_map(|(o, l)| l.find(&needle).map(|at| o + at + 1))
         });
-        let span = span.unwrap_or(block.span);
+        let span = span.map(|at| Span::new(at, at + key.len())).unwrap_or(block.span);
         if let Some(p) = ty.properties.iter_mut().find(|p| p.name.eq_ignore_ascii_case(key)) {
             // A type cell that could not be read, or that offers alternatives (`[a] or [b]`),
             // takes the sample's `@odata.type`: the declared type the alternatives share.
