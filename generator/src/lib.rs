@@ -68,8 +68,14 @@ pub struct Output {
 }
 
 /// Reads every `*.md` file below `dir`, sorted by relative path so that the result does not
-/// depend on the order the file system lists them in.
+/// depend on the order the file system lists them in. A `dir` that is a file is read as the
+/// only page, whatever its extension, under its file name: a page can be checked on its own.
 pub fn read_docs(dir: &Path) -> std::io::Result<Vec<Source>> {
+    if dir.is_file() {
+        let text = std::fs::read_to_string(dir)?;
+        let path = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        return Ok(vec![Source { path, text }]);
+    }
     let mut paths = Vec::new();
     collect_md(dir, dir, &mut paths)?;
     paths.sort();

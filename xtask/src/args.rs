@@ -9,15 +9,35 @@ use std::path::PathBuf;
 pub struct Args {
     flags: Vec<String>,
     values: BTreeMap<String, String>,
+    /// Arguments that are not options, in order (only where the command takes them).
+    pub operands: Vec<String>,
 }
 
 impl Args {
     /// Parses `argv` against the known switches and valued options; anything else is an error.
     pub fn parse(argv: &[String], flags: &[&str], valued: &[&str]) -> Result<Args, String> {
+        Args::parse_with(argv, flags, valued, false)
+    }
+
+    /// [`Args::parse`] for a command that also takes operands (such as page paths); `--` ends
+    /// the options, so an operand may start with `--`.
+    pub fn parse_with_operands(argv: &[String], flags: &[&str], valued: &[&str]) -> Result<Args, String> {
+        Args::parse_with(argv, flags, valued, true)
+    }
+
+    fn parse_with(argv: &[String], flags: &[&str], valued: &[&str], operands: bool) -> Result<Args, String> {
         let mut out = Args::default();
         let mut it = argv.iter();
         while let Some(a) = it.next() {
+            if operands && a == "--" {
+                out.operands.extend(it.by_ref().cloned());
+                break;
+            }
             let Some(name) = a.strip_prefix("--") else {
+                if operands {
+                    out.operands.push(a.clone());
+                    continue;
+                }
                 return Err(format!("unexpected argument `{a}`"));
             };
             let (name, inline) = match name.split_once('=') {
@@ -73,5 +93,15 @@ mod tests {
         assert!(parse(&["--docs"]).is_err());
         assert!(parse(&["stray"]).is_err());
         assert!(parse(&["--docs", "a", "--docs", "b"]).is_err());
+    }
+
+    #[test]
+    fn operands_only_where_taken() {
+        let v = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let a =
+            Args::parse_with_operands(&v(&["a.md", "--docs", "d", "b.md", "--", "--c.md"]), &[], &["docs"]).unwrap();
+        assert_eq!(a.operands, ["a.md", "b.md", "--c.md"]);
+        assert_eq!(a.value("docs"), Some("d"));
+        assert!(Args::parse(&v(&["a.md"]), &[], &["docs"]).is_err());
     }
 }

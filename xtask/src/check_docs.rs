@@ -65,14 +65,26 @@ pub fn run(args: &Args) -> Result<u8, String> {
     if sources.is_empty() {
         return Err(format!("no markdown pages found in {}", docs.display()));
     }
+    // The pages asked for, as paths of the docs folder; none means every page.
+    let selection = select_pages(&docs, &args.operands, &sources)?;
+    let selected = |file: &str| selection.as_ref().is_none_or(|s| s.contains(file));
+    if selection.is_some() && args.path("write-baseline").is_some() {
+        return Err("`--write-baseline` records the whole docs folder; give it no pages".into());
+    }
     let docgen::Analysis { pages, diagnostics, .. } = docgen::analyse(&sources);
-    let found = diagnostics.len();
+    let found = diagnostics.iter().filter(|d| selected(&d.file)).count();
 
     let (mut diagnostics, unused) = suppress::apply(&pages, diagnostics);
+    diagnostics.retain(|d| selected(&d.file));
     let suppressed = found - diagnostics.len();
-    diagnostics.extend(unused);
+    diagnostics.extend(unused.into_iter().filter(|d| selected(&d.file)));
     diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     let texts: HashMap<&str, &str> = sources.iter().map(|s| (s.path.as_str(), s.text.as_str())).collect();
+    // A baseline's entries for pages not asked about are neither used nor stale.
+    let baseline = baseline.map(|mut b| {
+        b.entries.retain(|e| selected(&e.file));
+        b
+    });
 
     if let Some(path) = args.path("write-baseline") {
         let b = Baseline::from_diagnostics(&diagnostics, &texts);
@@ -110,7 +122,8 @@ pub fn run(args: &Args) -> Result<u8, String> {
     }
     let counts = Counts::of(&diagnostics);
     let failed = counts.errors > 0 || (deny_warnings && counts.warnings > 0);
-    let stats = Stats { pages: sources.len(), suppressed, baselined, stale, elapsed_ms };
+    let checked = selection.as_ref().map_or(sources.len(), |s| s.len());
+    let stats = Stats { pages: checked, of: sources.len(), suppressed, baselined, stale, elapsed_ms };
     eprintln!("{}", summary(&diagnostics, &counts, &stats, failed));
     if stale > 0 {
         eprintln!(
@@ -120,6 +133,52 @@ pub fn run(args: &Args) -> Result<u8, String> {
         );
     }
     Ok(u8::from(failed))
+}
+
+/// The docs paths of the pages named on the command line, or `None` when none is named. A name
+/// is a path as the shell sees it (below the docs folder) or a path inside the docs folder.
+/// Other files of the folder are skipped; anything else is an error, so that a typo does not
+/// pass as a clean check.
+fn select_pages(
+    docs: &Path,
+    names: &[String],
+    sources: &[docgen::Source],
+) -> Result<Option<std::collections::BTreeSet<String>>, String> {
+    if names.is_empty() {
+        return Ok(None);
+    }
+    let known: std::collections::BTreeSet<&str> = sources.iter().map(|s| s.path.as_str()).collect();
+    let root = docs.canonicalize().ok().filter(|r| r.is_dir());
+    let mut out = std::collections::BTreeSet::new();
+    for name in names {
+        let given = Path::new(name);
+        // As the shell sees it: a file below the docs folder.
+        let from_shell = given.canonicalize().ok().zip(root.as_ref()).and_then(|(abs, root)| {
+            let rel = abs.strip_prefix(root).ok()?;
+            Some(rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/"))
+        });
+        // Or a path inside the docs folder, as diagnostics print it.
+        let inside = name.replace('\\', "/").trim_start_matches("./").to_string();
+        let below_docs = from_shell.is_some();
+        let page = [from_shell, Some(inside)].into_iter().flatten().find(|p| known.contains(p.as_str()));
+        match page {
+            Some(p) => {
+                out.insert(p);
+            }
+            // Another file of the docs folder (an image, an include): nothing to check, as when
+            // a change's file list is passed whole.
+            None if below_docs && given.extension().is_none_or(|e| e != "md") => {
+                eprintln!("note: `{name}` is not a markdown page; skipped");
+            }
+            None => {
+                return Err(format!(
+                    "`{name}` is not a page of {}: give the path of a markdown page below it",
+                    render::display_path(docs)
+                ));
+            }
+        }
+    }
+    Ok(Some(out))
 }
 
 /// Writes the machine-readable output. A reader that stops early (`| head`) closes the pipe;
@@ -153,7 +212,10 @@ impl Counts {
 
 /// What the summary line says besides the counts.
 struct Stats {
+    /// Pages whose diagnostics are reported.
     pages: usize,
+    /// Pages read.
+    of: usize,
     suppressed: usize,
     baselined: usize,
     stale: usize,
@@ -169,10 +231,10 @@ fn summary(items: &[Diagnostic], c: &Counts, s: &Stats, failed: bool) -> String 
     }
     let mut top: Vec<(&str, usize)> = by_code.into_iter().collect();
     top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-    let mut line = format!(
-        "check-docs: {} page(s): {} error(s), {} warning(s), {} note(s)",
-        s.pages, c.errors, c.warnings, c.notes
-    );
+    let pages =
+        if s.pages == s.of { format!("{} page(s)", s.pages) } else { format!("{} of {} page(s)", s.pages, s.of) };
+    let mut line =
+        format!("check-docs: {pages}: {} error(s), {} warning(s), {} note(s)", c.errors, c.warnings, c.notes);
     let mut silenced = Vec::new();
     if s.suppressed > 0 {
         silenced.push(format!("{} suppressed", s.suppressed));
@@ -393,7 +455,7 @@ mod tests {
         let items = [diag(Code::TodoText, "a"), diag(Code::TodoText, "b"), diag(Code::UnresolvedType, "c")];
         let c = Counts::of(&items);
         assert_eq!(c, Counts { errors: 1, warnings: 2, notes: 0 });
-        let s = Stats { pages: 2, suppressed: 1, baselined: 0, stale: 0, elapsed_ms: 3.0 };
+        let s = Stats { pages: 2, of: 2, suppressed: 1, baselined: 0, stale: 0, elapsed_ms: 3.0 };
         let line = summary(&items, &c, &s, true);
         assert!(
             line.starts_with(
@@ -401,6 +463,9 @@ mod tests {
             ),
             "{line}"
         );
+        // Pages named on the command line are counted against those read.
+        let s = Stats { pages: 1, of: 9, ..s };
+        assert!(summary(&items, &c, &s, true).starts_with("check-docs: 1 of 9 page(s): "));
     }
 
     #[test]

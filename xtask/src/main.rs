@@ -9,7 +9,8 @@
 //!   crate's `cargo build`;
 //! - `floor`: the bare markdown pass as a process, for timing from outside;
 //! - `check-docs`: the doc writers' checker: diagnostics after suppressions and a baseline, for
-//!   people or tools (JSON, GitHub annotations, SARIF); exit 1 when errors remain;
+//!   people or tools (JSON, GitHub annotations, SARIF), of every page or of the pages named;
+//!   exit 1 when errors remain;
 //! - `codes`: the table of diagnostic codes (DIAGNOSTICS.md is made from it);
 //! - `test`: the README's test command: the workspace's tests, then the generated crate's.
 //!
@@ -66,11 +67,14 @@ commands:
   floor [--docs DIR]
       The bench's floor as a process: read every page and run one bare pulldown-cmark
       pass (tables on) over each, on one thread; no IR, no output.
-  check-docs [--docs DIR] [--format human|json|github|sarif] [--deny warnings]
-             [--baseline FILE] [--write-baseline FILE]
+  check-docs [--docs DIR|FILE] [--format human|json|github|sarif] [--deny warnings]
+             [--baseline FILE] [--write-baseline FILE] [PAGE ...]
       Check the docs (default: docs/) and report their diagnostics, after the pages'
       suppressions and the baseline. Exit 1 when an error remains (or a warning,
-      under --deny warnings), 0 otherwise.
+      under --deny warnings), 0 otherwise. With PAGEs (paths of pages of the docs
+      folder, as the shell sees them or relative to it), only their diagnostics are
+      reported, though the whole folder is read for links and types. A FILE as --docs
+      is checked as the only page.
       --format          human (default, on stderr), json, github (workflow
                         commands) or sarif (SARIF 2.1.0); machine formats on stdout
       --baseline        ignore the diagnostics listed in FILE
@@ -86,6 +90,18 @@ fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     }
     let command = argv.remove(0);
+    if argv.iter().any(|a| a == "--help" || a == "-h") {
+        return match usage_of(&command) {
+            Some(text) => {
+                print!("{text}");
+                ExitCode::SUCCESS
+            }
+            None => {
+                eprintln!("error: unknown command `{command}`\n\n{USAGE}");
+                ExitCode::from(2)
+            }
+        };
+    }
     let result = match command.as_str() {
         "regenerate" => {
             args::Args::parse(&argv, &["check", "quiet", "no-format-cache"], &["docs", "out", "report", "ir"])
@@ -98,8 +114,10 @@ fn main() -> ExitCode {
             args::Args::parse(&argv, &["build", "outside"], &["docs", "runs", "json"]).and_then(|a| bench::run(&a))
         }
         "floor" => args::Args::parse(&argv, &[], &["docs"]).and_then(|a| bench::floor_command(&a)),
-        "check-docs" => args::Args::parse(&argv, &[], &["docs", "format", "deny", "baseline", "write-baseline"])
-            .and_then(|a| check_docs::run(&a)),
+        "check-docs" => {
+            args::Args::parse_with_operands(&argv, &[], &["docs", "format", "deny", "baseline", "write-baseline"])
+                .and_then(|a| check_docs::run(&a))
+        }
         "codes" => {
             print!("{}", render::codes_markdown());
             Ok(0)
@@ -114,6 +132,24 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// The part of [`USAGE`] about one command: its line and the indented lines below it.
+fn usage_of(command: &str) -> Option<String> {
+    let lines: Vec<&str> = USAGE.lines().collect();
+    let start = lines
+        .iter()
+        .position(|l| l.strip_prefix("  ").is_some_and(|rest| rest.split_whitespace().next() == Some(command)))?;
+    let mut out = format!("usage: cargo xtask {}\n", lines[start].trim_start());
+    for l in &lines[start + 1..] {
+        // The next command's line is indented by two spaces and starts with a letter.
+        if l.strip_prefix("  ").is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_alphabetic())) {
+            break;
+        }
+        out.push_str(l);
+        out.push('\n');
+    }
+    Some(out)
 }
 
 /// The repository root: the parent of this crate's folder.

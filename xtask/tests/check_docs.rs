@@ -550,3 +550,76 @@ fn exit_status_follows_severities_and_usage_errors() {
         assert!(run.stderr.starts_with("error: "), "{args:?}: {}", run.stderr);
     }
 }
+
+/// Pages named on the command line: only their diagnostics are reported (the whole folder is
+/// still read, so cross-page findings stay right), whether named as the shell sees them or as
+/// diagnostics print them; a name that is no page is a usage error, not a clean check.
+#[test]
+fn named_pages_narrow_the_report() {
+    let all = json_items(&check_docs(&["--docs", FIXTURE, "--format", "json"]));
+    let on_page: Vec<&Value> = all.iter().filter(|d| d["file"] == UPDATE_PAGE).collect();
+    assert!(!on_page.is_empty() && on_page.len() < all.len(), "the fixture has findings on several pages");
+
+    let shell_path = format!("{FIXTURE}/{UPDATE_PAGE}");
+    for name in [shell_path.as_str(), UPDATE_PAGE] {
+        let run = check_docs(&["--docs", FIXTURE, "--format", "json", name]);
+        let items = json_items(&run);
+        assert_eq!(items.iter().collect::<Vec<_>>(), on_page, "{name}");
+        assert!(run.stderr.contains("check-docs: 1 of "), "{name}: {}", run.stderr);
+    }
+    // With a baseline of the whole folder, the page's entries silence it and the other pages'
+    // entries are not reported as stale.
+    let baseline = Path::new(env!("CARGO_TARGET_TMPDIR")).join("check-docs-named-baseline.json");
+    assert_eq!(check_docs(&["--docs", FIXTURE, "--write-baseline", s(&baseline)]).status, 0);
+    let run = check_docs(&["--docs", FIXTURE, "--format", "json", "--baseline", s(&baseline), UPDATE_PAGE]);
+    assert!(json_items(&run).is_empty(), "{}", run.stdout);
+    assert!(!run.stderr.contains("match nothing") && !run.stderr.contains("matches nothing"), "{}", run.stderr);
+    assert!(run.stderr.contains(&format!("{} in the baseline", on_page.len())), "{}", run.stderr);
+    // A file of the docs folder that is not a page (an image) is skipped, not an error.
+    let dir = scratch("named-image");
+    std::fs::write(dir.join("docs/resources/diagram.png"), b"png").expect("write");
+    let image = dir.join("docs/resources/diagram.png");
+    let run = check_docs(&["--docs", s(&dir.join("docs")), s(&image)]);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("is not a markdown page; skipped") && run.stderr.contains("0 of "), "{}", run.stderr);
+    for args in [
+        vec!["--docs", FIXTURE, "api/no-such-page.md"],
+        vec!["--docs", FIXTURE, "Cargo.toml"],
+        vec!["--docs", FIXTURE, "--write-baseline", "target/never.json", UPDATE_PAGE],
+    ] {
+        let run = check_docs(&args);
+        assert_eq!(run.status, 2, "{args:?}: {}", run.stderr);
+        assert!(run.stderr.starts_with("error: "), "{args:?}: {}", run.stderr);
+    }
+}
+
+/// A file as `--docs` is checked as the only page: the seed page, a `.txt` outside any docs
+/// folder, gets its own defects reported (the TODO permissions, the missing entity URI).
+#[test]
+fn a_single_file_is_checked_on_its_own() {
+    let seed = root().join("../shared/seeds/000_d0de68f014d3ec12.txt");
+    let run = check_docs(&["--docs", s(&seed), "--format", "json"]);
+    assert_eq!(run.status, 1, "the seed has errors: {}", run.stderr);
+    let items = json_items(&run);
+    let codes: BTreeSet<&str> = items.iter().filter_map(|d| d["code"].as_str()).collect();
+    assert!(codes.contains("permissions-undetermined") && codes.contains("unresolvable-path"), "{codes:?}");
+    assert!(items.iter().all(|d| d["file"] == "000_d0de68f014d3ec12.txt"), "{}", run.stdout);
+    assert!(run.stderr.contains("check-docs: 1 page(s)"), "{}", run.stderr);
+}
+
+/// `--help` after a command prints that command's usage and succeeds.
+#[test]
+fn help_for_each_command() {
+    for command in ["regenerate", "check-docs", "check-metadata", "bench", "floor", "codes", "test"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_xtask"))
+            .args([command, "--help"])
+            .output()
+            .expect("the xtask binary runs");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{command}");
+        assert!(stdout.starts_with(&format!("usage: cargo xtask {command}")), "{command}: {stdout}");
+        assert!(!stdout.contains("\n  check-metadata") || command == "check-metadata", "{command}: one command only");
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_xtask")).args(["nope", "--help"]).output().expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+}
