@@ -1,7 +1,7 @@
 //! Diagnostics: what is wrong with a page, where, and how to fix it.
 //!
-//! Every stage pushes [`Diagnostic`]s into a [`Diagnostics`] collector instead of stopping at the
-//! first problem. Positions are turned from byte offsets into 1-based line:column here and only
+//! Every stage pushes [`Diagnostic`]s into a collector (a page's [`PageDiagnostics`], or a
+//! plain list) instead of stopping at the first problem. Positions are turned from byte offsets into 1-based line:column here and only
 //! here ([`LineIndex`]). Rendering for humans is the binaries' job; this module only holds data
 //! and the table of codes.
 

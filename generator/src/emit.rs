@@ -1,10 +1,11 @@
 //! Emit: turns the IR into the files of a standalone SDK crate.
 //!
-//! Two phases. [`plan::Plan::new`] takes every decision that needs the whole IR (names, type
-//! resolution, inherited properties, boxing of recursive fields) sequentially. Then each file is
+//! Two phases. The plan (`plan::Plan::new`) takes every decision that needs the whole IR (names,
+//! type resolution, inherited properties, boxing of recursive fields) before any file is
+//! rendered; names that share a scope are claimed in one fixed order. Then each file is
 //! rendered by a pure function of the plan, in parallel; templates in `templates/` give each
 //! file its shape, and every Rust file is parsed and laid out by `syn` and `prettyplease`
-//! ([`render::rust_file`]), so a template that renders invalid Rust is an [`EmitError`] naming
+//! (`render::rust_file`), so a template that renders invalid Rust is an [`EmitError`] naming
 //! it. Output does not depend on thread scheduling: files are sorted by path, and the first
 //! error in that order is the one returned.
 //!
@@ -38,7 +39,7 @@ pub use render::EmitError;
 /// cores they can add up to more than `files_ms`.
 #[derive(Debug, Clone, Copy, Default, serde::Serialize)]
 pub struct EmitTimings {
-    /// Wall time of [`plan::Plan::new`] (its independent parts run side by side).
+    /// Wall time of the plan (`plan::Plan::new`; its independent parts run side by side).
     pub plan_ms: f64,
     /// Wall time of rendering every file (parallel).
     pub files_ms: f64,

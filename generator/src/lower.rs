@@ -65,7 +65,7 @@ pub struct RawType {
     pub name: String,
     pub namespace: String,
     /// Weak evidence that the type is an entity: a `keyProperty` annotation, or an `id` that
-    /// the JSON representation calls the identifier. [`kinds`] weighs it against the rest.
+    /// the JSON representation calls the identifier. `kinds` weighs it against the rest.
     pub entity_hint: bool,
     /// The annotation's `keyProperty` and where the annotation is: an entity's key, which the
     /// Properties table of a root entity sometimes leaves out.
@@ -98,7 +98,7 @@ pub struct RawProperty {
     pub read_only: bool,
     pub description: String,
     pub possible_values: Vec<String>,
-    /// Set when the row says "Inherited from [x]": the property belongs to x.
+    /// Set when the row says "Inherited from \[x\]": the property belongs to x.
     pub inherited_from: Option<(String, Option<String>)>,
     /// Found only in the page's JSON representation, with a type inferred from its sample value.
     pub from_json: bool,
@@ -1200,8 +1200,8 @@ fn read_operation(page: &Page, diags: &mut Vec<Diagnostic>) -> Option<RawOperati
     })
 }
 
-/// Whether a sentence says the linked type comes as a collection: "a collection of [x]",
-/// "an array of [x]", "[x] collection", "list of [x]". Other mentions of arrays ("arrays of
+/// Whether a sentence says the linked type comes as a collection: `a collection of [x]`,
+/// `an array of [x]`, `[x] collection`, `list of [x]`. Other mentions of arrays ("arrays of
 /// primitive types") do not count.
 fn names_collection_of(sentence: &str, type_text: &str) -> bool {
     if type_text.is_empty() {
