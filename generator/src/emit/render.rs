@@ -177,7 +177,7 @@ impl Docs {
                 }
                 previous_blank = true;
             } else {
-                self.lines.push(line.to_owned());
+                self.lines.push(rustdoc_prose(line));
                 previous_blank = false;
             }
         }
@@ -212,9 +212,61 @@ impl Docs {
     }
 }
 
+/// A line of prose made safe for rustdoc, whose markdown differs from the docs': brackets are
+/// escaped, since `[Deprecated]` or `PCR[0]` would be read as intra-doc links, and bare URLs are
+/// put in `<...>`, since rustdoc only links those. Code spans are left as they are.
+fn rustdoc_prose(line: &str) -> String {
+    if !line.contains(['[', ']']) && !line.contains("://") {
+        return line.to_owned();
+    }
+    let mut out = String::with_capacity(line.len() + 8);
+    let mut in_code = false;
+    let mut rest = line;
+    while let Some(c) = rest.chars().next() {
+        if c == '`' {
+            in_code = !in_code;
+        } else if !in_code && (rest.starts_with("https://") || rest.starts_with("http://")) {
+            if !out.ends_with('<') {
+                // The URL runs to the next space; a sentence's closing punctuation is not part of it.
+                let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+                let url = rest[..end].trim_end_matches(['.', ',', ';', ':', '"', '\'', ')']);
+                if !url.contains(['[', ']', '<', '>']) && url.len() > "https://".len() {
+                    out.push('<');
+                    out.push_str(url);
+                    out.push('>');
+                    rest = &rest[url.len()..];
+                    continue;
+                }
+            }
+        } else if !in_code && (c == '[' || c == ']') {
+            out.push('\\');
+        }
+        out.push(c);
+        rest = &rest[c.len_utf8()..];
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn prose_is_safe_for_rustdoc() {
+        assert_eq!(rustdoc_prose("[Deprecated] Has no effect."), "\\[Deprecated\\] Has no effect.");
+        assert_eq!(rustdoc_prose("Captured in PCR[0]"), "Captured in PCR\\[0\\]");
+        assert_eq!(
+            rustdoc_prose("For example, https://www.contoso.com/app/privacy. Read-only."),
+            "For example, <https://www.contoso.com/app/privacy>. Read-only."
+        );
+        assert_eq!(rustdoc_prose("\"https://graph.microsoft.com/v1.0/x\""), "\"<https://graph.microsoft.com/v1.0/x>\"");
+        // Already linked, in a code span, or not a whole URL: left alone (brackets escaped).
+        assert_eq!(rustdoc_prose("See <https://a.example/b>."), "See <https://a.example/b>.");
+        assert_eq!(rustdoc_prose("Use `a[0]` or `https://x.example`."), "Use `a[0]` or `https://x.example`.");
+        assert_eq!(rustdoc_prose("A valid Url (http[s]://host/)."), "A valid Url (http\\[s\\]://host/).");
+        assert_eq!(rustdoc_prose("Plain text."), "Plain text.");
+        assert_eq!(rustdoc_prose("(see https://a.example/b)"), "(see <https://a.example/b>)");
+    }
 
     #[derive(askama::Template)]
     #[template(source = "fn f() -> bool { {{ a }} < {{ b }} && {{ c }} }", ext = "j2", escape = "none")]
