@@ -1107,7 +1107,8 @@ fn strip_call_arguments(path: &str) -> String {
 pub fn match_template(template: &str, path: &str) -> Option<Vec<String>> {
     let tpl = tokenize(template);
     let mut values = Vec::new();
-    if match_from(&tpl, 0, path.trim_end_matches('/'), &mut values) { Some(values) } else { None }
+    let mut failed = HashSet::new();
+    if match_from(&tpl, 0, path.trim_end_matches('/'), &mut values, &mut failed) { Some(values) } else { None }
 }
 
 enum Tok<'t> {
@@ -1135,15 +1136,27 @@ fn tokenize(t: &str) -> Vec<Tok<'_>> {
     out
 }
 
-fn match_from(tpl: &[Tok], ti: usize, path: &str, values: &mut Vec<String>) -> bool {
+/// Matches the rest of the path against the template from token `ti`, backtracking over where
+/// each placeholder ends. `failed` remembers (token, rest of the path) pairs that cannot match,
+/// keyed by the rest's length, so adjacent placeholders cost polynomial time, not exponential
+/// (`{a}{b}{c}...` against a long path would otherwise try every split).
+fn match_from(
+    tpl: &[Tok],
+    ti: usize,
+    path: &str,
+    values: &mut Vec<String>,
+    failed: &mut HashSet<(usize, usize)>,
+) -> bool {
     let Some(tok) = tpl.get(ti) else { return path.is_empty() };
-    match tok {
+    if failed.contains(&(ti, path.len())) {
+        return false;
+    }
+    let matched = match tok {
         Tok::Lit(l) => {
-            if path.len() >= l.len() && path.is_char_boundary(l.len()) && path[..l.len()].eq_ignore_ascii_case(l) {
-                match_from(tpl, ti + 1, &path[l.len()..], values)
-            } else {
-                false
-            }
+            path.len() >= l.len()
+                && path.is_char_boundary(l.len())
+                && path[..l.len()].eq_ignore_ascii_case(l)
+                && match_from(tpl, ti + 1, &path[l.len()..], values, failed)
         }
         Tok::Hole { span_slash, argument } => {
             // Try every non-empty prefix, shortest first, that does not cross a `/` unless allowed.
@@ -1155,14 +1168,18 @@ fn match_from(tpl: &[Tok], ti: usize, path: &str, values: &mut Vec<String>) -> b
                     break;
                 }
                 values.push(v.to_string());
-                if match_from(tpl, ti + 1, &path[end..], values) {
+                if match_from(tpl, ti + 1, &path[end..], values, failed) {
                     return true;
                 }
                 values.pop();
             }
             false
         }
+    };
+    if !matched {
+        failed.insert((ti, path.len()));
     }
+    matched
 }
 
 pub fn percent_decode(s: &str) -> String {
@@ -1440,6 +1457,17 @@ mod tests {
             match_template("/workbook/range(address='<address>')", "/workbook/range(address='A1:B2')"),
             Some(vec!["A1:B2".into()])
         );
+    }
+
+    /// Forty placeholders in a row against a long segment that ends wrong: every split fails,
+    /// and without remembering failures the search tried all of them (this test never ended).
+    #[test]
+    fn adjacent_placeholders_match_in_polynomial_time() {
+        let template = format!("/items/{}/end", "{id}".repeat(40));
+        let path = format!("/items/{}/wrong", "x".repeat(200));
+        assert_eq!(match_template(&template, &path), None);
+        let fits = format!("/items/{}/end", "x".repeat(200));
+        assert_eq!(match_template(&template, &fits).map(|v| v.len()), Some(40));
     }
 
     #[test]
