@@ -1014,9 +1014,13 @@ fn scan_annotations(page: &mut Page, body_start: usize, diags: &mut PageDiagnost
             }
             Err((offset, msg)) => {
                 let mut at = (json_start + offset).min(json_span.end);
+                // serde_json's column counts bytes, so the position can fall inside a character.
+                while !text.is_char_boundary(at) {
+                    at -= 1;
+                }
                 // A raw line break inside a string: serde_json stops at `\r` of a CRLF and at the
                 // next line of an LF; both point at the next line, so line ends do not move it.
-                if text[at..].starts_with("\r\n") {
+                if text.as_bytes()[at..].starts_with(b"\r\n") {
                     at += 2;
                 }
                 let mut end = at + 1;
@@ -1115,7 +1119,12 @@ pub fn offset_of(s: &str, line: usize, column: usize) -> usize {
     let mut off = 0;
     for (i, l) in s.split_inclusive('\n').enumerate() {
         if i + 1 == line {
-            return (off + column.saturating_sub(1)).min(s.len());
+            // The column counts bytes, so it can point inside a character: back to its start.
+            let mut at = (off + column.saturating_sub(1)).min(s.len());
+            while !s.is_char_boundary(at) {
+                at -= 1;
+            }
+            return at;
         }
         off += l.len();
     }
@@ -1572,6 +1581,20 @@ mod tests {
         assert_eq!(w, None);
         // Anything else after the object is still an error.
         assert!(read_annotation_json("{ \"a\": 1 } trailing").0.is_err());
+    }
+
+    /// serde_json's columns count bytes: an error among multi-byte characters is placed at a
+    /// character's start, never inside one (found by damaging pages at random).
+    #[test]
+    fn json_errors_among_wide_characters_stay_on_character_boundaries() {
+        let page = "# P\n\n<!-- {\n  \"blockType\": \"request\",\n  \"sec\u{1F600}\u{1F600}\u{1F600}-->\n\ntext\n";
+        let p = parse_page("api/p.md", page);
+        let d = p.diagnostics.iter().find(|d| d.code == Code::AnnotationJson.as_str()).expect("diagnosed");
+        assert!(d.line >= 3, "{d:?}");
+        let text = "{\"a\": \"\u{1F600}\u{1F600}";
+        for column in 1..=text.len() + 1 {
+            assert!(text.is_char_boundary(offset_of(text, 1, column)), "{column}");
+        }
     }
 
     #[test]

@@ -147,7 +147,7 @@ fn corpus_with_crlf_and_byte_order_marks_reads_like_the_original() {
 
 /// The whole Graph v1.0 reference damaged the ways real edits damage pages (cut off anywhere,
 /// lines lost, stray fences, comments, pipes and annotations, a page shouted in upper case,
-/// pages saved twice under other names): the generator still never panics or fails, every
+/// runs of wide characters, pages saved twice under other names): the generator still never panics or fails, every
 /// diagnostic points inside its page, and the crate it emits is valid Rust (every file went
 /// through `syn`). The damage is pseudo-random with a fixed seed, so a failure reproduces.
 #[test]
@@ -203,6 +203,15 @@ fn damaged_corpus_never_panics_and_still_emits_a_crate() {
             4 => text = text.to_uppercase(),
             5 => text = text.replace("```", "~~~"),
             6 => text.clear(),
+            // Wide characters where byte positions are computed (an annotation's JSON error,
+            // a table cell): positions must stay on character boundaries.
+            7 | 8 => {
+                let mut at = next(text.len() + 1);
+                while !text.is_char_boundary(at) {
+                    at -= 1;
+                }
+                text.insert_str(at, &"\u{1F600}\u{e9}\u{a0}".repeat(1 + next(8)));
+            }
             _ => {}
         }
         if next(50) == 0 {
