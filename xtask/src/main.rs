@@ -8,6 +8,7 @@
 //!   `--outside` whole `regenerate` and `floor` processes, and with `--build` the generated
 //!   crate's `cargo build`;
 //! - `floor`: the bare markdown pass as a process, for timing from outside;
+//! - `fuzz`: random damage to pages, run through the pipeline, until a panic, failure or hang;
 //! - `check-docs`: the doc writers' checker: diagnostics after suppressions and a baseline, for
 //!   people or tools (JSON, GitHub annotations, SARIF), of every page or of the pages named;
 //!   exit 1 when errors remain;
@@ -20,6 +21,7 @@
 mod args;
 mod bench;
 mod check_docs;
+mod fuzz;
 mod metadata;
 mod regenerate;
 mod render;
@@ -79,6 +81,12 @@ commands:
                         commands) or sarif (SARIF 2.1.0); machine formats on stdout
       --baseline        ignore the diagnostics listed in FILE
       --write-baseline  write every current diagnostic to FILE and exit 0
+  fuzz [--docs DIR] [--seed N] [--runs N] [--out DIR]
+      Damage one to six random pages at a time (seeded) and run parsing, lowering,
+      validation, emission, suppressions and baselines on them, --runs times (default
+      10000; default docs: ../shared/corpus/graph-v1.0, else docs/). Exit 1 on the first
+      panic, generator error or hang, with the damaged pages written to --out (default
+      target/fuzz/) to reproduce with check-docs or regenerate.
   codes           print the table of diagnostic codes as markdown
   test            run the workspace's tests, then the generated crate's
 ";
@@ -114,6 +122,7 @@ fn main() -> ExitCode {
             args::Args::parse(&argv, &["build", "outside"], &["docs", "runs", "json"]).and_then(|a| bench::run(&a))
         }
         "floor" => args::Args::parse(&argv, &[], &["docs"]).and_then(|a| bench::floor_command(&a)),
+        "fuzz" => args::Args::parse(&argv, &[], &["docs", "seed", "runs", "out"]).and_then(|a| fuzz::run(&a)),
         "check-docs" => {
             args::Args::parse_with_operands(&argv, &[], &["docs", "format", "deny", "baseline", "write-baseline"])
                 .and_then(|a| check_docs::run(&a))

@@ -1,0 +1,304 @@
+//! `cargo xtask fuzz`: damages pages at random and runs the pipeline on them, to find inputs that
+//! make the generator panic, fail or hang.
+//!
+//! Each run takes one to six pages of a docs folder, damages each a few times (text inserted,
+//! cut, copied or moved; runs of markup, wide characters or placeholders; lines swapped; CRLF
+//! line ends), and runs everything a page goes through: parsing, lowering, validation, emission
+//! (every Rust file through `syn`), suppressions and baseline fingerprints. The damage comes
+//! from a seeded generator, so a seed and a run number reproduce a case; a failing case is also
+//! written out as a docs folder that the other commands can be pointed at.
+//!
+//! Found this way: a URL matcher that backtracked exponentially over adjacent placeholders, and
+//! a JSON error position inside a multi-byte character.
+
+use crate::args::Args;
+use docgen::Source;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+/// Text that damage inserts: markup the parser and lowering treat specially, characters of
+/// several widths, and fragments of the format's own conventions.
+const FRAGMENTS: &[&str] = &[
+    "|",
+    "```",
+    "<!--",
+    "-->",
+    "{",
+    "}",
+    "[",
+    "]",
+    "(",
+    ")",
+    "\"",
+    "\\",
+    "\r\n",
+    "\r",
+    "\t",
+    "\u{feff}",
+    "\u{a0}",
+    "\u{e9}",
+    "\u{1F600}",
+    "\u{301}",
+    "\u{200b}",
+    "\u{0}",
+    "---\n",
+    "# ",
+    "> ",
+    "- ",
+    "1. ",
+    "<br>",
+    "&amp;",
+    "&#x",
+    "`",
+    "**",
+    "{id}",
+    "$ref",
+    "@odata.type",
+    ":",
+    ",",
+    "\n\n",
+    "    ",
+    "https://",
+    "../",
+    "%",
+    "|:--|",
+    "\n|a|b|\n|-|-|\n",
+    "<!-- { \"blockType\": \"response\" } -->\n```json\n",
+    "HTTP/1.1 200 OK\n",
+    "GET /x/{y}\n",
+    "Possible values are: `a`, `b`.",
+    "Inherits from [x](x.md).",
+];
+
+/// A run taking longer than this is reported as a hang.
+const HANG: Duration = Duration::from_secs(20);
+
+/// xorshift64: reproducible damage, not good randomness.
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % n.max(1) as u64) as usize
+    }
+
+    /// A position in `text` on a character boundary.
+    fn boundary(&mut self, text: &str) -> usize {
+        let mut at = self.below(text.len() + 1);
+        while !text.is_char_boundary(at) {
+            at -= 1;
+        }
+        at
+    }
+}
+
+/// One to eight random edits of a page's text.
+fn damage(text: &mut String, rng: &mut Rng) {
+    for _ in 0..1 + rng.below(8) {
+        let at = rng.boundary(text);
+        let end_within = |text: &str, n: usize| {
+            let mut end = (at + n).min(text.len());
+            while !text.is_char_boundary(end) {
+                end -= 1;
+            }
+            end
+        };
+        match rng.below(6) {
+            0 => text.insert_str(at, FRAGMENTS[rng.below(FRAGMENTS.len())]),
+            1 => {
+                let end = end_within(text, rng.below(40));
+                text.replace_range(at..end, "");
+            }
+            2 => {
+                let end = end_within(text, rng.below(200));
+                let chunk = text[at..end].to_string();
+                let to = rng.boundary(text);
+                text.insert_str(to, &chunk);
+            }
+            3 => {
+                let run = FRAGMENTS[rng.below(FRAGMENTS.len())].repeat(1 + rng.below(50));
+                text.insert_str(at, &run);
+            }
+            4 => {
+                let mut lines: Vec<&str> = text.lines().collect();
+                if lines.len() > 2 {
+                    let (a, b) = (rng.below(lines.len()), rng.below(lines.len()));
+                    lines.swap(a, b);
+                }
+                *text = lines.join(if rng.below(2) == 0 { "\n" } else { "\r\n" });
+            }
+            _ => {
+                let end = end_within(text, 1 + rng.below(4));
+                let upper = text[at..end].to_uppercase();
+                text.replace_range(at..end, &upper);
+            }
+        }
+    }
+}
+
+/// The damaged pages of run `run` of `seed`, sorted and without repeated paths.
+fn damaged_set(sources: &[Source], seed: u64, run: u64) -> Vec<Source> {
+    // Each run has a generator of its own, so a run reproduces without the ones before it.
+    let mut rng =
+        Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ run.wrapping_add(1).wrapping_mul(0xbf58_476d_1ce4_e5b9) | 1);
+    let mut set = Vec::new();
+    for _ in 0..1 + rng.below(6) {
+        let page = &sources[rng.below(sources.len())];
+        let mut text = page.text.clone();
+        damage(&mut text, &mut rng);
+        set.push(Source { path: page.path.clone(), text });
+    }
+    set.sort_by(|a, b| a.path.cmp(&b.path));
+    set.dedup_by(|a, b| a.path == b.path);
+    set
+}
+
+/// Everything a page goes through, as `regenerate` and `check-docs` run it.
+fn exercise(set: &[Source]) -> Result<(), String> {
+    docgen::generate(set).map_err(|e| format!("generator error: {e}"))?;
+    let analysis = docgen::analyse(set);
+    let (kept, _) = docgen::suppress::apply(&analysis.pages, analysis.diagnostics);
+    let texts: HashMap<&str, &str> = set.iter().map(|s| (s.path.as_str(), s.text.as_str())).collect();
+    let baseline = docgen::suppress::Baseline::from_diagnostics(&kept, &texts);
+    let _ = baseline.filter(kept, &texts);
+    Ok(())
+}
+
+/// Writes a failing case as a docs folder and says how to look at it.
+fn report(out: &Path, set: &[Source], seed: u64, run: u64, what: &str) -> String {
+    let dir = out.join(format!("seed-{seed}-run-{run}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut written = true;
+    for s in set {
+        let path = dir.join(&s.path);
+        written &=
+            path.parent().is_none_or(|p| std::fs::create_dir_all(p).is_ok()) && std::fs::write(&path, &s.text).is_ok();
+    }
+    let shown = crate::render::display_path(&dir);
+    if written {
+        format!(
+            "run {run} of seed {seed}: {what}\nthe damaged pages are in {shown}; reproduce with `cargo xtask check-docs --docs {shown}`"
+        )
+    } else {
+        format!("run {run} of seed {seed}: {what} (the pages could not be written to {shown})")
+    }
+}
+
+pub fn run(args: &Args) -> Result<u8, String> {
+    let root = crate::project_root();
+    let docs = match args.path("docs") {
+        Some(d) => d,
+        None => {
+            let corpus = root.join("../shared/corpus/graph-v1.0");
+            if corpus.is_dir() { corpus } else { root.join("docs") }
+        }
+    };
+    let number = |name: &str, default: u64| -> Result<u64, String> {
+        match args.value(name) {
+            None => Ok(default),
+            Some(v) => v.parse().map_err(|_| format!("`--{name}` needs a whole number, not `{v}`")),
+        }
+    };
+    let seed = number("seed", 1)?;
+    let runs = number("runs", 10_000)?;
+    let out: PathBuf = args.path("out").unwrap_or_else(|| root.join("target/fuzz"));
+    let sources =
+        docgen::read_docs(&docs).map_err(|e| format!("cannot read the docs folder {}: {e}", docs.display()))?;
+    if sources.is_empty() {
+        return Err(format!("no markdown pages found in {}", docs.display()));
+    }
+
+    // A watchdog reports a run that does not end: a hang is a defect as much as a panic.
+    let started_ms = AtomicU64::new(u64::MAX);
+    let current = Mutex::new((0u64, Vec::<Source>::new()));
+    let clock = Instant::now();
+    // The panic message goes into the report, not onto the terminal mid-run.
+    let quiet_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let outcome = std::thread::scope(|scope| {
+        scope.spawn(|| {
+            loop {
+                std::thread::sleep(Duration::from_millis(200));
+                let since = started_ms.load(Ordering::Relaxed);
+                if since == u64::MAX - 1 {
+                    return;
+                }
+                if since != u64::MAX && clock.elapsed().as_millis() as u64 > since + HANG.as_millis() as u64 {
+                    let guard = current.lock().unwrap_or_else(|p| p.into_inner());
+                    let what = format!("no result after {} s (a hang)", HANG.as_secs());
+                    eprintln!("error: {}", report(&out, &guard.1, seed, guard.0, &what));
+                    std::process::exit(1);
+                }
+            }
+        });
+        let mut failure = None;
+        for run in 0..runs {
+            let set = damaged_set(&sources, seed, run);
+            *current.lock().unwrap_or_else(|p| p.into_inner()) = (run, set.clone());
+            started_ms.store(clock.elapsed().as_millis() as u64, Ordering::Relaxed);
+            let result = std::panic::catch_unwind(|| exercise(&set));
+            started_ms.store(u64::MAX, Ordering::Relaxed);
+            let what = match result {
+                Ok(Ok(())) => continue,
+                Ok(Err(e)) => e,
+                Err(panic) => {
+                    let msg = panic
+                        .downcast_ref::<String>()
+                        .cloned()
+                        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                        .unwrap_or_default();
+                    let msg: String = msg.chars().take(300).collect();
+                    format!("panic: {msg}")
+                }
+            };
+            failure = Some(report(&out, &set, seed, run, &what));
+            break;
+        }
+        started_ms.store(u64::MAX - 1, Ordering::Relaxed);
+        failure
+    });
+    std::panic::set_hook(quiet_hook);
+    match outcome {
+        Some(message) => {
+            eprintln!("error: {message}");
+            Ok(1)
+        }
+        None => {
+            eprintln!(
+                "fuzz: {runs} damaged page set(s) from {} ({} pages), seed {seed}: no panic, no generator error, no hang ({:.1} s)",
+                crate::render::display_path(&docs),
+                sources.len(),
+                clock.elapsed().as_secs_f64()
+            );
+            Ok(0)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn damage_is_reproducible_and_keeps_text_valid() {
+        let sources = vec![
+            Source { path: "a.md".into(), text: "# A\n\n|x|y|\n|-|-|\n|1|\u{e9}|\n".into() },
+            Source { path: "b.md".into(), text: "\u{1F600} text\n".into() },
+        ];
+        for run in 0..200 {
+            let a = damaged_set(&sources, 9, run);
+            let b = damaged_set(&sources, 9, run);
+            assert_eq!(
+                a.iter().map(|s| &s.text).collect::<Vec<_>>(),
+                b.iter().map(|s| &s.text).collect::<Vec<_>>(),
+                "run {run}"
+            );
+            assert!(a.windows(2).all(|w| w[0].path < w[1].path));
+        }
+    }
+}
