@@ -1,7 +1,8 @@
 //! `cargo xtask fuzz`: damages pages at random and runs the pipeline on them, to find inputs that
 //! make the generator panic, fail or hang.
 //!
-//! Each run takes one to six pages of a docs folder, damages each a few times (text inserted,
+//! Each run takes one to six pages of a docs folder (half the time a family of pages named
+//! after one resource, so damage meets the pages that use it), damages each a few times (text inserted,
 //! cut, copied or moved; runs of markup, wide characters or placeholders; lines swapped; CRLF
 //! line ends), and runs everything a page goes through: parsing, lowering, validation, emission
 //! (every Rust file through `syn`), suppressions and baseline fingerprints. The damage comes
@@ -141,14 +142,34 @@ fn damage(text: &mut String, rng: &mut Rng) {
     }
 }
 
+/// The stem a page's family is known by: its file name up to the first `-` (`user` for
+/// `api/user-get.md` and `resources/user.md`).
+fn stem(path: &str) -> &str {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    name.trim_end_matches(".md").split('-').next().unwrap_or(name)
+}
+
 /// The damaged pages of run `run` of `seed`, sorted and without repeated paths.
 fn damaged_set(sources: &[Source], seed: u64, run: u64) -> Vec<Source> {
     // Each run has a generator of its own, so a run reproduces without the ones before it.
     let mut rng =
         Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ run.wrapping_add(1).wrapping_mul(0xbf58_476d_1ce4_e5b9) | 1);
+    // Half the runs take a family of pages (a resource and the pages named after it, such as
+    // `user.md` and `user-get.md`), so that damage on one page meets the pages that use it.
+    let first = rng.below(sources.len());
+    let family: Vec<usize> = if rng.below(2) == 0 {
+        let s = stem(&sources[first].path);
+        (0..sources.len()).filter(|&i| stem(&sources[i].path) == s).collect()
+    } else {
+        Vec::new()
+    };
     let mut set = Vec::new();
-    for _ in 0..1 + rng.below(6) {
-        let page = &sources[rng.below(sources.len())];
+    for k in 0..1 + rng.below(6) {
+        let page = match (k, family.len()) {
+            (0, _) => &sources[first],
+            (_, 0) => &sources[rng.below(sources.len())],
+            (_, n) => &sources[family[rng.below(n)]],
+        };
         let mut text = page.text.clone();
         damage(&mut text, &mut rng);
         set.push(Source { path: page.path.clone(), text });
@@ -300,5 +321,12 @@ mod tests {
             );
             assert!(a.windows(2).all(|w| w[0].path < w[1].path));
         }
+    }
+
+    #[test]
+    fn families_share_a_stem() {
+        assert_eq!(stem("api/user-get.md"), "user");
+        assert_eq!(stem("resources/user.md"), "user");
+        assert_eq!(stem("intune-apps-x.md"), "intune");
     }
 }
