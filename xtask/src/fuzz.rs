@@ -77,6 +77,11 @@ const FRAGMENTS: &[&str] = &[
 /// A run taking longer than this is reported as a hang.
 const HANG: Duration = Duration::from_secs(20);
 
+/// What the watchdog reads instead of a run's start time: no run is going on...
+const IDLE: u64 = u64::MAX;
+/// ...or every run is over, and the watchdog can stop.
+const DONE: u64 = u64::MAX - 1;
+
 /// xorshift64: reproducible damage, not good randomness.
 struct Rng(u64);
 
@@ -203,7 +208,9 @@ fn report(out: &Path, set: &[Source], seed: u64, run: u64, what: &str) -> String
     let shown = crate::render::display_path(&dir);
     if written {
         format!(
-            "run {run} of seed {seed}: {what}\nthe damaged pages are in {shown}; reproduce with `cargo xtask check-docs --docs {shown}`"
+            "run {run} of seed {seed}: {what}\nthe damaged pages are in {shown}; reproduce with \
+             `cargo xtask regenerate --docs {shown} --out {shown}-crate` (everything but suppressions) \
+             or `cargo xtask check-docs --docs {shown}` (everything but emission)"
         )
     } else {
         format!("run {run} of seed {seed}: {what} (the pages could not be written to {shown})")
@@ -235,7 +242,7 @@ pub fn run(args: &Args) -> Result<u8, String> {
     }
 
     // A watchdog reports a run that does not end: a hang is a defect as much as a panic.
-    let started_ms = AtomicU64::new(u64::MAX);
+    let started_ms = AtomicU64::new(IDLE);
     let current = Mutex::new((0u64, Vec::<Source>::new()));
     let clock = Instant::now();
     // The panic message goes into the report, not onto the terminal mid-run.
@@ -246,10 +253,10 @@ pub fn run(args: &Args) -> Result<u8, String> {
             loop {
                 std::thread::sleep(Duration::from_millis(200));
                 let since = started_ms.load(Ordering::Relaxed);
-                if since == u64::MAX - 1 {
+                if since == DONE {
                     return;
                 }
-                if since != u64::MAX && clock.elapsed().as_millis() as u64 > since + HANG.as_millis() as u64 {
+                if since != IDLE && clock.elapsed().as_millis() as u64 > since + HANG.as_millis() as u64 {
                     let guard = current.lock().unwrap_or_else(|p| p.into_inner());
                     let what = format!("no result after {} s (a hang)", HANG.as_secs());
                     eprintln!("error: {}", report(&out, &guard.1, seed, guard.0, &what));
@@ -263,7 +270,7 @@ pub fn run(args: &Args) -> Result<u8, String> {
             *current.lock().unwrap_or_else(|p| p.into_inner()) = (run, set.clone());
             started_ms.store(clock.elapsed().as_millis() as u64, Ordering::Relaxed);
             let result = std::panic::catch_unwind(|| exercise(&set));
-            started_ms.store(u64::MAX, Ordering::Relaxed);
+            started_ms.store(IDLE, Ordering::Relaxed);
             let what = match result {
                 Ok(Ok(())) => continue,
                 Ok(Err(e)) => e,
@@ -280,7 +287,7 @@ pub fn run(args: &Args) -> Result<u8, String> {
             failure = Some(report(&out, &set, seed, run, &what));
             break;
         }
-        started_ms.store(u64::MAX - 1, Ordering::Relaxed);
+        started_ms.store(DONE, Ordering::Relaxed);
         failure
     });
     std::panic::set_hook(quiet_hook);
