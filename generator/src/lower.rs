@@ -1491,9 +1491,14 @@ fn read_examples(page: &Page, d: &mut PageDecls) {
             && (heading_starts(page, b.place.section, "example")
                 || heading_starts(page, b.place.section, "json representation"))
         {
+            // The fence's line: its length is not `3 + info` when the fence is longer or the
+            // info is padded (with no-break spaces, say).
+            let from = b.span.start.min(page.text.len());
+            let rest = &page.text[from..];
+            let fence = rest[..rest.find('\n').unwrap_or(rest.len())].trim_end();
             d.diagnostics.push(page.diag(
                 Code::CodeBlockUnannotated,
-                Span::new(b.span.start, b.span.start + 3 + b.info.len()),
+                Span::new(from, from + fence.len()),
                 "this code block has no annotation",
             ));
         }

@@ -226,6 +226,11 @@ fn damaged_corpus_never_panics_and_still_emits_a_crate() {
         let text = &damaged.iter().find(|s| s.path == d.file).expect("a diagnostic names a page").text;
         assert!(d.line >= 1 && d.column >= 1, "unplaced: {d:?}");
         assert!(d.line as usize <= text.lines().count() + 1, "line out of range: {d:?}");
+        // Renderers slice the page at the span: it must hold whole characters.
+        assert!(
+            d.span.start <= d.span.end && text.get(d.span.start..d.span.end).is_some(),
+            "span off character boundaries: {d:?}"
+        );
     }
 }
 
