@@ -5,7 +5,8 @@
 //! after one resource, so damage meets the pages that use it), damages each a few times (text inserted,
 //! cut, copied or moved; runs of markup, wide characters or placeholders; lines swapped; CRLF
 //! line ends), and runs everything a page goes through: parsing, lowering, validation, emission
-//! (every Rust file through `syn`), suppressions and baseline fingerprints. The damage comes
+//! (every Rust file through `syn`), the rustc-style rendering of every diagnostic, the JSON
+//! report, suppressions and baseline fingerprints. The damage comes
 //! from a seeded generator, so a seed and a run number reproduce a case; a failing case is also
 //! written out as a docs folder that the other commands can be pointed at.
 //!
@@ -184,12 +185,21 @@ fn damaged_set(sources: &[Source], seed: u64, run: u64) -> Vec<Source> {
     set
 }
 
-/// Everything a page goes through, as `regenerate` and `check-docs` run it.
+/// Everything a page goes through, as `regenerate` and `check-docs` run it, down to the
+/// rustc-style rendering of each diagnostic (which slices the page at its spans) and the report.
 fn exercise(set: &[Source]) -> Result<(), String> {
-    docgen::generate(set).map_err(|e| format!("generator error: {e}"))?;
+    let output = docgen::generate(set).map_err(|e| format!("generator error: {e}"))?;
+    let texts: HashMap<&str, &str> = set.iter().map(|s| (s.path.as_str(), s.text.as_str())).collect();
+    let renderer = annotate_snippets::Renderer::plain();
+    for d in &output.diagnostics {
+        let text = texts.get(d.file.as_str()).copied().unwrap_or("");
+        let index = docgen::diagnostics::LineIndex::new(text);
+        crate::render::render_one(&renderer, d, text, &index, Path::new("docs"));
+    }
+    crate::render::report(&output, set.len(), 0.0);
+    crate::render::summary(&output, set.len());
     let analysis = docgen::analyse(set);
     let (kept, _) = docgen::suppress::apply(&analysis.pages, analysis.diagnostics);
-    let texts: HashMap<&str, &str> = set.iter().map(|s| (s.path.as_str(), s.text.as_str())).collect();
     let baseline = docgen::suppress::Baseline::from_diagnostics(&kept, &texts);
     let _ = baseline.filter(kept, &texts);
     Ok(())

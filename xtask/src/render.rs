@@ -60,8 +60,16 @@ pub fn render_one(renderer: &Renderer, d: &Diagnostic, text: &str, index: &LineI
     let title = level.primary_title(d.message.as_str()).id(d.code.as_str());
     let group: Group = if let Some(((s, _), (_, e))) = range {
         let snippet_text = &text[s..e];
-        let span_start = d.span.start.clamp(s, e) - s;
+        // A span is meant to lie on character boundaries; a bug that breaks that must not
+        // make the renderer panic, so its ends are moved out to the nearest boundaries.
+        let mut span_start = d.span.start.clamp(s, e) - s;
+        while !snippet_text.is_char_boundary(span_start) {
+            span_start -= 1;
+        }
         let mut span_end = d.span.end.clamp(s, e) - s;
+        while !snippet_text.is_char_boundary(span_end) {
+            span_end += 1;
+        }
         if span_end <= span_start {
             span_end = (span_start + 1).min(snippet_text.len());
             while span_end < snippet_text.len() && !snippet_text.is_char_boundary(span_end) {
