@@ -762,15 +762,17 @@ fn compare_types_from_metadata(ix: &Index, fig: &mut Figures, out: &mut Vec<Find
                             .any(|&a| ix.csdl.types[a].properties.iter().any(|q| q.name.eq_ignore_ascii_case(n)))
                     })
                 };
-                let hint = match (elsewhere, near()) {
-                    (Some(&a), _) => format!("; the docs declare it on the base type `{}`", ix.ir.types[a].name),
-                    (None, Some(n)) => format!(
+                // The near spelling is looked for only when the docs do not have the property
+                // on a base type.
+                let hint = match elsewhere.copied().ok_or_else(near) {
+                    Ok(a) => format!("; the docs declare it on the base type `{}`", ix.ir.types[a].name),
+                    Err(Some(n)) => format!(
                         "; the docs have `{n}`, a near spelling the metadata lacks: the same property misspelt on one side?"
                     ),
-                    (None, None) if it.properties.is_empty() => {
+                    Err(None) if it.properties.is_empty() => {
                         "; the docs page declares no properties for this type".to_string()
                     }
-                    (None, None) => String::new(),
+                    Err(None) => String::new(),
                 };
                 let (category, what) = if cp.navigation {
                     (Category::NavigationMissingInDocs, "navigation property")

@@ -79,13 +79,7 @@ const DEFAULT_RUNS: usize = 5;
 
 pub fn run(args: &Args) -> Result<u8, String> {
     let root = crate::project_root();
-    let docs = match args.path("docs") {
-        Some(d) => d,
-        None => {
-            let corpus = root.join("../shared/corpus/graph-v1.0");
-            if corpus.is_dir() { corpus } else { root.join("docs") }
-        }
-    };
+    let docs = crate::docs_or_corpus(args);
     let runs = match args.value("runs") {
         None => DEFAULT_RUNS,
         Some(v) => match v.parse::<usize>() {

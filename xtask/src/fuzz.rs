@@ -188,23 +188,29 @@ fn damaged_set(sources: &[Source], seed: u64, run: u64) -> Vec<Source> {
 /// Everything a page goes through, as `regenerate` and `check-docs` run it, down to the
 /// rustc-style rendering of each diagnostic (which slices the page at its spans) and the report.
 fn exercise(set: &[Source]) -> Result<(), String> {
-    let output = docgen::generate(set).map_err(|e| format!("generator error: {e}"))?;
+    // One analysis serves emission, rendering and suppressions (as `generate` would, but keeping
+    // the pages that suppressions need).
+    let docgen::Analysis { pages, ir, diagnostics, timings } = docgen::analyse(set);
+    let files = docgen::emit::emit(&ir).map_err(|e| format!("generator error: {e}"))?;
     let texts: HashMap<&str, &str> = set.iter().map(|s| (s.path.as_str(), s.text.as_str())).collect();
     let renderer = annotate_snippets::Renderer::plain();
-    for d in &output.diagnostics {
-        let text = texts.get(d.file.as_str()).copied().unwrap_or("");
-        // The renderer tolerates a span that cuts a character; the fuzzer does not, so such a
-        // span is still found.
-        if d.span.start > d.span.end || text.get(d.span.start..d.span.end).is_none() {
-            return Err(format!("a `{}` span cuts a character or leaves the page: {:?}", d.code, d.span));
-        }
+    // Diagnostics are sorted by file: one line index per page, as `check-docs` renders them.
+    for run in diagnostics.chunk_by(|a, b| a.file == b.file) {
+        let text = texts.get(run[0].file.as_str()).copied().unwrap_or("");
         let index = docgen::diagnostics::LineIndex::new(text);
-        crate::render::render_one(&renderer, d, text, &index, Path::new("docs"));
+        for d in run {
+            // The renderer tolerates a span that cuts a character; the fuzzer does not, so
+            // such a span is still found.
+            if d.span.start > d.span.end || text.get(d.span.start..d.span.end).is_none() {
+                return Err(format!("a `{}` span cuts a character or leaves the page: {:?}", d.code, d.span));
+            }
+            crate::render::render_one(&renderer, d, text, &index, Path::new("docs"));
+        }
     }
+    let (kept, _) = docgen::suppress::apply(&pages, diagnostics.clone());
+    let output = docgen::Output { ir, diagnostics, files, timings };
     crate::render::report(&output, set.len(), 0.0);
     crate::render::summary(&output, set.len());
-    let analysis = docgen::analyse(set);
-    let (kept, _) = docgen::suppress::apply(&analysis.pages, analysis.diagnostics);
     let baseline = docgen::suppress::Baseline::from_diagnostics(&kept, &texts);
     let _ = baseline.filter(kept, &texts);
     Ok(())
@@ -234,13 +240,7 @@ fn report(out: &Path, set: &[Source], seed: u64, run: u64, what: &str) -> String
 
 pub fn run(args: &Args) -> Result<u8, String> {
     let root = crate::project_root();
-    let docs = match args.path("docs") {
-        Some(d) => d,
-        None => {
-            let corpus = root.join("../shared/corpus/graph-v1.0");
-            if corpus.is_dir() { corpus } else { root.join("docs") }
-        }
-    };
+    let docs = crate::docs_or_corpus(args);
     let number = |name: &str, default: u64| -> Result<u64, String> {
         match args.value(name) {
             None => Ok(default),

@@ -161,6 +161,15 @@ fn usage_of(command: &str) -> Option<String> {
     Some(out)
 }
 
+/// `--docs`, or else the Graph v1.0 corpus beside the project, or else `docs/`: the default of
+/// the commands that want many pages (`bench`, `fuzz`).
+pub fn docs_or_corpus(args: &args::Args) -> PathBuf {
+    args.path("docs").unwrap_or_else(|| {
+        let corpus = project_root().join("../shared/corpus/graph-v1.0");
+        if corpus.is_dir() { corpus } else { project_root().join("docs") }
+    })
+}
+
 /// The repository root: the parent of this crate's folder.
 pub fn project_root() -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
