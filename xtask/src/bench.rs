@@ -71,6 +71,8 @@ const ROWS: &[(&str, &str, Kind, usize)] = &[
     ("total", "total (parse..write)", Kind::Wall, 0),
     ("total_with_read", "total with read", Kind::Wall, 0),
     ("total_cpu", "total (parse..write)", Kind::Cpu, 0),
+    ("again_read", "write again, up to date: every file read back", Kind::Wall, 0),
+    ("again_stamped", "write again, up to date: stamps vouch, none read", Kind::Wall, 0),
 ];
 
 /// Default number of runs: the first with an empty format cache, then enough warm ones for a
@@ -279,6 +281,19 @@ fn one_run(docs: &Path, out: &Path, cache_path: &Path) -> Result<RunFigures, Str
     if written != output.files.len() {
         return Err(format!("wrote {written} of {} files into a fresh folder", output.files.len()));
     }
+    // Not in the total: the same files again into the folder just written, as the next
+    // `regenerate` after an edit finds it. The first time every file is read back and compared
+    // (and stamped); the second time the stamps vouch for them (see `stamps`).
+    let mut again = [0.0; 2];
+    for a in &mut again {
+        let t = Instant::now();
+        let plan = regenerate::plan(out, &output.files)?;
+        plan.apply(out, &output.files)?;
+        *a = ms(t.elapsed());
+        if !plan.is_empty() {
+            return Err(format!("{} file(s) differ right after they were written", plan.len()));
+        }
+    }
 
     let t = &output.timings;
     let e = &t.emit_detail;
@@ -308,6 +323,8 @@ fn one_run(docs: &Path, out: &Path, cache_path: &Path) -> Result<RunFigures, Str
         ("total", total),
         ("total_with_read", read + total),
         ("total_cpu", cpu),
+        ("again_read", again[0]),
+        ("again_stamped", again[1]),
     ];
     debug_assert!(figures.iter().map(|f| f.0).eq(ROWS.iter().map(|r| r.0)));
     let counts = Counts {
@@ -338,6 +355,8 @@ struct Outside {
     /// The first `regenerate`, which may find the format cache cold; not in the median.
     first_regenerate: Duration,
     regenerate: Vec<Duration>,
+    /// `regenerate` into the first run's folder, which it finds up to date.
+    update: Vec<Duration>,
     floor: Vec<Duration>,
 }
 
@@ -354,6 +373,10 @@ impl Outside {
         self.regenerate_ms() / self.floor_ms()
     }
 
+    fn update_ms(&self) -> f64 {
+        median(self.update.iter().map(|d| ms(*d)).collect())
+    }
+
     fn to_json(&self) -> Value {
         json!({
             "runs": self.regenerate.len(),
@@ -361,6 +384,8 @@ impl Outside {
             "regenerate_ms": round(self.regenerate_ms()),
             "floor_ms": round(self.floor_ms()),
             "ratio": (self.ratio() * 100.0).round() / 100.0,
+            "update_ms": round(self.update_ms()),
+            "update_ratio": (self.update_ms() / self.floor_ms() * 100.0).round() / 100.0,
         })
     }
 }
@@ -396,10 +421,13 @@ fn outside(docs: &Path, runs: usize) -> Result<Outside, String> {
     let floor = || time(&["floor".as_ref(), "--docs".as_ref(), docs]);
     let result = (|| -> Result<Outside, String> {
         let first_regenerate = regenerate(0)?;
-        let mut o = Outside { first_regenerate, regenerate: Vec::new(), floor: Vec::new() };
+        let mut o = Outside { first_regenerate, regenerate: Vec::new(), update: Vec::new(), floor: Vec::new() };
         for k in 1..=runs {
             o.floor.push(floor()?);
             o.regenerate.push(regenerate(k)?);
+            // The first update reads every file back and stamps them; the later ones trust the
+            // stamps, as a maintainer's repeated `regenerate` does.
+            o.update.push(regenerate(0)?);
         }
         Ok(o)
     })();
@@ -420,6 +448,11 @@ fn outside(docs: &Path, runs: usize) -> Result<Outside, String> {
         o.floor_ms()
     );
     println!("  ratio regenerate/floor: {:.2}x", o.ratio());
+    println!(
+        "  `xtask regenerate` again into the first run's folder, up to date: median {:.0} ms, ratio {:.2}x",
+        o.update_ms(),
+        o.update_ms() / o.floor_ms()
+    );
     Ok(o)
 }
 

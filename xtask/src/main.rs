@@ -25,6 +25,7 @@ mod fuzz;
 mod metadata;
 mod regenerate;
 mod render;
+mod stamps;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -5,13 +5,15 @@
 //! written, generated files that are no longer produced are removed, and nothing is ever written
 //! outside the output folder. All new contents are first written to temporary files beside
 //! their targets; only when every one of them is written are they renamed into place, so a
-//! failure (a full disk, a read-only folder) leaves the previous output as it was.
+//! failure (a full disk, a read-only folder) leaves the previous output as it was. Files the
+//! folder's stamps vouch for are not read back (see [`crate::stamps`]).
 
 use crate::args::Args;
 use crate::render;
+use crate::stamps::{self, Stamps, Stat};
 use docgen::GeneratedFile;
 use rayon::prelude::*;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::path::{Component, Path, PathBuf};
 use std::time::Instant;
 
@@ -136,6 +138,13 @@ pub struct Plan {
     pub writes: Vec<Write>,
     /// Generated files on disk that are no longer produced, with their contents.
     pub removals: Vec<(String, String)>,
+    /// Per generated file: the hash of its contents, and its metadata when the file on disk
+    /// already holds them. [`Plan::apply`] records both as the folder's new stamps.
+    known: Vec<(u128, Option<Stat>)>,
+    /// Whether the stamps need writing again.
+    restamp: bool,
+    /// How many files the stamps vouched for, so that they were not read.
+    pub vouched: usize,
 }
 
 impl Plan {
@@ -168,8 +177,45 @@ impl Plan {
     /// per file, and still nothing half-written if a write fails.
     pub fn apply(&self, out: &Path, files: &[GeneratedFile]) -> Result<(), String> {
         if !out.exists() && self.removals.is_empty() {
+            // No stamps for a new folder: looking up every file just written would slow the
+            // first run for the second's sake. The second run reads every file, as it would
+            // have without stamps, and records them then.
             return self.apply_fresh(out, files);
         }
+        self.apply_in_place(out, files)?;
+        self.stamp(out, files);
+        Ok(())
+    }
+
+    /// Records what the folder now holds, for the next run to trust without reading.
+    fn stamp(&self, out: &Path, files: &[GeneratedFile]) {
+        if !self.restamp && self.is_empty() {
+            return;
+        }
+        let written: BTreeSet<usize> = self.writes.iter().map(|(i, _)| *i).collect();
+        let entries: Vec<(&str, u128, Option<Stat>)> = files
+            .iter()
+            .zip(&self.known)
+            .enumerate()
+            .filter_map(|(i, (f, &(hash, stat)))| {
+                // A written file is looked up afresh; an unwritten one without metadata holds
+                // other bytes than ours (CRLF line ends) and is left out.
+                if written.contains(&i) {
+                    Some((f.path.as_str(), hash, None))
+                } else {
+                    stat.map(|s| (f.path.as_str(), hash, Some(s)))
+                }
+            })
+            .collect();
+        // Stamps that cannot be written only make the next run read every file; old ones
+        // cannot vouch for the files just replaced, whose inodes and times are new.
+        if let Err(e) = stamps::save(out, &entries) {
+            stamps::clear(out);
+            eprintln!("warning: cannot record the output's stamps in {}: {e}", out.display());
+        }
+    }
+
+    fn apply_in_place(&self, out: &Path, files: &[GeneratedFile]) -> Result<(), String> {
         std::fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
         let targets: Vec<PathBuf> = self.writes.iter().map(|(i, _)| out.join(&files[*i].path)).collect();
         create_parents(&targets)?;
@@ -266,7 +312,8 @@ fn temp_name(target: &Path) -> PathBuf {
     target.with_file_name(format!(".{name}.regenerate-tmp"))
 }
 
-/// Compares the output folder with the generated files.
+/// Compares the output folder with the generated files. A file whose stamp (see
+/// [`crate::stamps`]) vouches for it is not read back; every other one is.
 pub fn plan(out: &Path, files: &[GeneratedFile]) -> Result<Plan, String> {
     let mut plan = Plan::default();
     // A folder that does not exist yet holds nothing to compare with.
@@ -274,49 +321,88 @@ pub fn plan(out: &Path, files: &[GeneratedFile]) -> Result<Plan, String> {
         plan.writes = (0..files.len()).map(|i| (i, None)).collect();
         return Ok(plan);
     }
-    let wanted: BTreeSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    let stamps = Stamps::load(out);
     // Reading back thousands of files is system-call bound, as writing them is: both cores
-    // share it. The result keeps the files' order, so the plan does not depend on scheduling.
-    let compared: Vec<Result<Option<Write>, String>> = files
-        .par_iter()
-        .enumerate()
-        .map(|(i, f)| {
-            let path = out.join(&f.path);
-            match std::fs::read(&path) {
-                // The common case, compared without copying.
-                Ok(bytes) if bytes == f.contents.as_bytes() => Ok(None),
-                Ok(bytes) => {
-                    let old = String::from_utf8_lossy(&bytes).into_owned();
-                    // Line endings are normalised so a checkout with CRLF does not count as drift.
-                    Ok((old.replace("\r\n", "\n") != f.contents).then_some((i, Some(old))))
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Some((i, None))),
-                Err(e) => Err(format!("cannot read {}: {e}", path.display())),
-            }
-        })
-        .collect();
+    // share it, and listing the folder for stale files goes alongside. The result keeps the
+    // files' order, so the plan does not depend on scheduling.
+    let (compared, removals) = rayon::join(
+        || files.par_iter().enumerate().map(|(i, f)| compare(out, &stamps, i, f)).collect::<Vec<_>>(),
+        || stale_files(out, files),
+    );
     for c in compared {
-        plan.writes.extend(c?);
+        let c = c?;
+        plan.writes.extend(c.write);
+        plan.known.push((c.hash, c.stat));
+        plan.vouched += usize::from(c.vouched);
     }
-    if out.exists() {
-        let mut existing = Vec::new();
-        walk(out, out, &mut existing).map_err(|e| format!("cannot list {}: {e}", out.display()))?;
-        existing.sort();
-        for rel in existing {
-            if wanted.contains(rel.as_str()) {
-                continue;
-            }
-            let Ok(text) = std::fs::read_to_string(out.join(&rel)) else { continue };
-            if text.lines().next().is_some_and(|l| l.contains(MARKER)) {
-                plan.removals.push((rel, text));
-            }
-        }
-    }
+    // The stamps are rewritten unless they vouched for exactly the files of this run.
+    plan.restamp = plan.vouched != files.len() || stamps.len() != files.len();
+    plan.removals = removals?;
     Ok(plan)
 }
 
+/// What [`plan`] learns of one generated file.
+struct Compared {
+    write: Option<Write>,
+    hash: u128,
+    /// The file's metadata, when the file on disk holds exactly the generated contents.
+    stat: Option<Stat>,
+    /// Whether its stamp vouched for it, so that it was not read.
+    vouched: bool,
+}
+
+fn compare(out: &Path, stamps: &Stamps, i: usize, f: &GeneratedFile) -> Result<Compared, String> {
+    let path = out.join(&f.path);
+    let hash = stamps::hash(&f.contents);
+    // The usual case after an earlier run: one `stat`, no reading.
+    if stamps.has(&f.path)
+        && let Some(now) = std::fs::metadata(&path).ok().and_then(|m| Stat::of(&m))
+        && stamps.vouch(&f.path, &now) == Some(hash)
+    {
+        return Ok(Compared { write: None, hash, stat: Some(now), vouched: true });
+    }
+    let read = std::fs::File::open(&path).and_then(|mut file| {
+        use std::io::Read;
+        let meta = file.metadata()?;
+        let mut bytes = Vec::with_capacity(meta.len() as usize + 1);
+        file.read_to_end(&mut bytes)?;
+        Ok((bytes, Stat::of(&meta)))
+    });
+    let (write, stat) = match read {
+        // The common case, compared without copying.
+        Ok((bytes, stat)) if bytes == f.contents.as_bytes() => (None, stat),
+        Ok((bytes, _)) => {
+            let old = String::from_utf8_lossy(&bytes).into_owned();
+            // Line endings are normalised so a checkout with CRLF does not count as drift. Such
+            // a file holds other bytes than ours, so it gets no stamp.
+            ((old.replace("\r\n", "\n") != f.contents).then_some((i, Some(old))), None)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => (Some((i, None)), None),
+        Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+    };
+    Ok(Compared { write, hash, stat, vouched: false })
+}
+
+/// Generated files in `out` that are not among `files`, sorted, with their contents. Files
+/// without the generated marker are someone's own and never listed.
+fn stale_files(out: &Path, files: &[GeneratedFile]) -> Result<Vec<(String, String)>, String> {
+    let wanted: HashSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    let mut existing = Vec::new();
+    walk(out, "", &mut existing).map_err(|e| format!("cannot list {}: {e}", out.display()))?;
+    existing.retain(|rel| !wanted.contains(rel.as_str()));
+    existing.sort();
+    let mut stale = Vec::new();
+    for rel in existing {
+        let Ok(text) = std::fs::read_to_string(out.join(&rel)) else { continue };
+        if text.lines().next().is_some_and(|l| l.contains(MARKER)) {
+            stale.push((rel, text));
+        }
+    }
+    Ok(stale)
+}
+
 /// Every file below `dir` except build output and VCS folders, as `/`-separated relative paths.
-fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) -> std::io::Result<()> {
+fn walk(dir: &Path, prefix: &str, out: &mut Vec<String>) -> std::io::Result<()> {
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
         let name = entry.file_name();
@@ -325,13 +411,9 @@ fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) -> std::io::Result<()> {
             if name == "target" || name.starts_with('.') {
                 continue;
             }
-            walk(root, &entry.path(), out)?;
+            walk(&entry.path(), &format!("{prefix}{name}/"), out)?;
         } else {
-            let p = entry.path();
-            let rel = p.strip_prefix(root).unwrap_or(&p);
-            out.push(
-                rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect::<Vec<_>>().join("/"),
-            );
+            out.push(format!("{prefix}{name}"));
         }
     }
     Ok(())
@@ -392,6 +474,49 @@ mod tests {
         assert!(out.join("src/keep.rs").exists());
         assert!(!out.join("src/old").exists());
         assert!(plan(&out, &files2).unwrap().is_empty());
+        let _ = std::fs::remove_dir_all(&out);
+    }
+
+    #[test]
+    fn stamps_spare_reading_unchanged_files_but_never_hide_an_edit() {
+        use std::io::{Seek, Write as _};
+        let out = tmpdir("stamps");
+        let header = format!("// {MARKER} from x.md\n");
+        let files = vec![file("src/a.rs", &format!("{header}a\n")), file("src/b.rs", &format!("{header}b\n"))];
+        plan(&out, &files).unwrap().apply(&out, &files).unwrap();
+        // A folder that did not exist gets no stamps: the next run reads every file, then
+        // stamps them. Files written in the same clock tick as the stamps are racy and read, so
+        // the stamps are written again a little later, after which they vouch for both.
+        for _ in 0..3 {
+            std::thread::sleep(std::time::Duration::from_millis(30));
+            let p = plan(&out, &files).unwrap();
+            assert!(p.is_empty());
+            p.apply(&out, &files).unwrap();
+        }
+        assert_eq!(plan(&out, &files).unwrap().vouched, 2);
+        assert!(out.join(".docgen/stamps").exists(), "the stamps are in the output folder");
+
+        // An edit in place that keeps the size and puts the modification time back still
+        // changes the file's change time, so the stamp no longer vouches and the edit is seen.
+        let path = out.join("src/a.rs");
+        let mtime = std::fs::metadata(&path).unwrap().modified().unwrap();
+        let mut f = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+        f.seek(std::io::SeekFrom::End(-2)).unwrap();
+        f.write_all(b"z\n").unwrap();
+        f.set_modified(mtime).unwrap();
+        drop(f);
+        let p = plan(&out, &files).unwrap();
+        assert_eq!(p.vouched, 1);
+        assert_eq!(p.writes.len(), 1, "the edited file is rewritten");
+        assert_eq!(p.diff(&files).matches("+a").count(), 1);
+        p.apply(&out, &files).unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), files[0].contents);
+
+        // A stamps file that is damaged only means reading again; the stamps folder is never
+        // taken for a stale generated file.
+        std::fs::write(out.join(".docgen/stamps"), "docgen-stamps 1\nnonsense\n").unwrap();
+        let p = plan(&out, &files).unwrap();
+        assert!(p.is_empty() && p.vouched == 0);
         let _ = std::fs::remove_dir_all(&out);
     }
 
