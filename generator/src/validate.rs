@@ -1373,11 +1373,10 @@ fn check_page_links(
                 },
             }
         };
-        if let Some(a) = anchor
-            && !a.is_empty()
-            && !a.starts_with("tab/")
-            && !target_page.headings.iter().any(|h| h.anchor == a.to_ascii_lowercase())
-            && target_page.title.as_ref().is_none_or(|t| crate::parse::anchor_of(&t.0) != a.to_ascii_lowercase())
+        let Some(a) = anchor.filter(|a| !a.is_empty() && !a.starts_with("tab/")) else { continue };
+        let lower = a.to_ascii_lowercase();
+        if !target_page.headings.iter().any(|h| h.anchor == lower)
+            && target_page.title.as_ref().is_none_or(|t| crate::parse::anchor_of(&t.0) != lower)
         {
             out.push(page.diag(
                 Code::LinkAnchorMissing,
