@@ -484,9 +484,8 @@ mod tests {
         let header = format!("// {MARKER} from x.md\n");
         let files = vec![file("src/a.rs", &format!("{header}a\n")), file("src/b.rs", &format!("{header}b\n"))];
         plan(&out, &files).unwrap().apply(&out, &files).unwrap();
-        // A folder that did not exist gets no stamps: the next run reads every file, then
-        // stamps them. Files written in the same clock tick as the stamps are racy and read, so
-        // the stamps are written again a little later, after which they vouch for both.
+        // Files written in the same clock tick as their stamps are racy and read again, so the
+        // stamps are written again a little later, after which they vouch for both.
         for _ in 0..3 {
             std::thread::sleep(std::time::Duration::from_millis(30));
             let p = plan(&out, &files).unwrap();
@@ -518,6 +517,19 @@ mod tests {
         let p = plan(&out, &files).unwrap();
         assert!(p.is_empty() && p.vouched == 0);
         let _ = std::fs::remove_dir_all(&out);
+    }
+
+    #[test]
+    fn a_new_folder_gets_its_stamps_on_the_next_run() {
+        let out = tmpdir("fresh").join("new");
+        let files = vec![file("src/a.rs", &format!("// {MARKER} from x.md\na\n"))];
+        plan(&out, &files).unwrap().apply(&out, &files).unwrap();
+        assert!(!out.join(".docgen").exists(), "writing a new folder looks nothing up");
+        let p = plan(&out, &files).unwrap();
+        assert!(p.is_empty() && p.vouched == 0);
+        p.apply(&out, &files).unwrap();
+        assert!(out.join(".docgen/stamps").exists());
+        let _ = std::fs::remove_dir_all(out.parent().unwrap());
     }
 
     #[test]

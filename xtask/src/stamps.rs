@@ -80,9 +80,10 @@ impl Stamps {
     /// Reads the stamps of `out`; anything unreadable gives no stamps at all.
     pub fn load(out: &Path) -> Stamps {
         let path = path_of(out);
-        let (Ok(text), Ok(meta)) = (std::fs::read_to_string(&path), std::fs::metadata(&path)) else {
-            return Stamps::default();
-        };
+        // The time first: if another run replaces the file in between, the stamps read are
+        // newer than the time, which only makes more files racy, never fewer.
+        let Ok(meta) = std::fs::metadata(&path) else { return Stamps::default() };
+        let Ok(text) = std::fs::read_to_string(&path) else { return Stamps::default() };
         let Some(written) = Stat::of(&meta).map(|s| s.mtime) else { return Stamps::default() };
         parse(&text).map(|entries| Stamps { entries, written }).unwrap_or_default()
     }
