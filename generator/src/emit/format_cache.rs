@@ -75,13 +75,17 @@ impl FormatCache {
 
     /// Writes the entries this run used or made, then old ones up to a size limit, to `path`
     /// (through a temporary file and a rename, so a reader never sees half a cache).
-    /// When this run made nothing new and used every old entry, the file already holds exactly
-    /// this and is left alone.
+    /// When this run made nothing new and every old entry it did not use fits in the limit, the
+    /// file would be written again byte for byte, so it is left alone: switching between two
+    /// sets of docs does not rewrite the cache on every run.
     pub fn save(&self, path: &Path) -> std::io::Result<()> {
         let used = self.used.lock().unwrap_or_else(|e| e.into_inner());
         let made = self.made.lock().unwrap_or_else(|e| e.into_inner());
-        if made.is_empty() && used.len() == self.old.len() && path.is_file() {
-            return Ok(());
+        if made.is_empty() && path.is_file() {
+            let unused: usize = self.old.iter().filter(|(k, _)| !used.contains(*k)).map(|(_, &(s, e))| e - s).sum();
+            if unused <= KEEP_OLD_BYTES {
+                return Ok(());
+            }
         }
         let old_text = |k: &Key| self.old.get(k).map(|&(s, e)| &self.blob[s..e]);
         let mut entries: Vec<(Key, &str)> = made.iter().map(|(k, v)| (*k, v.as_str())).collect();
@@ -223,6 +227,35 @@ mod tests {
         bytes.truncate(bytes.len() - 3);
         std::fs::write(&path, bytes).unwrap();
         assert_eq!(FormatCache::load(&path, 7).old.len(), 0);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn a_run_that_uses_part_of_the_cache_and_makes_nothing_leaves_it_alone() {
+        let dir = std::env::temp_dir().join(format!("docgen-cache-keep-{}", std::process::id()));
+        let path = dir.join("cache.bin");
+        let two = FormatCache::new(7);
+        for text in ["fn a() {}", "fn b() {}"] {
+            two.layout_into(&mut String::new(), text, || format(text)).unwrap();
+        }
+        two.save(&path).unwrap();
+        let before = std::fs::read(&path).unwrap();
+
+        // A run over other docs uses only one entry: the other stays, and nothing is written.
+        let one = FormatCache::load(&path, 7);
+        one.layout_into(&mut String::new(), "fn a() {}", || -> Result<String, ()> { panic!("a hit") }).unwrap();
+        let modified = std::fs::metadata(&path).unwrap().modified().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        one.save(&path).unwrap();
+        assert_eq!(std::fs::metadata(&path).unwrap().modified().unwrap(), modified, "the file is not rewritten");
+        assert_eq!(std::fs::read(&path).unwrap(), before);
+        assert_eq!(FormatCache::load(&path, 7).old.len(), 2);
+
+        // Making something new writes the file, still with both old entries.
+        let more = FormatCache::load(&path, 7);
+        more.layout_into(&mut String::new(), "fn c() {}", || format("fn c() {}")).unwrap();
+        more.save(&path).unwrap();
+        assert_eq!(FormatCache::load(&path, 7).old.len(), 3);
         let _ = std::fs::remove_dir_all(dir);
     }
 
