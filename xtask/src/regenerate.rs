@@ -192,20 +192,16 @@ impl Plan {
         if !self.restamp && self.is_empty() {
             return;
         }
-        let written: BTreeSet<usize> = self.writes.iter().map(|(i, _)| *i).collect();
-        let entries: Vec<(&str, u128, Option<Stat>)> = files
+        // Only files read and found equal, or vouched for, are recorded, with the metadata taken
+        // before their contents were read: a change after that moves their change time. A file
+        // just written is left for the next run to read and record, rather than looked up now,
+        // after every write, when something else (a formatter watching the folder) could have
+        // changed it since. A file that holds other bytes than ours (CRLF line ends) has no
+        // metadata here either.
+        let entries: Vec<(&str, u128, Stat)> = files
             .iter()
             .zip(&self.known)
-            .enumerate()
-            .filter_map(|(i, (f, &(hash, stat)))| {
-                // A written file is looked up afresh; an unwritten one without metadata holds
-                // other bytes than ours (CRLF line ends) and is left out.
-                if written.contains(&i) {
-                    Some((f.path.as_str(), hash, None))
-                } else {
-                    stat.map(|s| (f.path.as_str(), hash, Some(s)))
-                }
-            })
+            .filter_map(|(f, &(hash, stat))| stat.map(|s| (f.path.as_str(), hash, s)))
             .collect();
         // Stamps that cannot be written only make the next run read every file; old ones
         // cannot vouch for the files just replaced, whose inodes and times are new.
@@ -510,6 +506,13 @@ mod tests {
         assert_eq!(p.diff(&files).matches("+a").count(), 1);
         p.apply(&out, &files).unwrap();
         assert_eq!(std::fs::read_to_string(&path).unwrap(), files[0].contents);
+        // The file just written has no stamp yet: the next run reads it and records it.
+        std::thread::sleep(std::time::Duration::from_millis(30));
+        let p = plan(&out, &files).unwrap();
+        assert!(p.is_empty() && p.vouched == 1);
+        p.apply(&out, &files).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(30));
+        assert_eq!(plan(&out, &files).unwrap().vouched, 2);
 
         // A stamps file that is damaged only means reading again; the stamps folder is never
         // taken for a stale generated file.

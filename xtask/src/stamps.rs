@@ -1,9 +1,11 @@
-//! What `regenerate` last wrote into an output folder, so that the next run can trust an
+//! What `regenerate` last found in an output folder, so that the next run can trust an
 //! unchanged file from its metadata instead of reading it back.
 //!
-//! This is git's index applied to our output: for every generated file, the hash of the
-//! contents we wrote and the file's size, inode, modification and change times just after.
-//! A later run that finds the same metadata knows the contents without reading them. Editing a
+//! This is git's index applied to our output: for every generated file that a run read and
+//! found equal to what it generated, the hash of those contents and the file's size, inode,
+//! modification and change times, taken before reading (so any later change moves them). A
+//! later run that finds the same metadata knows the contents without reading them. A file a
+//! run writes is recorded by the next run, which reads it once. Editing a
 //! file changes its change time (which no user program can set back), copying or checking it out
 //! gives it a new inode, so an edited file is always read and compared.
 //!
@@ -126,21 +128,17 @@ fn parse(text: &str) -> Option<HashMap<String, Entry>> {
     Some(entries)
 }
 
-/// Records `files` (path, hash of contents, metadata when known) as the stamps of `out`. A file
-/// without known metadata is looked up now; one that cannot be is left out, so it is read next
-/// time. Written through a temporary file and a rename, like the generated files.
-pub fn save(out: &Path, files: &[(&str, u128, Option<Stat>)]) -> std::io::Result<()> {
-    use rayon::prelude::*;
-    let stats: Vec<Option<Stat>> = files
-        .par_iter()
-        .map(|(path, _, known)| known.or_else(|| std::fs::metadata(out.join(path)).ok().and_then(|m| Stat::of(&m))))
-        .collect();
+/// Records `files` (path, hash of contents, metadata) as the stamps of `out`, through a
+/// temporary file and a rename, like the generated files.
+pub fn save(out: &Path, files: &[(&str, u128, Stat)]) -> std::io::Result<()> {
     let mut text = String::with_capacity(files.len() * 96 + HEADER.len() + 1);
     text.push_str(HEADER);
     text.push('\n');
-    for ((path, hash, _), stat) in files.iter().zip(stats) {
+    for (path, hash, s) in files {
         // A path with a line break cannot be recorded; it is simply never vouched for.
-        let Some(s) = stat.filter(|_| !path.contains('\n')) else { continue };
+        if path.contains('\n') {
+            continue;
+        }
         use std::fmt::Write;
         let _ = writeln!(
             text,
@@ -177,10 +175,10 @@ mod tests {
         std::fs::create_dir_all(out.join("src")).unwrap();
         std::fs::write(out.join("src/a b.rs"), "a\n").unwrap();
         let h = hash("a\n");
-        save(&out, &[("src/a b.rs", h, None), ("src/missing.rs", 7, None)]).unwrap();
-        let stamps = Stamps::load(&out);
-        assert_eq!(stamps.len(), 1, "a file that cannot be looked up is left out");
         let now = Stat::of(&std::fs::metadata(out.join("src/a b.rs")).unwrap()).unwrap();
+        save(&out, &[("src/a b.rs", h, now), ("src/line\nbreak.rs", 7, now)]).unwrap();
+        let stamps = Stamps::load(&out);
+        assert_eq!(stamps.len(), 1, "a path with a line break is left out");
         // Written just now, the file may be within one clock tick of the stamps: then it is racy.
         let expected = (now.mtime < stamps.written).then_some(h);
         assert_eq!(stamps.vouch("src/a b.rs", &now), expected);
