@@ -159,6 +159,10 @@ pub fn run(args: &Args) -> Result<u8, String> {
     }
     println!("format cache in the last run: {} file(s) from the cache, {} laid out", hits.0, hits.1);
     println!(
+        "stamps in the last run, writing again the second time: {} of {} file(s) vouched for (those were not read)",
+        counts.vouched, counts.files
+    );
+    println!(
         "ratio total/floor (medians): {ratio:.2}x (with read: {:.2}x, read is not in the floor)",
         with_read / floor
     );
@@ -233,6 +237,8 @@ struct Counts {
     bytes: usize,
     files: usize,
     output_bytes: usize,
+    /// Files the stamps vouched for when writing again the second time.
+    vouched: usize,
 }
 
 /// One run's figures (one per row of [`ROWS`]), its counts, and the format cache's hits and misses.
@@ -285,11 +291,13 @@ fn one_run(docs: &Path, out: &Path, cache_path: &Path) -> Result<RunFigures, Str
     // `regenerate` after an edit finds it. The first time every file is read back and compared
     // (and stamped); the second time the stamps vouch for them (see `stamps`).
     let mut again = [0.0; 2];
+    let mut vouched = 0;
     for a in &mut again {
         let t = Instant::now();
         let plan = regenerate::plan(out, &output.files)?;
         plan.apply(out, &output.files)?;
         *a = ms(t.elapsed());
+        vouched = plan.vouched;
         if !plan.is_empty() {
             return Err(format!("{} file(s) differ right after they were written", plan.len()));
         }
@@ -332,6 +340,7 @@ fn one_run(docs: &Path, out: &Path, cache_path: &Path) -> Result<RunFigures, Str
         bytes: sources.iter().map(|s| s.text.len()).sum(),
         files: output.files.len(),
         output_bytes: output.files.iter().map(|f| f.contents.len()).sum(),
+        vouched,
     };
     eprintln!("  run: total {total:.0} ms, floor {floor:.0} ms, write {write:.0} ms");
     Ok((figures.iter().map(|f| f.1).collect(), counts, cache.hits_and_misses()))

@@ -5,9 +5,9 @@
 //! found equal to what it generated, the hash of those contents and the file's size, inode,
 //! modification and change times, taken before reading (so any later change moves them). A
 //! later run that finds the same metadata knows the contents without reading them. A file a
-//! run writes is recorded by the next run, which reads it once. Editing a
-//! file changes its change time (which no user program can set back), copying or checking it out
-//! gives it a new inode, so an edited file is always read and compared.
+//! run writes is recorded by the next run, which reads it once. Editing a file changes its
+//! change time (which no user program can set back), and copying or checking it out gives it a
+//! new inode, so an edited file is always read and compared.
 //!
 //! A file whose modification time is not older than the stamps file itself is "racy", as git
 //! calls it: it could have been changed again within one tick of the file system's clock
@@ -59,7 +59,7 @@ impl Stat {
     }
 }
 
-/// A file's stamp: the hash of what was written, and its metadata after.
+/// A file's stamp: the hash of the contents a run found, and the metadata taken before reading.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Entry {
     hash: u128,
