@@ -1,9 +1,11 @@
 //! Diagnostics: what is wrong with a page, where, and how to fix it.
 //!
 //! Every stage pushes [`Diagnostic`]s into a collector (a page's [`PageDiagnostics`], or a
-//! plain list) instead of stopping at the first problem. Positions are turned from byte offsets into 1-based line:column here and only
-//! here ([`LineIndex`]). Rendering for humans is the binaries' job; this module only holds data
-//! and the table of codes.
+//! plain list) instead of stopping at the first problem. Positions are turned from byte offsets
+//! into 1-based line:column here and only here ([`LineIndex`]), and byte offsets that may fall
+//! inside a character are moved to its edges here too ([`floor_boundary`], [`Span::char_at`]).
+//! Rendering for humans is the binaries' job; this module only holds data and the table of
+//! codes.
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -250,6 +252,32 @@ impl Span {
     pub fn new(start: usize, end: usize) -> Span {
         Span { start, end: end.max(start) }
     }
+
+    /// The character of `text` at byte `at` (the one it falls inside, if it is not on a
+    /// boundary), or an empty span at the end of the text.
+    pub fn char_at(text: &str, at: usize) -> Span {
+        let start = floor_boundary(text, at);
+        Span::new(start, ceil_boundary(text, start + 1))
+    }
+}
+
+/// `at`, clamped to `text`, moved back to the start of the character it falls inside. Byte
+/// positions from elsewhere (serde_json's columns count bytes) can fall inside one.
+pub fn floor_boundary(text: &str, at: usize) -> usize {
+    let mut at = at.min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+/// `at`, clamped to `text`, moved on to the end of the character it falls inside.
+pub fn ceil_boundary(text: &str, at: usize) -> usize {
+    let mut at = at.min(text.len());
+    while !text.is_char_boundary(at) {
+        at += 1;
+    }
+    at
 }
 
 /// One finding about one page.
@@ -382,6 +410,16 @@ pub fn count(items: &[Diagnostic], severity: Severity) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn offsets_inside_a_character_move_to_its_edges() {
+        let text = "a\u{e9}b"; // `é` is bytes 1..3
+        assert_eq!((floor_boundary(text, 2), ceil_boundary(text, 2)), (1, 3));
+        assert_eq!((floor_boundary(text, 9), ceil_boundary(text, 9)), (4, 4), "clamped to the text");
+        assert_eq!(Span::char_at(text, 2), Span::new(1, 3));
+        assert_eq!(Span::char_at(text, 0), Span::new(0, 1));
+        assert_eq!(Span::char_at(text, 4), Span::new(4, 4), "empty at the end");
+    }
 
     #[test]
     fn line_col_is_one_based_and_counts_chars() {

@@ -1594,18 +1594,10 @@ fn parse_body(page: &Page, parts: &HttpParts, diags: &mut Vec<Diagnostic>) -> Op
         Err(e) => {
             let line = e.line().max(1) - 1;
             let at = parts.body_lines.get(line).copied().unwrap_or(parts.body_offset) + e.column().saturating_sub(1);
-            let mut at = at.min(page.text.len());
             // serde_json's column counts bytes: the position can fall inside a character.
-            while !page.text.is_char_boundary(at) {
-                at -= 1;
-            }
-            let mut end = (at + 1).min(page.text.len());
-            while end < page.text.len() && !page.text.is_char_boundary(end) {
-                end += 1;
-            }
             diags.push(page.diag(
                 Code::ExampleBodyJson,
-                Span::new(at, end),
+                Span::char_at(page.text, at),
                 format!("the example body is not valid JSON: {}", strip_position(&e.to_string())),
             ));
             None

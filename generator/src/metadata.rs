@@ -750,9 +750,8 @@ fn compare_types_from_metadata(ix: &Index, fig: &mut Figures, out: &mut Vec<Find
                     .find(|&&a| ix.ir.types[a].properties.iter().any(|p| p.name.eq_ignore_ascii_case(&cp.name)));
                 // A documented name of the same kind (structural or navigation) one or two
                 // letters away that the metadata lacks is most likely the same property misspelt
-                // on one side (`oauth2RequiredPostResponse`
-                // against `oauth2RequirePostResponse`): say so rather than report two unrelated
-                // gaps.
+                // on one side (`oauth2RequiredPostResponse` against `oauth2RequirePostResponse`):
+                // say so rather than report two unrelated gaps.
                 let near = || {
                     let lineage = ix.csdl_lineage(ci);
                     let same_kind = it.properties.iter().filter(|p| p.navigation == cp.navigation);

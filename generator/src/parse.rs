@@ -6,7 +6,7 @@
 //! knows what a type or an operation is; that is [`crate::lower`]'s job. pulldown-cmark finds the
 //! block structure; every range it reports is clamped before use (see ANCHORS.md on its range bugs).
 
-use crate::diagnostics::{Code, Diagnostic, LineIndex, PageDiagnostics, Span};
+use crate::diagnostics::{Code, Diagnostic, LineIndex, PageDiagnostics, Span, floor_boundary};
 use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use std::collections::HashMap;
 
@@ -1013,23 +1013,16 @@ fn scan_annotations(page: &mut Page, body_start: usize, diags: &mut PageDiagnost
                 }
             }
             Err((offset, msg)) => {
-                let mut at = (json_start + offset).min(json_span.end);
                 // serde_json's column counts bytes, so the position can fall inside a character.
-                while !text.is_char_boundary(at) {
-                    at -= 1;
-                }
+                let mut at = floor_boundary(text, (json_start + offset).min(json_span.end));
                 // A raw line break inside a string: serde_json stops at `\r` of a CRLF and at the
                 // next line of an LF; both point at the next line, so line ends do not move it.
                 if text.as_bytes()[at..].starts_with(b"\r\n") {
                     at += 2;
                 }
-                let mut end = at + 1;
-                while end < text.len() && !text.is_char_boundary(end) {
-                    end += 1;
-                }
                 diags.push(
                     Code::AnnotationJson,
-                    Span::new(at, end.min(text.len())),
+                    Span::char_at(text, at),
                     format!("the annotation is not valid JSON: {msg}"),
                 );
             }
@@ -1120,11 +1113,7 @@ pub fn offset_of(s: &str, line: usize, column: usize) -> usize {
     for (i, l) in s.split_inclusive('\n').enumerate() {
         if i + 1 == line {
             // The column counts bytes, so it can point inside a character: back to its start.
-            let mut at = (off + column.saturating_sub(1)).min(s.len());
-            while !s.is_char_boundary(at) {
-                at -= 1;
-            }
-            return at;
+            return floor_boundary(s, off + column.saturating_sub(1));
         }
         off += l.len();
     }

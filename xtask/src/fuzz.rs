@@ -2,19 +2,21 @@
 //! make the generator panic, fail or hang.
 //!
 //! Each run takes one to six pages of a docs folder (half the time a family of pages named
-//! after one resource, so damage meets the pages that use it), damages each a few times (text inserted,
-//! cut, copied or moved; runs of markup, wide characters or placeholders; lines swapped; CRLF
-//! line ends), and runs everything a page goes through: parsing, lowering, validation, emission
-//! (every Rust file through `syn`), the rustc-style rendering of every diagnostic, the JSON
-//! report, suppressions and baseline fingerprints. The damage comes
-//! from a seeded generator, so a seed and a run number reproduce a case; a failing case is also
-//! written out as a docs folder that the other commands can be pointed at.
+//! after one resource, so damage meets the pages that use it), damages each a few times (text
+//! inserted, cut, copied or moved; runs of markup, wide characters or placeholders; lines
+//! swapped; CRLF line ends), and runs everything a page goes through: parsing, lowering,
+//! validation, emission (every Rust file through `syn`), the rustc-style rendering of every
+//! diagnostic, the JSON report, suppressions and baseline fingerprints. The damage comes from a
+//! seeded generator, so a seed and a run number reproduce a case; a failing case is also written
+//! out as a docs folder that the other commands can be pointed at.
 //!
-//! Found this way: a URL matcher that backtracked exponentially over adjacent placeholders, and
-//! a JSON error position inside a multi-byte character.
+//! Found this way: a URL matcher that backtracked exponentially over adjacent placeholders, a
+//! JSON error position inside a multi-byte character, and an unannotated code block's span that
+//! ended inside its padded fence line.
 
 use crate::args::Args;
 use docgen::Source;
+use docgen::diagnostics::floor_boundary;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -96,11 +98,7 @@ impl Rng {
 
     /// A position in `text` on a character boundary.
     fn boundary(&mut self, text: &str) -> usize {
-        let mut at = self.below(text.len() + 1);
-        while !text.is_char_boundary(at) {
-            at -= 1;
-        }
-        at
+        floor_boundary(text, self.below(text.len() + 1))
     }
 }
 
@@ -108,13 +106,7 @@ impl Rng {
 fn damage(text: &mut String, rng: &mut Rng) {
     for _ in 0..1 + rng.below(8) {
         let at = rng.boundary(text);
-        let end_within = |text: &str, n: usize| {
-            let mut end = (at + n).min(text.len());
-            while !text.is_char_boundary(end) {
-                end -= 1;
-            }
-            end
-        };
+        let end_within = |text: &str, n: usize| floor_boundary(text, at + n);
         match rng.below(6) {
             0 => text.insert_str(at, FRAGMENTS[rng.below(FRAGMENTS.len())]),
             1 => {
@@ -151,8 +143,8 @@ fn damage(text: &mut String, rng: &mut Rng) {
 /// The stem a page's family is known by: its file name up to the first `-` (`user` for
 /// `api/user-get.md` and `resources/user.md`).
 fn stem(path: &str) -> &str {
-    let name = path.rsplit('/').next().unwrap_or(path);
-    name.trim_end_matches(".md").split('-').next().unwrap_or(name)
+    let name = docgen::lower::file_stem(path);
+    name.split('-').next().unwrap_or(name)
 }
 
 /// The damaged pages of run `run` of `seed`, sorted and without repeated paths.

@@ -3,7 +3,7 @@
 
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 use docgen::Output;
-use docgen::diagnostics::{Code, Diagnostic, LineIndex, Severity};
+use docgen::diagnostics::{Code, Diagnostic, LineIndex, Severity, Span, ceil_boundary, floor_boundary};
 use docgen::ir::Verdict;
 use rayon::prelude::*;
 use serde_json::{Value, json};
@@ -62,19 +62,10 @@ pub fn render_one(renderer: &Renderer, d: &Diagnostic, text: &str, index: &LineI
         let snippet_text = &text[s..e];
         // A span is meant to lie on character boundaries; a bug that breaks that must not
         // make the renderer panic, so its ends are moved out to the nearest boundaries.
-        let mut span_start = d.span.start.clamp(s, e) - s;
-        while !snippet_text.is_char_boundary(span_start) {
-            span_start -= 1;
-        }
-        let mut span_end = d.span.end.clamp(s, e) - s;
-        while !snippet_text.is_char_boundary(span_end) {
-            span_end += 1;
-        }
+        let span_start = floor_boundary(snippet_text, d.span.start.clamp(s, e) - s);
+        let mut span_end = ceil_boundary(snippet_text, d.span.end.clamp(s, e) - s);
         if span_end <= span_start {
-            span_end = (span_start + 1).min(snippet_text.len());
-            while span_end < snippet_text.len() && !snippet_text.is_char_boundary(span_end) {
-                span_end += 1;
-            }
+            span_end = Span::char_at(snippet_text, span_start).end;
         }
         title.element(
             Snippet::source(snippet_text)
