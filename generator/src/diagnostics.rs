@@ -452,7 +452,7 @@ mod tests {
 
     #[test]
     fn every_code_is_unique_and_round_trips() {
-        let mut seen = std::collections::HashSet::new();
+        let mut seen = rustc_hash::FxHashSet::default();
         for c in Code::ALL {
             assert!(seen.insert(c.as_str()), "duplicate code {c}");
             assert_eq!(Code::parse(c.as_str()), Some(*c));

@@ -9,7 +9,9 @@ use crate::diagnostics::{Code, Diagnostic, Span};
 use crate::ir::*;
 use crate::parse::{self, AnnotationKind, DocType, Page, Table, TypeRef};
 use rayon::prelude::*;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
+use std::collections::BTreeMap;
+use std::sync::LazyLock;
 
 mod kinds;
 
@@ -277,7 +279,14 @@ pub fn split_qualified(full: &str) -> (Option<&str>, &str) {
 
 /// The key types and enums are looked up by: `namespace.name`, lower case.
 pub fn type_key(namespace: &str, name: &str) -> String {
-    format!("{namespace}.{name}").to_ascii_lowercase()
+    // Built in place: this runs for every type reference of every page, and `format!` plus a
+    // lower-cased copy cost twice the allocations and several times the instructions.
+    let mut key = String::with_capacity(namespace.len() + 1 + name.len());
+    key.push_str(namespace);
+    key.push('.');
+    key.push_str(name);
+    key.make_ascii_lowercase();
+    key
 }
 
 /// The key a type reference (`resultInfo`, `microsoft.graph.callRecords.session`) looks up:
@@ -304,11 +313,17 @@ pub fn file_stem(path: &str) -> &str {
 /// right after the phrase, because "derived from" also starts ordinary prose. `lower` is the
 /// paragraph's text in lower case.
 fn base_sentence(page: &Page, p: &parse::Paragraph, lower: &str) -> Option<(String, Option<String>)> {
-    let (i, end, inherits) =
+    // Searchers built once: every paragraph of every resource page is searched for each phrase.
+    static PHRASES: LazyLock<Vec<(memchr::memmem::Finder<'static>, usize, bool)>> = LazyLock::new(|| {
         ["inherits from", "derived from", "derives from", "subclass of", "subclass from", "subtype of"]
             .iter()
-            .filter_map(|phrase| lower.find(phrase).map(|i| (i, i + phrase.len(), *phrase == "inherits from")))
-            .min()?;
+            .map(|p| (memchr::memmem::Finder::new(p.as_bytes()), p.len(), *p == "inherits from"))
+            .collect()
+    });
+    let (i, end, inherits) = PHRASES
+        .iter()
+        .filter_map(|(finder, len, inherits)| finder.find(lower.as_bytes()).map(|i| (i, i + len, *inherits)))
+        .min()?;
     // "Inherits from base class [x](x.md)", "inherits from the [x](x.md) type": the words
     // before the name only say what kind of thing it is.
     let mut after = &p.text[end..];
@@ -345,11 +360,13 @@ fn base_sentence(page: &Page, p: &parse::Paragraph, lower: &str) -> Option<(Stri
 /// class; the derived types are [a](a.md), [b](b.md)." or "**x** is the base type for [a](a.md)
 /// and [b](b.md)." sentence, `own` (the page's type) excepted.
 fn derived_types(page: &Page, p: &parse::Paragraph, lower: &str, own: &str, out: &mut Vec<(String, Option<String>)>) {
-    let Some(start) = ["derived types are", "is the base type for", "is the base resource for"]
-        .iter()
-        .filter_map(|phrase| lower.find(phrase))
-        .min()
-    else {
+    static PHRASES: LazyLock<Vec<memchr::memmem::Finder<'static>>> = LazyLock::new(|| {
+        ["derived types are", "is the base type for", "is the base resource for"]
+            .iter()
+            .map(|p| memchr::memmem::Finder::new(p.as_bytes()))
+            .collect()
+    });
+    let Some(start) = PHRASES.iter().filter_map(|f| f.find(lower.as_bytes())).min() else {
         return;
     };
     let sentence = lower[start..].split(". ").next().unwrap_or("");
@@ -467,7 +484,7 @@ fn read_json_representation(page: &Page, block: &parse::CodeBlock, ty: &mut RawT
     }
     // Where each line's leading key starts: one pass over the block instead of a search of
     // every line for every key.
-    let mut key_lines: HashMap<&str, usize> = HashMap::new();
+    let mut key_lines: FxHashMap<&str, usize> = FxHashMap::default();
     for (o, l) in &block.lines {
         let t = l.trim_start();
         if let Some(rest) = t.strip_prefix('"')
@@ -722,7 +739,7 @@ fn read_property_table(page: &Page, t: &Table, navigation: bool, diags: &mut Vec
         let lower = description.to_ascii_lowercase();
         // "Inherited from [x]" opens a sentence; "is inherited from another scope" inside a
         // sentence describes the property's meaning, not where it is declared.
-        let mentions = lower.contains("inherited from");
+        let mentions = has!(lower, "inherited from");
         let md_lower = if mentions { desc_md.to_ascii_lowercase() } else { String::new() };
         let linked = md_lower
             .match_indices("inherited from")
@@ -755,10 +772,9 @@ fn read_property_table(page: &Page, t: &Table, navigation: bool, diags: &mut Vec
                 }
             }
         });
-        let nullable = if lower.contains("not nullable") || lower.contains("non-nullable") || lower.contains("not null")
-        {
+        let nullable = if has!(lower, "not nullable") || has!(lower, "non-nullable") || has!(lower, "not null") {
             Some(false)
-        } else if lower.contains("nullable") {
+        } else if has!(lower, "nullable") {
             Some(true)
         } else {
             None
@@ -770,7 +786,7 @@ fn read_property_table(page: &Page, t: &Table, navigation: bool, diags: &mut Vec
             ty,
             navigation,
             nullable,
-            read_only: lower.contains("read-only") || lower.contains("read only"),
+            read_only: has!(lower, "read-only") || has!(lower, "read only"),
             possible_values: possible_values(desc_md),
             description,
             inherited_from,
@@ -783,6 +799,17 @@ fn read_property_table(page: &Page, t: &Table, navigation: bool, diags: &mut Vec
     }
     out
 }
+
+/// Whether `$hay` contains the literal `$needle`, through a searcher built once for the call
+/// site: `str::contains` sets up a new search for every one of the thousands of table rows.
+macro_rules! has {
+    ($hay:expr, $needle:literal) => {{
+        static FINDER: LazyLock<memchr::memmem::Finder<'static>> =
+            LazyLock::new(|| memchr::memmem::Finder::new($needle));
+        FINDER.find($hay.as_bytes()).is_some()
+    }};
+}
+use has;
 
 /// `s` without `prefix`, matched ignoring ASCII case.
 fn strip_prefix_ci<'s>(s: &'s str, prefix: &str) -> Option<&'s str> {
@@ -939,7 +966,7 @@ fn is_values_heading(page: &Page, h: Option<usize>) -> bool {
 /// `### operationStatus values` headings followed by a member table.
 fn read_enum_sections(page: &Page, d: &mut PageDecls) {
     let namespace = page.namespace.clone().unwrap_or_else(|| DEFAULT_NAMESPACE.to_string());
-    let mut seen = HashSet::new();
+    let mut seen = FxHashSet::default();
     for t in &page.tables {
         if !is_values_heading(page, t.place.heading) || !seen.insert(t.place.heading) {
             continue;
@@ -1807,20 +1834,20 @@ struct Resolver<'p, 'd> {
     /// Lower-cased qualified name → type entry; first definition (by path) wins.
     types: BTreeMap<String, TypeEntry>,
     /// Lower-cased simple name → qualified keys.
-    type_names: HashMap<String, Vec<String>>,
+    type_names: FxHashMap<String, Vec<String>>,
     enums: BTreeMap<String, (usize, usize)>,
-    enum_names: HashMap<String, Vec<String>>,
+    enum_names: FxHashMap<String, Vec<String>>,
     /// Type key → the display name of the base type another page names it a derived type of.
-    derived_from: HashMap<String, String>,
+    derived_from: FxHashMap<String, String>,
     /// Page path → the single type or enum it defines (qualified key, is_enum).
-    page_defs: HashMap<String, (String, bool)>,
+    page_defs: FxHashMap<String, (String, bool)>,
     /// Enums inferred from "Possible values" lists: qualified key → (name, namespace, values, loc).
     inferred: BTreeMap<String, (String, String, Vec<String>, Loc)>,
     /// "Possible values" lists of properties typed with a defined enum, by enum key.
-    enum_uses: HashMap<String, Vec<Vec<String>>>,
+    enum_uses: FxHashMap<String, Vec<Vec<String>>>,
     /// Enums that a property's description calls multi-valued: flags enums, when their
     /// members carry no numbers to say so.
-    multi_valued: HashSet<String>,
+    multi_valued: FxHashSet<String>,
 }
 
 /// What resolving a reference adds besides its answer, in the order it happened: diagnostics,
@@ -1853,14 +1880,14 @@ impl<'p, 'd> Resolver<'p, 'd> {
             decls,
             diags,
             types: BTreeMap::new(),
-            type_names: HashMap::new(),
+            type_names: FxHashMap::default(),
             enums: BTreeMap::new(),
-            enum_names: HashMap::new(),
-            derived_from: HashMap::new(),
-            page_defs: HashMap::new(),
+            enum_names: FxHashMap::default(),
+            derived_from: FxHashMap::default(),
+            page_defs: FxHashMap::default(),
             inferred: BTreeMap::new(),
-            enum_uses: HashMap::new(),
-            multi_valued: HashSet::new(),
+            enum_uses: FxHashMap::default(),
+            multi_valued: FxHashSet::default(),
         }
     }
 
@@ -1895,7 +1922,7 @@ impl<'p, 'd> Resolver<'p, 'd> {
     /// docs do not define are left alone (the base may declare the key).
     fn add_unlisted_keys(&mut self, ir: &mut Ir) {
         // The keys of the objects each response example shows, by the example's type.
-        let mut shown: HashMap<String, HashSet<&str>> = HashMap::new();
+        let mut shown: FxHashMap<String, FxHashSet<&str>> = FxHashMap::default();
         for d in self.decls {
             for (resp, _) in d.examples.iter().filter_map(|e| e.response.as_ref()) {
                 let (Some(ty), Some(body)) = (&resp.odata_type, &resp.body) else { continue };
@@ -2002,7 +2029,7 @@ impl<'p, 'd> Resolver<'p, 'd> {
             }
         }
         // Bases named from the other side; the first base page (by key) that names a type wins.
-        let mut derived_from: HashMap<String, String> = HashMap::new();
+        let mut derived_from: FxHashMap<String, String> = FxHashMap::default();
         for (key, e) in &self.types {
             let t = &self.decls[e.page].types[e.decl];
             for (name, link) in &t.derived {
@@ -2212,7 +2239,7 @@ impl<'p, 'd> Resolver<'p, 'd> {
             })
             .unzip();
         self.apply(fx);
-        let bases: HashMap<String, Option<String>> = bases.into_iter().collect();
+        let bases: FxHashMap<String, Option<String>> = bases.into_iter().collect();
         let (defs, fx): (Vec<(String, TypeDef)>, Vec<Effects>) =
             keys.par_iter().map(|key| self.type_def(key, &bases)).unzip();
         self.apply(fx);
@@ -2220,7 +2247,7 @@ impl<'p, 'd> Resolver<'p, 'd> {
     }
 
     /// One type with its properties resolved.
-    fn type_def(&self, key: &str, bases: &HashMap<String, Option<String>>) -> ((String, TypeDef), Effects) {
+    fn type_def(&self, key: &str, bases: &FxHashMap<String, Option<String>>) -> ((String, TypeDef), Effects) {
         let mut fx = Effects::default();
         let e = &self.types[key];
         let (pi, ti) = (e.page, e.decl);
@@ -2275,11 +2302,11 @@ impl<'p, 'd> Resolver<'p, 'd> {
     /// Inheritance cycles, which need every type; then the types go into the IR in name order.
     /// Their kinds are still each page's own hint; [`kinds::settle`] decides them at the end.
     fn finish_types(&mut self, ir: &mut Ir, defs: Vec<(String, TypeDef)>) {
-        let by_key: HashMap<String, usize> = defs.iter().enumerate().map(|(i, (k, _))| (k.clone(), i)).collect();
+        let by_key: FxHashMap<String, usize> = defs.iter().enumerate().map(|(i, (k, _))| (k.clone(), i)).collect();
         let base_key = |d: &TypeDef| d.base.as_deref().map(ref_key);
         for i in 0..defs.len() {
             // A type is on a cycle when following its bases leads back to it.
-            let mut seen = HashSet::new();
+            let mut seen = FxHashSet::default();
             let mut cur = i;
             let on_cycle = loop {
                 if !seen.insert(cur) {
@@ -2330,10 +2357,10 @@ impl<'p, 'd> Resolver<'p, 'd> {
 
     /// Lower-cased names of the properties the ancestors of `key` declare in their tables (and
     /// their own JSON representations).
-    fn ancestor_property_names(&self, key: &str, bases: &HashMap<String, Option<String>>) -> HashSet<String> {
-        let mut out = HashSet::new();
+    fn ancestor_property_names(&self, key: &str, bases: &FxHashMap<String, Option<String>>) -> FxHashSet<String> {
+        let mut out = FxHashSet::default();
         let mut cur = bases.get(key).cloned().flatten();
-        let mut seen = HashSet::new();
+        let mut seen = FxHashSet::default();
         while let Some(b) = cur {
             let k = ref_key(&b);
             if !seen.insert(k.clone()) {
@@ -2812,7 +2839,7 @@ fn ends_with_key(template: &str) -> bool {
 /// the default namespace, then the first candidate of that simple name.
 fn pick_key<V>(
     map: &BTreeMap<String, V>,
-    names: &HashMap<String, Vec<String>>,
+    names: &FxHashMap<String, Vec<String>>,
     ns: Option<&str>,
     name: &str,
     page_ns: &str,

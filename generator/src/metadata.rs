@@ -20,8 +20,8 @@
 //! same namespace when there is one, and otherwise with the first of that name.
 
 use crate::ir::{Ir, Loc, TypeKind};
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 use std::fmt;
 
 /// The parts of a CSDL document the comparison needs: structured types and enums, with the
@@ -119,7 +119,7 @@ pub fn parse_csdl(xml: &str) -> Result<Csdl, String> {
     }
     // Aliases are collected from every schema first because a schema may refer to another
     // schema's alias, declared later in the document.
-    let mut aliases: HashMap<&str, &str> = HashMap::new();
+    let mut aliases: FxHashMap<&str, &str> = FxHashMap::default();
     for s in &schemas {
         if let (Some(alias), Some(ns)) = (s.attribute("Alias"), s.attribute("Namespace")) {
             aliases.insert(alias, ns);
@@ -205,7 +205,7 @@ fn parse_bool(s: &str) -> Option<bool> {
 }
 
 /// Splits `Collection(graph.x)` into (`microsoft.graph.x`, true).
-fn resolve_type(raw: &str, aliases: &HashMap<&str, &str>) -> (String, bool) {
+fn resolve_type(raw: &str, aliases: &FxHashMap<&str, &str>) -> (String, bool) {
     let raw = raw.trim();
     match raw.strip_prefix("Collection(").and_then(|r| r.strip_suffix(')')) {
         Some(inner) => (resolve_name(inner.trim(), aliases), true),
@@ -214,7 +214,7 @@ fn resolve_type(raw: &str, aliases: &HashMap<&str, &str>) -> (String, bool) {
 }
 
 /// Replaces a schema alias by its namespace: `graph.x` → `microsoft.graph.x`.
-fn resolve_name(name: &str, aliases: &HashMap<&str, &str>) -> String {
+fn resolve_name(name: &str, aliases: &FxHashMap<&str, &str>) -> String {
     match name.rsplit_once('.') {
         Some((prefix, short)) => match aliases.get(prefix) {
             Some(ns) => format!("{ns}.{short}"),
@@ -483,7 +483,7 @@ pub struct Comparison {
 impl Comparison {
     /// The number of findings in each category, every category included, in report order.
     pub fn counts(&self) -> Vec<(Category, usize)> {
-        let mut counts: HashMap<Category, usize> = HashMap::new();
+        let mut counts: FxHashMap<Category, usize> = FxHashMap::default();
         for f in &self.findings {
             *counts.entry(f.category).or_default() += 1;
         }
@@ -492,8 +492,8 @@ impl Comparison {
 }
 
 /// Indexes of items by lower-case name.
-fn by_name<'a, T>(items: &'a [T], name: impl Fn(&'a T) -> &'a str) -> HashMap<String, Vec<usize>> {
-    let mut map: HashMap<String, Vec<usize>> = HashMap::new();
+fn by_name<'a, T>(items: &'a [T], name: impl Fn(&'a T) -> &'a str) -> FxHashMap<String, Vec<usize>> {
+    let mut map: FxHashMap<String, Vec<usize>> = FxHashMap::default();
     for (i, item) in items.iter().enumerate() {
         map.entry(name(item).to_lowercase()).or_default().push(i);
     }
@@ -522,20 +522,20 @@ fn split_last(name: &str) -> (Option<&str>, &str) {
 struct Index<'a> {
     ir: &'a Ir,
     csdl: &'a Csdl,
-    ir_types: HashMap<String, Vec<usize>>,
-    ir_enums: HashMap<String, Vec<usize>>,
-    csdl_types: HashMap<String, Vec<usize>>,
-    csdl_enums: HashMap<String, Vec<usize>>,
+    ir_types: FxHashMap<String, Vec<usize>>,
+    ir_enums: FxHashMap<String, Vec<usize>>,
+    csdl_types: FxHashMap<String, Vec<usize>>,
+    csdl_enums: FxHashMap<String, Vec<usize>>,
     /// Lower-case qualified CSDL enum names, to tell whether a property type is an enum.
-    csdl_enum_qualified: HashMap<String, usize>,
-    csdl_type_qualified: HashMap<String, usize>,
+    csdl_enum_qualified: FxHashMap<String, usize>,
+    csdl_type_qualified: FxHashMap<String, usize>,
     /// Lower-case file stem of each page, for hints about types no page declares.
-    page_stems: HashMap<String, Vec<usize>>,
+    page_stems: FxHashMap<String, Vec<usize>>,
 }
 
 impl<'a> Index<'a> {
     fn new(ir: &'a Ir, csdl: &'a Csdl) -> Index<'a> {
-        let mut page_stems: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut page_stems: FxHashMap<String, Vec<usize>> = FxHashMap::default();
         for (i, p) in ir.pages.iter().enumerate() {
             let file = p.file.rsplit('/').next().unwrap_or(&p.file);
             let stem = file.strip_suffix(".md").unwrap_or(file).to_lowercase();

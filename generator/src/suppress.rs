@@ -18,8 +18,10 @@
 
 use crate::diagnostics::{Code, Diagnostic, Span};
 use crate::parse::{AnnotationKind, Page};
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
+use std::hash::BuildHasher;
 
 /// One entry of a page annotation's `suppressions` list that names one of our codes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -134,7 +136,7 @@ fn matches(s: &Suppression, d: &Diagnostic) -> bool {
 /// that a page can keep entries for defects that come and go; it is itself reported when there
 /// was nothing to silence.
 pub fn apply(pages: &[Page], diagnostics: Vec<Diagnostic>) -> (Vec<Diagnostic>, Vec<Diagnostic>) {
-    let mut by_file: HashMap<&str, Vec<(Suppression, bool)>> = HashMap::new();
+    let mut by_file: FxHashMap<&str, Vec<(Suppression, bool)>> = FxHashMap::default();
     for page in pages {
         let list = page_suppressions(page);
         if !list.is_empty() {
@@ -144,7 +146,7 @@ pub fn apply(pages: &[Page], diagnostics: Vec<Diagnostic>) -> (Vec<Diagnostic>, 
     if by_file.is_empty() {
         return (diagnostics, Vec::new());
     }
-    let silence = |by_file: &mut HashMap<&str, Vec<(Suppression, bool)>>, d: &Diagnostic| {
+    let silence = |by_file: &mut FxHashMap<&str, Vec<(Suppression, bool)>>, d: &Diagnostic| {
         let Some(list) = by_file.get_mut(d.file.as_str()) else { return false };
         let mut hit = false;
         // Every matching entry is marked used, not only the first, so that overlapping entries
@@ -259,7 +261,7 @@ pub struct BaselineEntry {
 impl Baseline {
     /// The baseline of these diagnostics, sorted so that the file is stable and diffs well.
     /// `texts` maps page paths to their text.
-    pub fn from_diagnostics(diagnostics: &[Diagnostic], texts: &HashMap<&str, &str>) -> Baseline {
+    pub fn from_diagnostics<S: BuildHasher>(diagnostics: &[Diagnostic], texts: &HashMap<&str, &str, S>) -> Baseline {
         let mut entries: Vec<BaselineEntry> = diagnostics
             .iter()
             .map(|d| BaselineEntry {
@@ -290,7 +292,11 @@ impl Baseline {
     /// Drops the diagnostics the baseline knows. Matching is by (file, code, fingerprint) and
     /// counts: an entry written twice absorbs two diagnostics. Returns the diagnostics that remain,
     /// in the order given, and how many entries matched nothing (defects since fixed).
-    pub fn filter(&self, diagnostics: Vec<Diagnostic>, texts: &HashMap<&str, &str>) -> (Vec<Diagnostic>, usize) {
+    pub fn filter<S: BuildHasher>(
+        &self,
+        diagnostics: Vec<Diagnostic>,
+        texts: &HashMap<&str, &str, S>,
+    ) -> (Vec<Diagnostic>, usize) {
         let mut budget: BTreeMap<(String, String, String), usize> = BTreeMap::new();
         for e in &self.entries {
             *budget.entry((e.file.clone(), e.code.clone(), e.fingerprint.clone())).or_default() += 1;
@@ -429,7 +435,7 @@ mod tests {
             let start = page.text.match_indices("TODO").nth(n).map(|(i, _)| i).unwrap_or(0);
             page.diag(Code::TodoText, Span::new(start, start + 4), "todo")
         };
-        let texts: HashMap<&str, &str> = [("x.md", page.text)].into_iter().collect();
+        let texts: FxHashMap<&str, &str> = [("x.md", page.text)].into_iter().collect();
         let baseline = Baseline::from_diagnostics(&[at(0), at(1)], &texts);
         let read = Baseline::parse(&baseline.to_json()).expect("round trip");
         assert_eq!(read, baseline);

@@ -11,14 +11,15 @@ use crate::ir::*;
 use crate::lower::{edit_distance, file_stem, primitive, ref_key, split_qualified, type_key};
 use crate::parse::Page;
 use rayon::prelude::*;
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde_json::Value;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 
 /// Runs every check but the links' ([`check_links`], which needs only the pages and runs
 /// alongside lowering), sets each example's path match, verdict and response type, and returns
 /// the diagnostics.
 pub fn validate(ir: &mut Ir, pages: &[Page]) -> Vec<Diagnostic> {
-    let by_path: HashMap<&str, &Page> = pages.iter().map(|p| (p.path, p)).collect();
+    let by_path: FxHashMap<&str, &Page> = pages.iter().map(|p| (p.path, p)).collect();
     let model = Model::new(ir);
     // Examples are checked independently of each other, on every core; results keep their order.
     let checked: Vec<_> = ir
@@ -51,10 +52,10 @@ pub fn validate(ir: &mut Ir, pages: &[Page]) -> Vec<Diagnostic> {
 
 /// Lookup tables over the IR's types and enums.
 pub struct Model<'a> {
-    types: HashMap<String, &'a TypeDef>,
-    type_names: HashMap<String, Vec<&'a TypeDef>>,
-    enums: HashMap<String, &'a EnumDef>,
-    enum_names: HashMap<String, Vec<&'a EnumDef>>,
+    types: FxHashMap<String, &'a TypeDef>,
+    type_names: FxHashMap<String, Vec<&'a TypeDef>>,
+    enums: FxHashMap<String, &'a EnumDef>,
+    enum_names: FxHashMap<String, Vec<&'a EnumDef>>,
 }
 
 pub enum Kind<'a> {
@@ -67,10 +68,10 @@ pub enum Kind<'a> {
 impl<'a> Model<'a> {
     pub fn new(ir: &'a Ir) -> Model<'a> {
         let mut m = Model {
-            types: HashMap::new(),
-            type_names: HashMap::new(),
-            enums: HashMap::new(),
-            enum_names: HashMap::new(),
+            types: FxHashMap::default(),
+            type_names: FxHashMap::default(),
+            enums: FxHashMap::default(),
+            enum_names: FxHashMap::default(),
         };
         for t in &ir.types {
             m.types.insert(type_key(&t.namespace, &t.name), t);
@@ -1107,7 +1108,7 @@ fn strip_call_arguments(path: &str) -> String {
 pub fn match_template(template: &str, path: &str) -> Option<Vec<String>> {
     let tpl = tokenize(template);
     let mut values = Vec::new();
-    let mut failed = HashSet::new();
+    let mut failed = FxHashSet::default();
     if match_from(&tpl, 0, path.trim_end_matches('/'), &mut values, &mut failed) { Some(values) } else { None }
 }
 
@@ -1145,7 +1146,7 @@ fn match_from(
     ti: usize,
     path: &str,
     values: &mut Vec<String>,
-    failed: &mut HashSet<(usize, usize)>,
+    failed: &mut FxHashSet<(usize, usize)>,
 ) -> bool {
     let Some(tok) = tpl.get(ti) else { return path.is_empty() };
     if failed.contains(&(ti, path.len())) {
@@ -1204,11 +1205,11 @@ pub fn percent_decode(s: &str) -> String {
     String::from_utf8(out).unwrap_or_else(|_| s.to_string())
 }
 
-fn page_diag(by_path: &HashMap<&str, &Page>, loc: &Loc, code: Code, message: String) -> Option<Diagnostic> {
+fn page_diag(by_path: &FxHashMap<&str, &Page>, loc: &Loc, code: Code, message: String) -> Option<Diagnostic> {
     Some(by_path.get(loc.file.as_str())?.diag_at(loc.line, loc.column, code, message))
 }
 
-fn check_example_names(ir: &Ir, by_path: &HashMap<&str, &Page>, out: &mut Vec<Diagnostic>) {
+fn check_example_names(ir: &Ir, by_path: &FxHashMap<&str, &Page>, out: &mut Vec<Diagnostic>) {
     let mut seen: BTreeMap<String, &Loc> = BTreeMap::new();
     for ex in &ir.examples {
         if ex.name.ends_with(&format!("-example-{}", ex.name.rsplit('-').next().unwrap_or("")))
@@ -1231,7 +1232,7 @@ fn check_example_names(ir: &Ir, by_path: &HashMap<&str, &Page>, out: &mut Vec<Di
 }
 
 /// "Possible values" lists against the enum a property is typed with.
-fn check_enum_lists(ir: &Ir, model: &Model, by_path: &HashMap<&str, &Page>, out: &mut Vec<Diagnostic>) {
+fn check_enum_lists(ir: &Ir, model: &Model, by_path: &FxHashMap<&str, &Page>, out: &mut Vec<Diagnostic>) {
     let body_props = ir.operations.iter().filter_map(|o| o.request_body.as_ref()).flat_map(|b| b.properties.iter());
     for p in ir.types.iter().flat_map(|t| t.properties.iter()).chain(body_props) {
         if p.possible_values.is_empty() {
@@ -1241,8 +1242,8 @@ fn check_enum_lists(ir: &Ir, model: &Model, by_path: &HashMap<&str, &Page>, out:
         if e.inferred {
             continue;
         }
-        let listed: HashSet<String> = p.possible_values.iter().map(|v| v.to_ascii_lowercase()).collect();
-        let defined: HashSet<String> = e.members.iter().map(|m| m.name.to_ascii_lowercase()).collect();
+        let listed: FxHashSet<String> = p.possible_values.iter().map(|v| v.to_ascii_lowercase()).collect();
+        let defined: FxHashSet<String> = e.members.iter().map(|m| m.name.to_ascii_lowercase()).collect();
         let extra: Vec<&String> =
             p.possible_values.iter().filter(|v| !defined.contains(&v.to_ascii_lowercase())).collect();
         let missing: Vec<&str> = e
@@ -1289,7 +1290,7 @@ fn check_enum_lists(ir: &Ir, model: &Model, by_path: &HashMap<&str, &Page>, out:
     }
 }
 
-fn check_request_bodies(ir: &Ir, model: &Model, by_path: &HashMap<&str, &Page>, out: &mut Vec<Diagnostic>) {
+fn check_request_bodies(ir: &Ir, model: &Model, by_path: &FxHashMap<&str, &Page>, out: &mut Vec<Diagnostic>) {
     for op in &ir.operations {
         let Some(rb) = &op.request_body else { continue };
         let Some(t) = &rb.ty else { continue };
@@ -1308,9 +1309,9 @@ fn check_request_bodies(ir: &Ir, model: &Model, by_path: &HashMap<&str, &Page>, 
 
 /// Relative links to pages: missing targets, case-only differences, missing anchors.
 pub fn check_links(pages: &[Page]) -> Vec<Diagnostic> {
-    let exact: HashMap<&str, &Page> = pages.iter().map(|p| (p.path, p)).collect();
-    let folded: HashMap<String, &Page> = pages.iter().map(|p| (p.path.to_ascii_lowercase(), p)).collect();
-    let folders: HashSet<String> =
+    let exact: FxHashMap<&str, &Page> = pages.iter().map(|p| (p.path, p)).collect();
+    let folded: FxHashMap<String, &Page> = pages.iter().map(|p| (p.path.to_ascii_lowercase(), p)).collect();
+    let folders: FxHashSet<String> =
         pages.iter().filter_map(|p| p.path.rsplit_once('/').map(|(d, _)| d.to_ascii_lowercase())).collect();
     let per_page: Vec<Vec<Diagnostic>> = pages
         .par_iter()
@@ -1326,9 +1327,9 @@ pub fn check_links(pages: &[Page]) -> Vec<Diagnostic> {
 /// The links of one page: see [`check_links`].
 fn check_page_links(
     page: &Page,
-    exact: &HashMap<&str, &Page>,
-    folded: &HashMap<String, &Page>,
-    folders: &HashSet<String>,
+    exact: &FxHashMap<&str, &Page>,
+    folded: &FxHashMap<String, &Page>,
+    folders: &FxHashSet<String>,
     out: &mut Vec<Diagnostic>,
 ) {
     for link in &page.links {

@@ -13,7 +13,8 @@ use crate::render;
 use crate::stamps::{self, Stamps, Stat};
 use docgen::GeneratedFile;
 use rayon::prelude::*;
-use std::collections::{BTreeSet, HashSet};
+use rustc_hash::FxHashSet;
+use std::collections::BTreeSet;
 use std::path::{Component, Path, PathBuf};
 use std::time::Instant;
 
@@ -382,7 +383,7 @@ fn compare(out: &Path, stamps: &Stamps, i: usize, f: &GeneratedFile) -> Result<C
 /// Generated files in `out` that are not among `files`, sorted, with their contents. Files
 /// without the generated marker are someone's own and never listed.
 fn stale_files(out: &Path, files: &[GeneratedFile]) -> Result<Vec<(String, String)>, String> {
-    let wanted: HashSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    let wanted: FxHashSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
     let mut existing = Vec::new();
     walk(out, "", &mut existing).map_err(|e| format!("cannot list {}: {e}", out.display()))?;
     existing.retain(|rel| !wanted.contains(rel.as_str()));

@@ -18,7 +18,7 @@
 //! foreign stamps file means every file is read, which is also what `--check` does on a fresh
 //! clone in CI.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::path::{Path, PathBuf};
 
 /// The folder inside the output that holds the stamps.
@@ -69,7 +69,7 @@ struct Entry {
 /// The stamps of one output folder, as the last run left them.
 #[derive(Debug, Default)]
 pub struct Stamps {
-    entries: HashMap<String, Entry>,
+    entries: FxHashMap<String, Entry>,
     /// The stamps file's own modification time: files not older than it are racy.
     written: (i64, i64),
 }
@@ -107,12 +107,12 @@ impl Stamps {
     }
 }
 
-fn parse(text: &str) -> Option<HashMap<String, Entry>> {
+fn parse(text: &str) -> Option<FxHashMap<String, Entry>> {
     let mut lines = text.lines();
     if lines.next()? != HEADER {
         return None;
     }
-    let mut entries = HashMap::new();
+    let mut entries = FxHashMap::default();
     for line in lines {
         // hash len ino mtime.s mtime.ns ctime.s ctime.ns path (the path last: it may hold spaces).
         let mut f = line.splitn(8, ' ');

@@ -16,7 +16,7 @@
 //! one blob of all laid-out texts. The blob is checked as UTF-8 once and hits are copied
 //! straight from it into the output, so a warm run pays for no per-entry allocation.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::path::Path;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -34,7 +34,7 @@ const KEEP_OLD_BYTES: usize = 64 << 20;
 type Key = u128;
 
 /// Where each old entry's text is in the blob: key → (start, end).
-type Index = HashMap<Key, (usize, usize)>;
+type Index = FxHashMap<Key, (usize, usize)>;
 
 /// Bytes of one index entry: key, start and length in the blob.
 const ENTRY: usize = 16 + 8 + 8;
@@ -48,9 +48,9 @@ pub struct FormatCache {
     /// Key → range of its text in `blob`.
     old: Index,
     /// Old entries this run used.
-    used: Mutex<HashSet<Key>>,
+    used: Mutex<FxHashSet<Key>>,
     /// Entries this run laid out itself.
-    made: Mutex<HashMap<Key, String>>,
+    made: Mutex<FxHashMap<Key, String>>,
     hits: AtomicUsize,
     misses: AtomicUsize,
 }
@@ -187,7 +187,7 @@ fn decode(mut bytes: Vec<u8>, build: u64) -> Option<(String, Index)> {
     }
     let blob_start = MAGIC.len() + 16 + index_len;
     let blob = String::from_utf8(bytes.split_off(blob_start)).ok()?;
-    let mut old = HashMap::with_capacity(count);
+    let mut old = FxHashMap::with_capacity_and_hasher(count, Default::default());
     for (k, s, e) in ranges {
         if e > blob.len() || !blob.is_char_boundary(s) || !blob.is_char_boundary(e) || s > e {
             return None;

@@ -14,8 +14,9 @@ use super::types::{FieldType, TypeIndex, TypeNames, TypeRef};
 use crate::ir::{Example, Ir, Operation, Property, Verdict};
 use crate::names::{self, DEFAULT_NAMESPACE, Scope, Style, TypeName};
 use rayon::prelude::*;
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 /// The name of the field that keeps properties the docs do not list.
 pub(crate) const EXTRA_FIELD: &str = "additional_properties";
@@ -234,7 +235,7 @@ impl<'ir> Ctx<'ir, '_> {
                 // Root first, so inherited properties come before the type's own; a type that
                 // redeclares a property replaces the inherited declaration in place.
                 let mut props: Vec<(&'ir Property, &'ir str)> = Vec::new();
-                let mut position: HashMap<&str, usize> = HashMap::new();
+                let mut position: FxHashMap<&str, usize> = FxHashMap::default();
                 for &ancestor in chain.iter().rev() {
                     let owner = &ir.types[ancestor];
                     for p in &owner.properties {
@@ -310,7 +311,7 @@ impl<'ir> Ctx<'ir, '_> {
             .map(|i| {
                 let e = &ir.enums[i];
                 // A member listed twice would make an unreachable match arm; the first one counts.
-                let mut seen = std::collections::HashSet::new();
+                let mut seen = FxHashSet::default();
                 let members: Vec<_> = e.members.iter().filter(|m| seen.insert(m.name.as_str())).collect();
                 let mut scope = Scope::new(Style::UpperCamel);
                 let wires: Vec<&str> = members.iter().map(|m| m.name.as_str()).collect();
@@ -345,7 +346,7 @@ impl<'ir> Ctx<'ir, '_> {
         // last resort, left to the scope.
         let qualifiers: [fn(&Operation) -> String; 2] = [|op| op.title.clone(), |op| names::page_module(&op.loc.file)];
         for qualify in qualifiers {
-            let mut uses: HashMap<String, usize> = HashMap::new();
+            let mut uses: FxHashMap<String, usize> = FxHashMap::default();
             for (base, _) in &wanting {
                 *uses.entry(base.clone()).or_default() += 1;
             }
@@ -383,7 +384,7 @@ impl<'ir> Ctx<'ir, '_> {
                 })
             })
             .collect();
-        let mut request_of_op: HashMap<usize, usize> = HashMap::new();
+        let mut request_of_op: FxHashMap<usize, usize> = FxHashMap::default();
         let with_body = ops_with_request_structs.into_iter().filter(|&o| ir.operations[o].request_body.is_some());
         for (r, o) in with_body.enumerate() {
             request_of_op.insert(o, r);

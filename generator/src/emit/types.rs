@@ -7,7 +7,7 @@
 
 use crate::ir::{Ir, TypeDef};
 use crate::names::DEFAULT_NAMESPACE;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 /// A built-in EDM type and the Rust type that carries it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -108,13 +108,13 @@ impl Named {
 /// Lookup tables from wire names to IR types. Built once; every lookup is a few hash probes.
 pub(crate) struct TypeIndex {
     /// `namespace.name` exactly as written.
-    exact: HashMap<String, Named>,
+    exact: FxHashMap<String, Named>,
     /// `namespace.name` lowercased.
-    folded: HashMap<String, Named>,
+    folded: FxHashMap<String, Named>,
     /// Unqualified name to its candidates, default namespace first, then sorted.
-    by_name: HashMap<String, Vec<(String, Named)>>,
+    by_name: FxHashMap<String, Vec<(String, Named)>>,
     /// The same, lowercased.
-    by_folded_name: HashMap<String, Vec<(String, Named)>>,
+    by_folded_name: FxHashMap<String, Vec<(String, Named)>>,
 }
 
 impl TypeIndex {
@@ -137,10 +137,10 @@ impl TypeIndex {
         }
         all.sort();
         let mut index = TypeIndex {
-            exact: HashMap::new(),
-            folded: HashMap::new(),
-            by_name: HashMap::new(),
-            by_folded_name: HashMap::new(),
+            exact: FxHashMap::default(),
+            folded: FxHashMap::default(),
+            by_name: FxHashMap::default(),
+            by_folded_name: FxHashMap::default(),
         };
         for (_, qualified, kind, i, namespace, name) in all {
             let named = if kind == 0 { Named::Struct(i) } else { Named::Enum(i) };

@@ -20,7 +20,7 @@
 
 use super::{DEFAULT_NAMESPACE, ref_key, split_qualified, type_key};
 use crate::ir::{Ir, Method, TypeKind};
-use std::collections::HashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 #[derive(Debug, Default, Clone, Copy)]
 struct Evidence {
@@ -31,7 +31,7 @@ struct Evidence {
 /// On entry each type's `kind` is its own page's hint (annotations, JSON representation); on
 /// return it is settled.
 pub(super) fn settle(ir: &mut Ir) {
-    let index: HashMap<String, usize> =
+    let index: FxHashMap<String, usize> =
         ir.types.iter().enumerate().map(|(i, t)| (type_key(&t.namespace, &t.name), i)).collect();
     let resolve = |r: &str| index.get(&ref_key(r.trim_start_matches('#'))).copied();
 
@@ -67,7 +67,7 @@ pub(super) fn settle(ir: &mut Ir) {
         ev[ti].proof |= addressed || created;
     }
 
-    let mut pooled: HashMap<usize, Evidence> = HashMap::new();
+    let mut pooled: FxHashMap<usize, Evidence> = FxHashMap::default();
     for (i, e) in ev.iter().enumerate() {
         let p = pooled.entry(trees.root(i)).or_default();
         p.proof |= e.proof;
@@ -84,7 +84,7 @@ pub(super) fn settle(ir: &mut Ir) {
 /// property, so they are relationships: they are marked so, and their (type, property) indexes
 /// returned for a note to the doc writer. Runs after [`settle`].
 pub(super) fn entity_typed_properties(ir: &mut Ir) -> Vec<(usize, usize)> {
-    let entities: std::collections::HashSet<String> =
+    let entities: FxHashSet<String> =
         ir.types.iter().filter(|t| t.kind == TypeKind::Entity).map(|t| type_key(&t.namespace, &t.name)).collect();
     let mut found = Vec::new();
     for (ti, t) in ir.types.iter_mut().enumerate() {
