@@ -317,7 +317,8 @@ pub struct LineIndex {
 impl LineIndex {
     pub fn new(text: &str) -> LineIndex {
         // Counting first sizes the vector once; a second vectorised pass costs less than
-        // growing it line by line.
+        // growing it line by line. (A branch-free eight-byte word scan was tried: it costs 10%
+        // more instructions on the corpus.)
         let mut starts = Vec::with_capacity(memchr_newlines(text.as_bytes()).count() + 1);
         starts.push(0);
         starts.extend(memchr_newlines(text.as_bytes()).map(|i| i + 1));
@@ -437,6 +438,28 @@ mod tests {
         // Past the end is clamped, never a panic.
         assert_eq!(ix.line_col(text, 1000), (4, 2));
         assert_eq!(ix.line_col("", 5), (1, 1));
+    }
+
+    #[test]
+    fn line_starts_are_every_byte_after_a_line_break() {
+        // Breaks at the start, the end, side by side and far apart, beside bytes that differ
+        // from `\n` by one bit (`\x0b`, `\x8a`).
+        for len in [0, 1, 7, 8, 9, 15, 16, 17, 63, 64, 65, 300] {
+            for step in [1, 2, 3, 7, 8, 9, 64] {
+                let text: String = (0..len)
+                    .map(|i| match (i % step == step - 1, i % 3) {
+                        (true, _) => '\n',
+                        (false, 0) => '\u{b}',
+                        (false, 1) => '\u{8a}',
+                        _ => 'x',
+                    })
+                    .collect();
+                let want: Vec<usize> = std::iter::once(0)
+                    .chain(text.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i + 1))
+                    .collect();
+                assert_eq!(LineIndex::new(&text).starts, want, "len {len}, step {step}");
+            }
+        }
     }
 
     #[test]

@@ -845,16 +845,22 @@ pub fn possible_values(md: &str) -> Vec<String> {
         return Vec::new();
     }
     let lower = md.to_ascii_lowercase();
-    let phrases = [
-        "possible value",
-        "supported values are",
-        "supported values:",
-        "allowed values are",
-        "allowed values:",
-        "valid values are",
-        "valid values:",
-    ];
-    let Some((i, len)) = phrases.iter().filter_map(|p| lower.find(p).map(|i| (i, p.len()))).min() else {
+    // Searchers built once: most description cells that say "value" are searched for each.
+    static PHRASES: LazyLock<Vec<(memchr::memmem::Finder<'static>, usize)>> = LazyLock::new(|| {
+        [
+            "possible value",
+            "supported values are",
+            "supported values:",
+            "allowed values are",
+            "allowed values:",
+            "valid values are",
+            "valid values:",
+        ]
+        .iter()
+        .map(|p| (memchr::memmem::Finder::new(p.as_bytes()), p.len()))
+        .collect()
+    });
+    let Some((i, len)) = PHRASES.iter().filter_map(|(f, len)| f.find(lower.as_bytes()).map(|i| (i, *len))).min() else {
         return Vec::new();
     };
     let mut rest = &md[i + len..];

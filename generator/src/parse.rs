@@ -1308,7 +1308,7 @@ pub fn type_cell(cell: &str, ref_defs: &FxHashMap<String, String>) -> Option<Typ
     let mut t = normalise_space(&s);
     let mut collection = false;
     // Trailing qualifiers in parentheses: `string (url)`, `String (optional)`.
-    if !t.to_ascii_lowercase().starts_with("collection(")
+    if !starts_with_ci(&t, "collection(")
         && let Some(p) = t.find(" (")
     {
         t.truncate(p);
@@ -1326,7 +1326,7 @@ pub fn type_cell(cell: &str, ref_defs: &FxHashMap<String, String>) -> Option<Typ
     }
     // Trailing words such as `resource` or `object` after a link: `[itemAnalytics][] resource`.
     for suffix in [" resource", " object", " objects", " type"] {
-        if t.to_ascii_lowercase().ends_with(suffix) && t.len() > suffix.len() {
+        if ends_with_ci(&t, suffix) && t.len() > suffix.len() {
             t.truncate(t.len() - suffix.len());
         }
     }
@@ -1337,6 +1337,16 @@ pub fn type_cell(cell: &str, ref_defs: &FxHashMap<String, String>) -> Option<Typ
         return None;
     }
     Some(TypeRef { name: t.to_string(), collection, link })
+}
+
+/// Whether `s` starts with the ASCII `prefix`, ignoring ASCII case, without a lower-cased copy.
+fn starts_with_ci(s: &str, prefix: &str) -> bool {
+    s.as_bytes().get(..prefix.len()).is_some_and(|head| head.eq_ignore_ascii_case(prefix.as_bytes()))
+}
+
+/// Whether `s` ends with the ASCII `suffix`, ignoring ASCII case, without a lower-cased copy.
+fn ends_with_ci(s: &str, suffix: &str) -> bool {
+    s.len() >= suffix.len() && s.as_bytes()[s.len() - suffix.len()..].eq_ignore_ascii_case(suffix.as_bytes())
 }
 
 /// Markdown of a description cell to plain text: links to their text, emphasis and code marks
