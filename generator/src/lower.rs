@@ -11,7 +11,7 @@ use crate::parse::{self, AnnotationKind, DocType, Page, Table, TypeRef};
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::BTreeMap;
-use std::sync::LazyLock;
+use std::sync::{LazyLock, OnceLock};
 
 mod kinds;
 
@@ -313,17 +313,10 @@ pub fn file_stem(path: &str) -> &str {
 /// right after the phrase, because "derived from" also starts ordinary prose. `lower` is the
 /// paragraph's text in lower case.
 fn base_sentence(page: &Page, p: &parse::Paragraph, lower: &str) -> Option<(String, Option<String>)> {
-    // Searchers built once: every paragraph of every resource page is searched for each phrase.
-    static PHRASES: LazyLock<Vec<(memchr::memmem::Finder<'static>, usize, bool)>> = LazyLock::new(|| {
-        ["inherits from", "derived from", "derives from", "subclass of", "subclass from", "subtype of"]
-            .iter()
-            .map(|p| (memchr::memmem::Finder::new(p.as_bytes()), p.len(), *p == "inherits from"))
-            .collect()
-    });
-    let (i, end, inherits) = PHRASES
-        .iter()
-        .filter_map(|(finder, len, inherits)| finder.find(lower.as_bytes()).map(|i| (i, i + len, *inherits)))
-        .min()?;
+    static PHRASES: Phrases =
+        Phrases::new(&["inherits from", "derived from", "derives from", "subclass of", "subclass from", "subtype of"]);
+    let (i, phrase) = PHRASES.earliest(lower)?;
+    let (end, inherits) = (i + phrase.len(), phrase == "inherits from");
     // "Inherits from base class [x](x.md)", "inherits from the [x](x.md) type": the words
     // before the name only say what kind of thing it is.
     let mut after = &p.text[end..];
@@ -360,13 +353,8 @@ fn base_sentence(page: &Page, p: &parse::Paragraph, lower: &str) -> Option<(Stri
 /// class; the derived types are [a](a.md), [b](b.md)." or "**x** is the base type for [a](a.md)
 /// and [b](b.md)." sentence, `own` (the page's type) excepted.
 fn derived_types(page: &Page, p: &parse::Paragraph, lower: &str, own: &str, out: &mut Vec<(String, Option<String>)>) {
-    static PHRASES: LazyLock<Vec<memchr::memmem::Finder<'static>>> = LazyLock::new(|| {
-        ["derived types are", "is the base type for", "is the base resource for"]
-            .iter()
-            .map(|p| memchr::memmem::Finder::new(p.as_bytes()))
-            .collect()
-    });
-    let Some(start) = PHRASES.iter().filter_map(|f| f.find(lower.as_bytes())).min() else {
+    static PHRASES: Phrases = Phrases::new(&["derived types are", "is the base type for", "is the base resource for"]);
+    let Some((start, _)) = PHRASES.earliest(lower) else {
         return;
     };
     let sentence = lower[start..].split(". ").next().unwrap_or("");
@@ -800,6 +788,26 @@ fn read_property_table(page: &Page, t: &Table, navigation: bool, diags: &mut Vec
     out
 }
 
+/// A fixed list of phrases looked for together, with their searchers built on first use:
+/// `str::find` would set up a new search for every phrase in every paragraph and table row.
+struct Phrases {
+    list: &'static [&'static str],
+    finders: OnceLock<Vec<memchr::memmem::Finder<'static>>>,
+}
+
+impl Phrases {
+    const fn new(list: &'static [&'static str]) -> Phrases {
+        Phrases { list, finders: OnceLock::new() }
+    }
+
+    /// Where the first occurrence of any of the phrases starts in `hay`, and which phrase it is.
+    fn earliest(&self, hay: &str) -> Option<(usize, &'static str)> {
+        let finders =
+            self.finders.get_or_init(|| self.list.iter().map(|p| memchr::memmem::Finder::new(p.as_bytes())).collect());
+        finders.iter().zip(self.list).filter_map(|(f, p)| f.find(hay.as_bytes()).map(|i| (i, *p))).min()
+    }
+}
+
 /// Whether `$hay` contains the literal `$needle`, through a searcher built once for the call
 /// site: `str::contains` sets up a new search for every one of the thousands of table rows.
 macro_rules! has {
@@ -845,22 +853,16 @@ pub fn possible_values(md: &str) -> Vec<String> {
         return Vec::new();
     }
     let lower = md.to_ascii_lowercase();
-    // Searchers built once: most description cells that say "value" are searched for each.
-    static PHRASES: LazyLock<Vec<(memchr::memmem::Finder<'static>, usize)>> = LazyLock::new(|| {
-        [
-            "possible value",
-            "supported values are",
-            "supported values:",
-            "allowed values are",
-            "allowed values:",
-            "valid values are",
-            "valid values:",
-        ]
-        .iter()
-        .map(|p| (memchr::memmem::Finder::new(p.as_bytes()), p.len()))
-        .collect()
-    });
-    let Some((i, len)) = PHRASES.iter().filter_map(|(f, len)| f.find(lower.as_bytes()).map(|i| (i, *len))).min() else {
+    static PHRASES: Phrases = Phrases::new(&[
+        "possible value",
+        "supported values are",
+        "supported values:",
+        "allowed values are",
+        "allowed values:",
+        "valid values are",
+        "valid values:",
+    ]);
+    let Some((i, len)) = PHRASES.earliest(&lower).map(|(i, p)| (i, p.len())) else {
         return Vec::new();
     };
     let mut rest = &md[i + len..];
