@@ -368,20 +368,31 @@ pub fn page_module(file: &str) -> String {
 /// spells it. Printable ASCII other than `"` and `\` is copied as it is; everything else goes
 /// through proc-macro2, so both spellings agree byte for byte (a test checks this).
 pub fn string_literal(s: &str) -> String {
-    // Checked a chunk at a time with no early exit inside one, so that the check vectorises:
-    // every doc line of the generated crate passes through here.
-    let plain = s
-        .as_bytes()
-        .chunks(32)
-        .all(|chunk| chunk.iter().fold(true, |ok, &b| ok & (b.wrapping_sub(0x20) < 0x5f) & (b != b'"') & (b != b'\\')));
-    if plain {
-        let mut out = String::with_capacity(s.len() + 2);
-        out.push('"');
-        out.push_str(s);
-        out.push('"');
-        return out;
+    if needs_no_escape(s) {
+        return ["\"", s, "\""].concat();
     }
     proc_macro2::Literal::string(s).to_string()
+}
+
+/// The string literal of a doc-comment line for `#[doc = ...]`: `" text"`, with the leading
+/// space that makes prettyplease print `/// text`, or `""` for a blank line. The same as
+/// [`string_literal`] of the spaced line, without building that line first.
+pub fn doc_line_literal(line: &str) -> String {
+    if line.is_empty() {
+        return "\"\"".to_owned();
+    }
+    if needs_no_escape(line) {
+        return ["\" ", line, "\""].concat();
+    }
+    string_literal(&[" ", line].concat())
+}
+
+/// Printable ASCII other than `"` and `\`. Checked a chunk at a time with no early exit inside
+/// one, so that the check vectorises: every doc line of the generated crate passes through here.
+fn needs_no_escape(s: &str) -> bool {
+    s.as_bytes()
+        .chunks(32)
+        .all(|chunk| chunk.iter().fold(true, |ok, &b| ok & (b.wrapping_sub(0x20) < 0x5f) & (b != b'"') & (b != b'\\')))
 }
 
 /// A raw string literal (`r#"..."#`) holding `s` verbatim, with enough `#` that nothing in `s`
@@ -649,6 +660,14 @@ mod tests {
     fn the_plain_ascii_shortcut_spells_literals_as_proc_macro2_does() {
         for s in ["", "plain text 123 <&> {x} 'q'", "a\"b", "back\\slash", "tab\t", "é", "\u{200b}", "~"] {
             assert_eq!(string_literal(s), proc_macro2::Literal::string(s).to_string(), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn doc_line_literals_are_the_literals_of_the_spaced_lines() {
+        for line in ["", "plain", "a \"quoted\" word", "back\\slash", "é", "\t"] {
+            let spaced = if line.is_empty() { String::new() } else { format!(" {line}") };
+            assert_eq!(doc_line_literal(line), string_literal(&spaced), "{line:?}");
         }
     }
 

@@ -1344,7 +1344,7 @@ fn check_page_links(
         let target_page: &Page = if file.is_empty() {
             page
         } else {
-            if !file.to_ascii_lowercase().ends_with(".md") {
+            if !(file.len() >= 3 && file.as_bytes()[file.len() - 3..].eq_ignore_ascii_case(b".md")) {
                 continue;
             }
             let target = join(page.path, file);

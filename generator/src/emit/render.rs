@@ -194,7 +194,7 @@ impl Docs {
         if file.is_empty() {
             return self;
         }
-        self.line(&format!("Source: {file}:{line}"))
+        self.line(&["Source: ", file, ":", &line.to_string()].concat())
     }
 
     fn blank(&mut self) {
@@ -205,10 +205,7 @@ impl Docs {
 
     /// The lines as string literals.
     pub(crate) fn literals(&self) -> Vec<String> {
-        self.lines
-            .iter()
-            .map(|l| crate::names::string_literal(&if l.is_empty() { String::new() } else { format!(" {l}") }))
-            .collect()
+        self.lines.iter().map(|l| crate::names::doc_line_literal(l)).collect()
     }
 }
 

@@ -183,9 +183,19 @@ impl TypeIndex {
 
     fn lookup_in(&self, name: &str, context: &str, fold: bool) -> Option<Named> {
         let (table, by_name) = if fold { (&self.folded, &self.by_folded_name) } else { (&self.exact, &self.by_name) };
-        let key = |s: String| if fold { s.to_ascii_lowercase() } else { s };
-        // Qualified as written, then relative to the context's namespace and to the default one.
-        for candidate in [name.to_owned(), format!("{context}.{name}"), format!("{DEFAULT_NAMESPACE}.{name}")] {
+        let key = |mut s: String| {
+            if fold {
+                s.make_ascii_lowercase();
+            }
+            s
+        };
+        // Qualified as written, then relative to the context's namespace and to the default one;
+        // each candidate is spelled only when the one before it was not found.
+        for namespace in [None, Some(context), Some(DEFAULT_NAMESPACE)] {
+            let candidate = match namespace {
+                None => name.to_owned(),
+                Some(ns) => [ns, ".", name].concat(),
+            };
             if let Some(found) = table.get(&key(candidate)) {
                 return Some(*found);
             }
@@ -275,11 +285,11 @@ impl TypeNames<'_> {
         match t {
             TypeRef::Prim(p) => p.rust(root),
             TypeRef::Struct(i) => match self.structs.get(i) {
-                Some(name) => format!("{root}::models::{name}"),
+                Some(name) => [root, "::models::", name].concat(),
                 None => "::serde_json::Value".to_owned(),
             },
             TypeRef::Enum(i) => match self.enums.get(i) {
-                Some(name) => format!("{root}::enums::{name}"),
+                Some(name) => [root, "::enums::", name].concat(),
                 None => "::serde_json::Value".to_owned(),
             },
             TypeRef::Json => "::serde_json::Value".to_owned(),
@@ -291,12 +301,13 @@ impl TypeNames<'_> {
     /// [`crate::names::RESERVED_TYPE_NAMES`]) and nothing is glob-imported.
     pub(crate) fn field(&self, f: FieldType, root: &str) -> String {
         let inner = self.path(f.base, root);
+        // Concatenated rather than formatted: this runs for every field of every struct.
         if f.collection {
-            format!("Option<Vec<{inner}>>")
+            ["Option<Vec<", &inner, ">>"].concat()
         } else if f.boxed {
-            format!("Option<Box<{inner}>>")
+            ["Option<Box<", &inner, ">>"].concat()
         } else {
-            format!("Option<{inner}>")
+            ["Option<", &inner, ">"].concat()
         }
     }
 }
