@@ -1802,8 +1802,15 @@ fn status_line(l: &str) -> Option<(u16, bool)> {
 
 /// Primitive type names in all their spellings, to their EDM form.
 pub fn primitive(name: &str) -> Option<&'static str> {
-    let n = name.trim().to_ascii_lowercase();
-    let n = n.strip_prefix("edm.").unwrap_or(&n);
+    // Lower-cased on the stack: this runs for every type cell and type reference, and no name
+    // longer than `edm.datetimeoffset` can be one of these.
+    let name = name.trim();
+    let mut buf = [0u8; 18];
+    let lower = buf.get_mut(..name.len())?;
+    lower.copy_from_slice(name.as_bytes());
+    lower.make_ascii_lowercase();
+    let n = std::str::from_utf8(lower).ok()?;
+    let n = n.strip_prefix("edm.").unwrap_or(n);
     Some(match n {
         "string" | "str" | "url" | "uri" => "String",
         "boolean" | "bool" => "Boolean",
@@ -3015,6 +3022,22 @@ mod tests {
         assert_eq!(complete("resources/json.md", "Json"), None);
         assert_eq!(complete("resources/intune-apps-userflow.md", "UserFlow"), None);
         assert_eq!(complete("resources/flows.md", "UserFlow"), None);
+    }
+
+    #[test]
+    fn primitives_are_read_ignoring_case_and_the_edm_prefix() {
+        for (name, want) in [
+            ("String", Some("String")),
+            (" Edm.DateTimeOffset ", Some("DateTimeOffset")),
+            ("edm.datetimeoffset", Some("DateTimeOffset")),
+            ("INT32", Some("Int32")),
+            ("Edm.DateTimeOffsetX", None),
+            ("microsoft.graph.resultInfo", None),
+            ("strïng", None),
+            ("", None),
+        ] {
+            assert_eq!(primitive(name), want, "{name:?}");
+        }
     }
 
     #[test]
