@@ -7,11 +7,10 @@
 
 use crate::diagnostics::{Code, Diagnostic, Span};
 use crate::ir::*;
-use crate::parse::{self, AnnotationKind, DocType, Page, Table, TypeRef};
+use crate::parse::{self, AnnotationKind, DocType, Page, Phrases, Table, TypeRef, strip_prefix_ci};
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::BTreeMap;
-use std::sync::{LazyLock, OnceLock};
 
 mod kinds;
 
@@ -788,41 +787,15 @@ fn read_property_table(page: &Page, t: &Table, navigation: bool, diags: &mut Vec
     out
 }
 
-/// A fixed list of phrases looked for together, with their searchers built on first use:
-/// `str::find` would set up a new search for every phrase in every paragraph and table row.
-struct Phrases {
-    list: &'static [&'static str],
-    finders: OnceLock<Vec<memchr::memmem::Finder<'static>>>,
-}
-
-impl Phrases {
-    const fn new(list: &'static [&'static str]) -> Phrases {
-        Phrases { list, finders: OnceLock::new() }
-    }
-
-    /// Where the first occurrence of any of the phrases starts in `hay`, and which phrase it is.
-    fn earliest(&self, hay: &str) -> Option<(usize, &'static str)> {
-        let finders =
-            self.finders.get_or_init(|| self.list.iter().map(|p| memchr::memmem::Finder::new(p.as_bytes())).collect());
-        finders.iter().zip(self.list).filter_map(|(f, p)| f.find(hay.as_bytes()).map(|i| (i, *p))).min()
-    }
-}
-
 /// Whether `$hay` contains the literal `$needle`, through a searcher built once for the call
 /// site: `str::contains` sets up a new search for every one of the thousands of table rows.
 macro_rules! has {
     ($hay:expr, $needle:literal) => {{
-        static FINDER: LazyLock<memchr::memmem::Finder<'static>> =
-            LazyLock::new(|| memchr::memmem::Finder::new($needle));
-        FINDER.find($hay.as_bytes()).is_some()
+        static NEEDLE: Phrases = Phrases::new(&[$needle]);
+        NEEDLE.any_in(&$hay)
     }};
 }
 use has;
-
-/// `s` without `prefix`, matched ignoring ASCII case.
-fn strip_prefix_ci<'s>(s: &'s str, prefix: &str) -> Option<&'s str> {
-    s.get(..prefix.len()).filter(|head| head.eq_ignore_ascii_case(prefix)).map(|_| &s[prefix.len()..])
-}
 
 /// An identifier as Graph names properties: a letter or `_` first, then letters, digits and `_`.
 fn is_property_name(name: &str) -> bool {

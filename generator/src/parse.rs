@@ -9,7 +9,7 @@
 use crate::diagnostics::{Code, Diagnostic, LineIndex, PageDiagnostics, Span, floor_boundary};
 use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use rustc_hash::FxHashMap;
-use std::sync::LazyLock;
+use std::sync::OnceLock;
 
 /// A parsed page. Borrows the source text.
 #[derive(Debug)]
@@ -769,12 +769,12 @@ fn normalise_space_owned(s: String) -> String {
 /// Checked a chunk at a time with no early exit inside one, so that the check vectorises, and
 /// double spaces with one prebuilt search: every cell, paragraph and link text comes through.
 fn is_normal_space(s: &str) -> bool {
-    static DOUBLE: LazyLock<memchr::memmem::Finder<'static>> = LazyLock::new(|| memchr::memmem::Finder::new("  "));
+    static DOUBLE: Phrases = Phrases::new(&["  "]);
     let b = s.as_bytes();
     let ascii_without_breaks = b
         .chunks(32)
         .all(|chunk| chunk.iter().fold(true, |ok, &c| ok & (c < 0x80) & (c == b' ' || !c.is_ascii_whitespace())));
-    ascii_without_breaks && b.first() != Some(&b' ') && b.last() != Some(&b' ') && DOUBLE.find(b).is_none()
+    ascii_without_breaks && b.first() != Some(&b' ') && b.last() != Some(&b' ') && !DOUBLE.any_in(s)
 }
 
 fn collapse_space(s: &str) -> String {
@@ -1308,7 +1308,7 @@ pub fn type_cell(cell: &str, ref_defs: &FxHashMap<String, String>) -> Option<Typ
     let mut t = normalise_space(&s);
     let mut collection = false;
     // Trailing qualifiers in parentheses: `string (url)`, `String (optional)`.
-    if !starts_with_ci(&t, "collection(")
+    if strip_prefix_ci(&t, "collection(").is_none()
         && let Some(p) = t.find(" (")
     {
         t.truncate(p);
@@ -1339,13 +1339,40 @@ pub fn type_cell(cell: &str, ref_defs: &FxHashMap<String, String>) -> Option<Typ
     Some(TypeRef { name: t.to_string(), collection, link })
 }
 
-/// Whether `s` starts with the ASCII `prefix`, ignoring ASCII case, without a lower-cased copy.
-fn starts_with_ci(s: &str, prefix: &str) -> bool {
-    s.as_bytes().get(..prefix.len()).is_some_and(|head| head.eq_ignore_ascii_case(prefix.as_bytes()))
+/// A fixed list of phrases looked for together, with their searchers built on first use:
+/// `str::find` would set up a new search for every phrase in every paragraph and table row.
+pub(crate) struct Phrases {
+    list: &'static [&'static str],
+    finders: OnceLock<Vec<memchr::memmem::Finder<'static>>>,
+}
+
+impl Phrases {
+    pub(crate) const fn new(list: &'static [&'static str]) -> Phrases {
+        Phrases { list, finders: OnceLock::new() }
+    }
+
+    fn finders(&self) -> &[memchr::memmem::Finder<'static>] {
+        self.finders.get_or_init(|| self.list.iter().map(|p| memchr::memmem::Finder::new(p.as_bytes())).collect())
+    }
+
+    /// Where the first occurrence of any of the phrases starts in `hay`, and which phrase it is.
+    pub(crate) fn earliest(&self, hay: &str) -> Option<(usize, &'static str)> {
+        self.finders().iter().zip(self.list).filter_map(|(f, p)| f.find(hay.as_bytes()).map(|i| (i, *p))).min()
+    }
+
+    /// Whether any of the phrases occurs in `hay`; stops at the first that does.
+    pub(crate) fn any_in(&self, hay: &str) -> bool {
+        self.finders().iter().any(|f| f.find(hay.as_bytes()).is_some())
+    }
+}
+
+/// `s` without `prefix`, matched ignoring ASCII case, without a lower-cased copy.
+pub(crate) fn strip_prefix_ci<'s>(s: &'s str, prefix: &str) -> Option<&'s str> {
+    s.get(..prefix.len()).filter(|head| head.eq_ignore_ascii_case(prefix)).map(|_| &s[prefix.len()..])
 }
 
 /// Whether `s` ends with the ASCII `suffix`, ignoring ASCII case, without a lower-cased copy.
-fn ends_with_ci(s: &str, suffix: &str) -> bool {
+pub(crate) fn ends_with_ci(s: &str, suffix: &str) -> bool {
     s.len() >= suffix.len() && s.as_bytes()[s.len() - suffix.len()..].eq_ignore_ascii_case(suffix.as_bytes())
 }
 

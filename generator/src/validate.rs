@@ -1344,7 +1344,7 @@ fn check_page_links(
         let target_page: &Page = if file.is_empty() {
             page
         } else {
-            if !(file.len() >= 3 && file.as_bytes()[file.len() - 3..].eq_ignore_ascii_case(b".md")) {
+            if !crate::parse::ends_with_ci(file, ".md") {
                 continue;
             }
             let target = join(page.path, file);
