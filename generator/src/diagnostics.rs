@@ -53,6 +53,15 @@ macro_rules! codes {
 }
 
 codes! {
+    PageUnreadable = "page-unreadable", Error,
+        "The page's file could not be read: a link that leads nowhere, or no permission to read it.",
+        "Fix the file or the link, or remove it.";
+    PageNotUtf8 = "page-not-utf8", Error,
+        "The page is not UTF-8 text (an editor saved it as Latin-1, say); it was read with each invalid byte sequence replaced by U+FFFD.",
+        "Save the page as UTF-8.";
+    PageUtf16 = "page-utf16", Warning,
+        "The page is UTF-16 text; it was decoded, but docs pages are UTF-8.",
+        "Save the page as UTF-8.";
     FrontMatterMissing = "front-matter-missing", Error,
         "The page does not start with a `---` YAML front matter block.",
         "Add front matter with `title`, `description` and `doc_type`.";

@@ -38,10 +38,7 @@ fn case_sources(case: &str) -> Vec<Source> {
 }
 
 fn from_shared(files: &[(&str, &str)]) -> Vec<Source> {
-    files
-        .iter()
-        .map(|(from, to)| Source { path: to.to_string(), text: std::fs::read_to_string(shared().join(from)).unwrap() })
-        .collect()
+    files.iter().map(|(from, to)| Source::new(*to, std::fs::read_to_string(shared().join(from)).unwrap())).collect()
 }
 
 /// The default docs of this repository.
@@ -134,7 +131,7 @@ fn corpus_with_crlf_and_byte_order_marks_reads_like_the_original() {
     let sources = docgen::read_docs(&shared().join("corpus/graph-v1.0")).unwrap();
     let windows: Vec<docgen::Source> = sources
         .iter()
-        .map(|s| docgen::Source { path: s.path.clone(), text: format!("\u{feff}{}", s.text.replace('\n', "\r\n")) })
+        .map(|s| docgen::Source::new(s.path.clone(), format!("\u{feff}{}", s.text.replace('\n', "\r\n"))))
         .collect();
     let (a, b) = (docgen::generate(&sources).unwrap(), docgen::generate(&windows).unwrap());
     assert!(a.files == b.files, "generated files differ with CRLF line ends");
@@ -215,9 +212,9 @@ fn damaged_corpus_never_panics_and_still_emits_a_crate() {
             _ => {}
         }
         if next(50) == 0 {
-            damaged.push(docgen::Source { path: s.path.replace(".md", "-copy.md"), text: text.clone() });
+            damaged.push(docgen::Source::new(s.path.replace(".md", "-copy.md"), text.clone()));
         }
-        damaged.push(docgen::Source { path: s.path.clone(), text });
+        damaged.push(docgen::Source::new(s.path.clone(), text));
     }
     let out = docgen::generate(&damaged).expect("damaged docs are diagnosed, never a generator failure");
     assert!(out.ir.types.len() > 800 && out.ir.operations.len() > 1800, "most of the reference still reads");
@@ -246,4 +243,25 @@ fn type_kinds() {
 #[test]
 fn newer_conventions() {
     check("newer-conventions", &case_sources("newer-conventions"));
+}
+
+/// A page that cannot be read (here, a link that leads nowhere) has one diagnostic, which says
+/// why, and declares nothing; the other pages are unaffected.
+#[test]
+fn an_unreadable_page_says_why_and_nothing_else() {
+    let mut sources = case_sources("encodings");
+    let gone = std::io::Error::from(std::io::ErrorKind::NotFound);
+    sources.push(Source::unreadable("api/gone-get.md", &gone));
+    let out = docgen::generate(&sources).expect("the generator must not fail on any docs");
+    let on_page: Vec<(&str, &str)> = out
+        .diagnostics
+        .iter()
+        .filter(|d| d.file == "api/gone-get.md")
+        .map(|d| (d.code.as_str(), d.message.as_str()))
+        .collect();
+    assert_eq!(on_page, [("page-unreadable", "cannot read the page: entity not found")]);
+    let (line, column) =
+        out.diagnostics.iter().find(|d| d.file == "api/gone-get.md").map(|d| (d.line, d.column)).unwrap();
+    assert_eq!((line, column), (1, 1));
+    assert_eq!(out.ir.types.len(), 2, "the readable pages still count");
 }

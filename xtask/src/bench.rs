@@ -686,7 +686,7 @@ mod tests {
 
     #[test]
     fn the_floor_sees_every_event() {
-        let pages = [Source { path: "a.md".into(), text: "# T\n\n|a|b|\n|-|-|\n|1|2|\n".into() }];
+        let pages = [Source::new("a.md", "# T\n\n|a|b|\n|-|-|\n|1|2|\n")];
         assert_ne!(floor_pass(&pages), 0);
     }
 }

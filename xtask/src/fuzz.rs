@@ -170,7 +170,7 @@ fn damaged_set(sources: &[Source], seed: u64, run: u64) -> Vec<Source> {
         };
         let mut text = page.text.clone();
         damage(&mut text, &mut rng);
-        set.push(Source { path: page.path.clone(), text });
+        set.push(Source::new(page.path.clone(), text));
     }
     set.sort_by(|a, b| a.path.cmp(&b.path));
     set.dedup_by(|a, b| a.path == b.path);
@@ -321,10 +321,8 @@ mod tests {
 
     #[test]
     fn damage_is_reproducible_and_keeps_text_valid() {
-        let sources = vec![
-            Source { path: "a.md".into(), text: "# A\n\n|x|y|\n|-|-|\n|1|\u{e9}|\n".into() },
-            Source { path: "b.md".into(), text: "\u{1F600} text\n".into() },
-        ];
+        let sources =
+            vec![Source::new("a.md", "# A\n\n|x|y|\n|-|-|\n|1|\u{e9}|\n"), Source::new("b.md", "\u{1F600} text\n")];
         for run in 0..200 {
             let a = damaged_set(&sources, 9, run);
             let b = damaged_set(&sources, 9, run);
