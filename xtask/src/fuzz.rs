@@ -140,6 +140,35 @@ fn damage(text: &mut String, rng: &mut Rng) {
     }
 }
 
+/// The page as a file on disk would give it: most often UTF-8, sometimes in another encoding or
+/// with stray bytes (read through `Source::from_bytes`, as `read_docs` reads), rarely unreadable.
+fn as_saved(path: String, text: String, rng: &mut Rng) -> Source {
+    match rng.below(40) {
+        // Latin-1, as an old editor saves it: what it cannot write becomes `?`.
+        0 => Source::from_bytes(path, text.chars().map(|c| u8::try_from(u32::from(c)).unwrap_or(b'?')).collect()),
+        // A few bytes that are not UTF-8 anywhere in the page, a character cut in two included.
+        1 | 2 => {
+            let mut bytes = text.into_bytes();
+            for _ in 0..1 + rng.below(3) {
+                let at = rng.below(bytes.len() + 1);
+                bytes.insert(at, 0x80 + rng.below(0x80) as u8);
+            }
+            Source::from_bytes(path, bytes)
+        }
+        // UTF-16 behind a byte-order mark, either byte order.
+        3 => {
+            let little = rng.below(2) == 0;
+            let mut bytes = if little { vec![0xFF, 0xFE] } else { vec![0xFE, 0xFF] };
+            for u in text.encode_utf16() {
+                bytes.extend(if little { u.to_le_bytes() } else { u.to_be_bytes() });
+            }
+            Source::from_bytes(path, bytes)
+        }
+        4 if rng.below(4) == 0 => Source::unreadable(path, &std::io::Error::from(std::io::ErrorKind::PermissionDenied)),
+        _ => Source::new(path, text),
+    }
+}
+
 /// The stem a page's family is known by: its file name up to the first `-` (`user` for
 /// `api/user-get.md` and `resources/user.md`).
 fn stem(path: &str) -> &str {
@@ -170,7 +199,7 @@ fn damaged_set(sources: &[Source], seed: u64, run: u64) -> Vec<Source> {
         };
         let mut text = page.text.clone();
         damage(&mut text, &mut rng);
-        set.push(Source::new(page.path.clone(), text));
+        set.push(as_saved(page.path.clone(), text, &mut rng));
     }
     set.sort_by(|a, b| a.path.cmp(&b.path));
     set.dedup_by(|a, b| a.path == b.path);
