@@ -103,10 +103,16 @@ fn sanitise(wire: &str) -> String {
     out
 }
 
+/// [`sanitise`], borrowing an ASCII name: the word rules already break words at every ASCII
+/// character that is not a letter or digit, as the spaces `sanitise` puts there would.
+fn sanitised(wire: &str) -> std::borrow::Cow<'_, str> {
+    if wire.is_ascii() { std::borrow::Cow::Borrowed(wire) } else { std::borrow::Cow::Owned(sanitise(wire)) }
+}
+
 /// A plain snake_case name for a field, method, parameter or module. Never empty; never a keyword
 /// that cannot be a raw identifier.
 pub fn snake(wire: &str) -> String {
-    let mut name = snake_case(&sanitise(wire));
+    let mut name = snake_case(&sanitised(wire));
     if name.is_empty() {
         name = if wire.is_empty() { "empty".to_owned() } else { "unnamed".to_owned() };
     }
@@ -127,7 +133,7 @@ pub fn snake_part(wire: &str) -> String {
 
 /// A plain UpperCamelCase name for a type or an enum variant. Never empty.
 pub fn upper_camel(wire: &str) -> String {
-    let mut name = upper_camel_case(&sanitise(wire));
+    let mut name = upper_camel_case(&sanitised(wire));
     if name.is_empty() {
         name = if wire.is_empty() { "Empty".to_owned() } else { "Unnamed".to_owned() };
     }
@@ -191,7 +197,9 @@ fn snake_case(s: &str) -> String {
         if !out.is_empty() {
             out.push('_');
         }
-        out.extend(w.bytes().map(|b| b.to_ascii_lowercase() as char));
+        let start = out.len();
+        out.push_str(w);
+        out[start..].make_ascii_lowercase();
     });
     out
 }
@@ -200,11 +208,10 @@ fn snake_case(s: &str) -> String {
 fn upper_camel_case(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     ascii_words(s, |w| {
-        let mut bytes = w.bytes();
-        if let Some(first) = bytes.next() {
-            out.push(first.to_ascii_uppercase() as char);
-        }
-        out.extend(bytes.map(|b| b.to_ascii_lowercase() as char));
+        let start = out.len();
+        out.push_str(w);
+        out[start..].make_ascii_lowercase();
+        out[start..start + w.len().min(1)].make_ascii_uppercase();
     });
     out
 }
@@ -418,6 +425,23 @@ pub fn raw_string_literal(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ascii_names_need_no_sanitising() {
+        // `snake` and `upper_camel` borrow an ASCII name as it is; that must name it as the
+        // sanitised copy does, whatever punctuation it holds.
+        let alphabet = ['a', 'B', '1', '_', ' ', '.', '@', '-', '|', '$', '#', '\t', '('];
+        let mut inputs: Vec<String> = vec![String::new()];
+        let mut frontier = inputs.clone();
+        for _ in 0..4 {
+            frontier = frontier.iter().flat_map(|s| alphabet.iter().map(move |c| format!("{s}{c}"))).collect();
+            inputs.extend(frontier.iter().cloned());
+        }
+        for s in &inputs {
+            assert_eq!(snake_case(&sanitised(s)), snake_case(&sanitise(s)), "{s:?}");
+            assert_eq!(upper_camel_case(&sanitised(s)), upper_camel_case(&sanitise(s)), "{s:?}");
+        }
+    }
 
     #[test]
     fn case_conversion_matches_heck() {
