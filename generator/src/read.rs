@@ -32,17 +32,17 @@ impl Source {
     /// replaced by U+FFFD, so that the rest of the page still counts.
     pub fn from_bytes(path: impl Into<String>, bytes: Vec<u8>) -> Source {
         let path = path.into();
-        let bytes = match String::from_utf8(bytes) {
+        let e = match String::from_utf8(bytes) {
             Ok(text) => return Source { path, text, problem: None },
-            Err(e) => e.into_bytes(),
+            Err(e) => e,
         };
+        let offset = e.utf8_error().valid_up_to();
+        let bytes = e.into_bytes();
         if let Some(text) = decode_utf16(&bytes) {
             return Source { path, text, problem: Some(ReadProblem::Utf16) };
         }
-        let (offset, byte) = match std::str::from_utf8(&bytes) {
-            Err(e) => (e.valid_up_to(), bytes[e.valid_up_to()]),
-            Ok(_) => (0, 0),
-        };
+        // There is a byte at `offset`: it is where decoding failed.
+        let byte = bytes.get(offset).copied().unwrap_or_default();
         let invalid = invalid_sequences(&bytes);
         let text = String::from_utf8_lossy(&bytes).into_owned();
         Source { path, text, problem: Some(ReadProblem::NotUtf8 { offset, byte, invalid }) }
