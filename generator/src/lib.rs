@@ -169,3 +169,16 @@ fn finish(analysis: Analysis<'_>, t0: Instant, cache: Option<&emit::FormatCache>
     timings.total = ms(t0, t2);
     Ok(Output { ir, diagnostics, files, timings })
 }
+
+/// Test inputs: every string of at most `max_len` characters over `alphabet`, shortest first.
+/// Exhaustive over a small alphabet, they reach every transition of a character-level rule.
+#[cfg(test)]
+pub(crate) fn all_strings(alphabet: &[char], max_len: usize) -> Vec<String> {
+    let mut all = vec![String::new()];
+    let mut level = all.clone();
+    for _ in 0..max_len {
+        level = level.iter().flat_map(|s| alphabet.iter().map(move |c| format!("{s}{c}"))).collect();
+        all.extend(level.iter().cloned());
+    }
+    all
+}

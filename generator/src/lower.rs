@@ -726,7 +726,7 @@ fn read_property_table(page: &Page, t: &Table, navigation: bool, diags: &mut Vec
         let lower = description.to_ascii_lowercase();
         // "Inherited from [x]" opens a sentence; "is inherited from another scope" inside a
         // sentence describes the property's meaning, not where it is declared.
-        let mentions = has!(lower, "inherited from");
+        let mentions = INHERITED.any_in(&lower);
         let md_lower = if mentions { desc_md.to_ascii_lowercase() } else { String::new() };
         let linked = md_lower
             .match_indices("inherited from")
@@ -759,9 +759,9 @@ fn read_property_table(page: &Page, t: &Table, navigation: bool, diags: &mut Vec
                 }
             }
         });
-        let nullable = if has!(lower, "not nullable") || has!(lower, "non-nullable") || has!(lower, "not null") {
+        let nullable = if NOT_NULLABLE.any_in(&lower) {
             Some(false)
-        } else if has!(lower, "nullable") {
+        } else if NULLABLE.any_in(&lower) {
             Some(true)
         } else {
             None
@@ -773,7 +773,7 @@ fn read_property_table(page: &Page, t: &Table, navigation: bool, diags: &mut Vec
             ty,
             navigation,
             nullable,
-            read_only: has!(lower, "read-only") || has!(lower, "read only"),
+            read_only: READ_ONLY.any_in(&lower),
             possible_values: possible_values(desc_md),
             description,
             inherited_from,
@@ -787,15 +787,13 @@ fn read_property_table(page: &Page, t: &Table, navigation: bool, diags: &mut Vec
     out
 }
 
-/// Whether `$hay` contains the literal `$needle`, through a searcher built once for the call
-/// site: `str::contains` sets up a new search for every one of the thousands of table rows.
-macro_rules! has {
-    ($hay:expr, $needle:literal) => {{
-        static NEEDLE: Phrases = Phrases::new(&[$needle]);
-        NEEDLE.any_in(&$hay)
-    }};
-}
-use has;
+// The phrases a property's description is searched for, with searchers built once:
+// `str::contains` would set up a new search for every one of the thousands of table rows.
+static INHERITED: Phrases = Phrases::new(&["inherited from"]);
+// `not null` also finds `not nullable`.
+static NOT_NULLABLE: Phrases = Phrases::new(&["not null", "non-nullable"]);
+static NULLABLE: Phrases = Phrases::new(&["nullable"]);
+static READ_ONLY: Phrases = Phrases::new(&["read-only", "read only"]);
 
 /// An identifier as Graph names properties: a letter or `_` first, then letters, digits and `_`.
 fn is_property_name(name: &str) -> bool {

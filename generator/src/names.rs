@@ -431,13 +431,7 @@ mod tests {
         // `snake` and `upper_camel` borrow an ASCII name as it is; that must name it as the
         // sanitised copy does, whatever punctuation it holds.
         let alphabet = ['a', 'B', '1', '_', ' ', '.', '@', '-', '|', '$', '#', '\t', '('];
-        let mut inputs: Vec<String> = vec![String::new()];
-        let mut frontier = inputs.clone();
-        for _ in 0..4 {
-            frontier = frontier.iter().flat_map(|s| alphabet.iter().map(move |c| format!("{s}{c}"))).collect();
-            inputs.extend(frontier.iter().cloned());
-        }
-        for s in &inputs {
+        for s in &crate::all_strings(&alphabet, 4) {
             assert_eq!(snake_case(&sanitised(s)), snake_case(&sanitise(s)), "{s:?}");
             assert_eq!(upper_camel_case(&sanitised(s)), upper_camel_case(&sanitise(s)), "{s:?}");
         }
@@ -448,13 +442,7 @@ mod tests {
         use heck::{ToSnakeCase, ToUpperCamelCase};
         // Every string of up to five characters over lower, upper, digit and separator covers
         // every transition of the word rules; real names add longer runs.
-        let alphabet = ['a', 'B', 'c', 'D', '1', '_', ' ', '.'];
-        let mut inputs: Vec<String> = vec![String::new()];
-        let mut frontier = inputs.clone();
-        for _ in 0..5 {
-            frontier = frontier.iter().flat_map(|s| alphabet.iter().map(move |c| format!("{s}{c}"))).collect();
-            inputs.extend(frontier.iter().cloned());
-        }
+        let mut inputs = crate::all_strings(&['a', 'B', 'c', 'D', '1', '_', ' ', '.'], 5);
         inputs.extend(
             [
                 "HTTPRequest",

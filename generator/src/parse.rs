@@ -1650,14 +1650,7 @@ mod tests {
     #[test]
     fn is_normal_space_is_what_collapsing_leaves_unchanged() {
         // Every string of up to five characters over a letter, the spaces and a non-ASCII letter.
-        let alphabet = ['a', ' ', '\t', '\n', '\r', '\u{c}', '\u{a0}', 'é'];
-        let mut level = vec![String::new()];
-        let mut strings = level.clone();
-        for _ in 0..5 {
-            level = level.iter().flat_map(|s| alphabet.iter().map(move |c| format!("{s}{c}"))).collect();
-            strings.extend(level.iter().cloned());
-        }
-        for s in &strings {
+        for s in &crate::all_strings(&['a', ' ', '\t', '\n', '\r', '\u{c}', '\u{a0}', 'é'], 5) {
             let plain = s.is_ascii() && collapse_space(s) == *s;
             assert_eq!(is_normal_space(s), plain, "{s:?}");
         }

@@ -43,8 +43,15 @@ impl Source {
         }
         // There is a byte at `offset`: it is where decoding failed.
         let byte = bytes.get(offset).copied().unwrap_or_default();
-        let invalid = invalid_sequences(&bytes);
-        let text = String::from_utf8_lossy(&bytes).into_owned();
+        // What `String::from_utf8_lossy` makes, counting the sequences it replaces on the way.
+        let (mut text, mut invalid) = (String::with_capacity(bytes.len() + 2), 0);
+        for chunk in bytes.utf8_chunks() {
+            text.push_str(chunk.valid());
+            if !chunk.invalid().is_empty() {
+                text.push(char::REPLACEMENT_CHARACTER);
+                invalid += 1;
+            }
+        }
         Source { path, text, problem: Some(ReadProblem::NotUtf8 { offset, byte, invalid }) }
     }
 
@@ -108,11 +115,6 @@ fn decode_utf16(bytes: &[u8]) -> Option<String> {
         .chunks_exact(2)
         .map(|c| if little { u16::from_le_bytes([c[0], c[1]]) } else { u16::from_be_bytes([c[0], c[1]]) });
     char::decode_utf16(units).collect::<Result<String, _>>().ok()
-}
-
-/// How many invalid sequences [`String::from_utf8_lossy`] replaces in `bytes`.
-fn invalid_sequences(bytes: &[u8]) -> usize {
-    bytes.utf8_chunks().filter(|c| !c.invalid().is_empty()).count()
 }
 
 /// Reads every `*.md` file below `dir`, sorted by relative path so that the result does not
