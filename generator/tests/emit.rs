@@ -6,7 +6,8 @@
 //! type, an evolvable enum and one with a member called `unknown`, awkward property names
 //! (`type`, `self` next to `Self`, `@odata.type`, `fooBar` next to `foo_bar`, `3dModel`), a self-recursive type
 //! and a two-type cycle (both need `Box`), a name shared by two namespaces, a PATCH with a
-//! resource body, an action with a request struct, an operation with two paths, a collection
+//! resource body, an action with a request struct (whose body lists a property in two tables),
+//! an operation with two paths, a collection
 //! response, a 204, a documented error, an operation without paths, and examples that are
 //! tested, rejected, or have no path match.
 

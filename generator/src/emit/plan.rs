@@ -234,20 +234,10 @@ impl<'ir> Ctx<'ir, '_> {
                 let chain = self.index.base_chain(ir, i);
                 // Root first, so inherited properties come before the type's own; a type that
                 // redeclares a property replaces the inherited declaration in place.
-                let mut props: Vec<(&'ir Property, &'ir str)> = Vec::new();
-                let mut position: FxHashMap<&str, usize> = FxHashMap::default();
-                for &ancestor in chain.iter().rev() {
+                let props = by_wire_name(chain.iter().rev().flat_map(|&ancestor| {
                     let owner = &ir.types[ancestor];
-                    for p in &owner.properties {
-                        match position.get(p.name.as_str()) {
-                            Some(&at) => props[at] = (p, &owner.namespace),
-                            None => {
-                                position.insert(&p.name, props.len());
-                                props.push((p, &owner.namespace));
-                            }
-                        }
-                    }
-                }
+                    owner.properties.iter().map(move |p| (p, owner.namespace.as_str()))
+                }));
                 StructPlan {
                     name: struct_names[i].clone(),
                     description: Cow::Borrowed(&t.description),
@@ -370,7 +360,9 @@ impl<'ir> Ctx<'ir, '_> {
             .filter_map(|(o, name)| {
                 let op = &ir.operations[o];
                 let body = op.request_body.as_ref()?;
-                let props: Vec<(&Property, &str)> = body.properties.iter().map(|p| (p, DEFAULT_NAMESPACE)).collect();
+                // A body documented in two tables (one per permission type, as the update of a
+                // printer is) lists some properties in both.
+                let props = by_wire_name(body.properties.iter().map(|p| (p, DEFAULT_NAMESPACE)));
                 Some(StructPlan {
                     name,
                     description: Cow::Owned(format!(
@@ -577,6 +569,24 @@ fn runtime_fn_names(source: &str) -> Vec<String> {
     out.sort();
     out.dedup();
     out
+}
+
+/// Properties with one entry per wire name, in the order each name first appears; a later
+/// declaration replaces an earlier one in place. Two fields with one wire name would leave
+/// serde's second match arm unreachable, and the crate would not build with warnings denied.
+fn by_wire_name<'ir>(decls: impl Iterator<Item = (&'ir Property, &'ir str)>) -> Vec<(&'ir Property, &'ir str)> {
+    let mut props: Vec<(&'ir Property, &'ir str)> = Vec::new();
+    let mut position: FxHashMap<&'ir str, usize> = FxHashMap::default();
+    for (p, ns) in decls {
+        match position.get(p.name.as_str()) {
+            Some(&at) => props[at] = (p, ns),
+            None => {
+                position.insert(&p.name, props.len());
+                props.push((p, ns));
+            }
+        }
+    }
+    props
 }
 
 #[cfg(test)]

@@ -5,9 +5,9 @@
 /// Source: api/call-cancelmediaprocessing.md:28
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CancelMediaProcessingRequest {
-    /// Unique client context string.
+    /// Unique client context string, listed again in the table for application permissions.
     ///
-    /// Source: api/call-cancelmediaprocessing.md:30
+    /// Source: api/call-cancelmediaprocessing.md:36
     #[serde(rename = "clientContext", default, skip_serializing_if = "Option::is_none")]
     pub client_context: Option<String>,
     /// Properties the docs do not list (`@odata.type`, instance annotations, members added
