@@ -122,6 +122,9 @@ codes! {
     DuplicateType = "duplicate-type", Warning,
         "Two pages define the same type; the first one (by path) is used.",
         "Remove or rename one of the definitions.";
+    DuplicateProperty = "duplicate-property", Warning,
+        "A resource page lists a property twice: under both Properties and Relationships, or twice in one table. The later row is used.",
+        "Keep one row: under Properties for a value, under Relationships for a navigation property.";
     EntityAsProperty = "entity-as-property", Note,
         "A Properties table lists a property whose type is an entity type; OData reaches entities only through relationships, so it is read as one.",
         "Move the row to the Relationships table.";

@@ -429,7 +429,21 @@ fn read_resource(page: &Page, d: &mut PageDecls) {
                 ty.base_rows.push(from.clone());
                 continue;
             }
-            ty.properties.push(p);
+            // A type has one property of a name. A second row for it (the same row under
+            // Properties and under Relationships, or twice in one table) replaces the first in
+            // place, as a derived type's redeclaration replaces its base's.
+            match ty.properties.iter().position(|q| q.name.eq_ignore_ascii_case(&p.name)) {
+                Some(at) => {
+                    let (line, _) = page.line_col(ty.properties[at].span.start);
+                    let msg = format!(
+                        "`{}` is listed again; line {line} lists it already, and this later row is used",
+                        p.name
+                    );
+                    d.diagnostics.push(page.diag(Code::DuplicateProperty, p.span, msg));
+                    ty.properties[at] = p;
+                }
+                None => ty.properties.push(p),
+            }
         }
     }
     if let Some(block) = ann.and_then(|a| a.block).and_then(|i| page.code_blocks.get(i)) {
