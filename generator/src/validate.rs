@@ -20,27 +20,42 @@ use std::collections::BTreeMap;
 /// the diagnostics.
 pub fn validate(ir: &mut Ir, pages: &[Page]) -> Vec<Diagnostic> {
     let by_path: FxHashMap<&str, &Page> = pages.iter().map(|p| (p.path, p)).collect();
-    let model = Model::new(ir);
+    let shared: &Ir = ir;
+    let model = Model::new(shared);
     // Examples are checked independently of each other, on every core; results keep their order.
-    let checked: Vec<_> = ir
-        .examples
-        .par_iter()
-        .map(|ex| {
-            let page = by_path.get(ex.loc.file.as_str()).copied();
-            let mut ctx = ExampleCheck { model: &model, page, diags: Vec::new() };
-            let checked = ctx.check(ir, ex);
-            (checked, ctx.diags)
-        })
-        .collect();
+    // The checks over the whole IR read it only, so they run alongside.
+    let whole_ir = |check: fn(&Ir, &Model, &FxHashMap<&str, &Page>, &mut Vec<Diagnostic>)| {
+        let mut out = Vec::new();
+        check(shared, &model, &by_path, &mut out);
+        out
+    };
+    let (checked, (names, (enum_lists, bodies))): (Vec<_>, _) = rayon::join(
+        || {
+            shared
+                .examples
+                .par_iter()
+                .map(|ex| {
+                    let page = by_path.get(ex.loc.file.as_str()).copied();
+                    let mut ctx = ExampleCheck { model: &model, page, diags: Vec::new() };
+                    let checked = ctx.check(shared, ex);
+                    (checked, ctx.diags)
+                })
+                .collect()
+        },
+        || {
+            rayon::join(
+                || whole_ir(check_example_names),
+                || rayon::join(|| whole_ir(check_enum_lists), || whole_ir(check_request_bodies)),
+            )
+        },
+    );
     let mut out = Vec::new();
-    let mut verdicts = Vec::with_capacity(ir.examples.len());
+    let mut verdicts = Vec::with_capacity(shared.examples.len());
     for (checked, diags) in checked {
         out.extend(diags);
         verdicts.push(checked);
     }
-    check_example_names(ir, &by_path, &mut out);
-    check_enum_lists(ir, &model, &by_path, &mut out);
-    check_request_bodies(ir, &model, &by_path, &mut out);
+    out.extend(names.into_iter().chain(enum_lists).chain(bodies));
     drop(model);
     for (ex, (m, v, t)) in ir.examples.iter_mut().zip(verdicts) {
         ex.path_match = m;
@@ -1209,7 +1224,7 @@ fn page_diag(by_path: &FxHashMap<&str, &Page>, loc: &Loc, code: Code, message: S
     Some(by_path.get(loc.file.as_str())?.diag_at(loc.line, loc.column, code, message))
 }
 
-fn check_example_names(ir: &Ir, by_path: &FxHashMap<&str, &Page>, out: &mut Vec<Diagnostic>) {
+fn check_example_names(ir: &Ir, _: &Model, by_path: &FxHashMap<&str, &Page>, out: &mut Vec<Diagnostic>) {
     let mut seen: BTreeMap<String, &Loc> = BTreeMap::new();
     for ex in &ir.examples {
         if ex.name.ends_with(&format!("-example-{}", ex.name.rsplit('-').next().unwrap_or("")))
