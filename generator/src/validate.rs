@@ -44,7 +44,7 @@ pub fn validate(ir: &mut Ir, pages: &[Page]) -> Vec<Diagnostic> {
         },
         || {
             rayon::join(
-                || whole_ir(check_example_names),
+                || whole_ir(|ir, _, by_path, out| check_example_names(ir, by_path, out)),
                 || rayon::join(|| whole_ir(check_enum_lists), || whole_ir(check_request_bodies)),
             )
         },
@@ -1224,7 +1224,7 @@ fn page_diag(by_path: &FxHashMap<&str, &Page>, loc: &Loc, code: Code, message: S
     Some(by_path.get(loc.file.as_str())?.diag_at(loc.line, loc.column, code, message))
 }
 
-fn check_example_names(ir: &Ir, _: &Model, by_path: &FxHashMap<&str, &Page>, out: &mut Vec<Diagnostic>) {
+fn check_example_names(ir: &Ir, by_path: &FxHashMap<&str, &Page>, out: &mut Vec<Diagnostic>) {
     let mut seen: BTreeMap<String, &Loc> = BTreeMap::new();
     for ex in &ir.examples {
         if ex.name.ends_with(&format!("-example-{}", ex.name.rsplit('-').next().unwrap_or("")))
