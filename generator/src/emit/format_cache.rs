@@ -165,10 +165,9 @@ fn key(build: u64, text: &str) -> Key {
 /// this build. The header and index are read first, then the blob straight into the buffer
 /// that becomes its `String`: reading the file whole and splitting the blob off would copy
 /// ~12 MiB into fresh memory on every warm run.
-fn decode(file: std::fs::File, build: u64) -> Option<(String, Index)> {
+fn decode(mut file: std::fs::File, build: u64) -> Option<(String, Index)> {
     use std::io::Read;
     let size = usize::try_from(file.metadata().ok()?.len()).ok()?;
-    let mut file = std::io::BufReader::with_capacity(1 << 16, file);
     let mut head = [0u8; 24];
     file.read_exact(&mut head).ok()?;
     let rest = head.strip_prefix(MAGIC.as_slice())?;
