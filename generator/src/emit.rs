@@ -26,6 +26,7 @@ mod types;
 
 use crate::GeneratedFile;
 use crate::ir::Ir;
+use crate::validate::Checked;
 use rayon::prelude::*;
 use std::time::{Duration, Instant};
 
@@ -39,9 +40,11 @@ pub use render::EmitError;
 /// cores they can add up to more than `files_ms`.
 #[derive(Debug, Clone, Copy, Default, serde::Serialize)]
 pub struct EmitTimings {
-    /// Wall time of the plan (`plan::Plan::new`; its independent parts run side by side).
+    /// Wall time of the plan (`plan::Plan::new`; its independent parts run side by side). In
+    /// `generate` it is made alongside validation, so this time is inside validation's, not
+    /// emit's.
     pub plan_ms: f64,
-    /// Wall time of rendering every file (parallel).
+    /// Wall time of rendering every file (parallel), after adding the tested examples to the plan.
     pub files_ms: f64,
     /// Summed over threads: rendering every file, from template to finished text.
     pub files_cpu_ms: f64,
@@ -77,7 +80,25 @@ pub struct Coverage {
 
 /// Counts what [`emit`] would make tests and methods of, without rendering anything.
 pub fn coverage(ir: &Ir) -> Coverage {
-    examples::coverage(&plan::Plan::new(ir, crate_files::RUNTIME_SOURCE))
+    examples::coverage(&plan::Plan::new(ir, crate_files::RUNTIME_SOURCE).with_checked(checked_of(ir)))
+}
+
+/// What validation settled about the examples of an IR it has validated.
+fn checked_of(ir: &Ir) -> Vec<Checked> {
+    ir.examples.iter().map(Checked::of).collect()
+}
+
+/// The emit plan of an IR short of its examples, which need validation's verdicts: it can be
+/// made while validation runs (see `generate_cached`).
+pub(crate) struct Planned<'ir> {
+    plan: plan::Plan<'ir>,
+    ms: f64,
+}
+
+pub(crate) fn make_plan(ir: &Ir) -> Planned<'_> {
+    let t0 = Instant::now();
+    let plan = plan::Plan::new(ir, crate_files::RUNTIME_SOURCE);
+    Planned { plan, ms: t0.elapsed().as_secs_f64() * 1000.0 }
 }
 
 /// One file to render.
@@ -124,10 +145,19 @@ pub fn emit(ir: &Ir) -> Result<Vec<GeneratedFile>, EmitError> {
 
 /// [`emit`], with a cache of laid-out files, also telling where the time went.
 pub fn emit_timed(ir: &Ir, cache: Option<&FormatCache>) -> Result<(Vec<GeneratedFile>, EmitTimings), EmitError> {
+    emit_planned(make_plan(ir), checked_of(ir), cache).map(|(files, timings, _)| (files, timings))
+}
+
+/// Renders every file of a plan made by [`make_plan`], given what validation settled about each
+/// example of its IR (in the IR's order), which it hands back.
+pub(crate) fn emit_planned(
+    planned: Planned<'_>,
+    checked: Vec<Checked>,
+    cache: Option<&FormatCache>,
+) -> Result<(Vec<GeneratedFile>, EmitTimings, Vec<Checked>), EmitError> {
     let t0 = Instant::now();
-    let mut plan = plan::Plan::new(ir, crate_files::RUNTIME_SOURCE);
+    let mut plan = planned.plan.with_checked(checked);
     plan.cache = cache;
-    let t1 = Instant::now();
     let mut jobs = vec![
         Job::CargoToml,
         Job::LibRs,
@@ -155,6 +185,7 @@ pub fn emit_timed(ir: &Ir, cache: Option<&FormatCache>) -> Result<(Vec<Generated
         })
         .collect();
     let t2 = Instant::now();
+    let checked = plan.take_checked();
     let mut files = Vec::with_capacity(rendered.len());
     let mut errors = Vec::new();
     let (mut cpu, mut parse, mut unparse) = (Duration::ZERO, Duration::ZERO, Duration::ZERO);
@@ -174,11 +205,11 @@ pub fn emit_timed(ir: &Ir, cache: Option<&FormatCache>) -> Result<(Vec<Generated
     files.sort_by(|a, b| a.path.cmp(&b.path));
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     let timings = EmitTimings {
-        plan_ms: ms(t1 - t0),
-        files_ms: ms(t2 - t1),
+        plan_ms: planned.ms,
+        files_ms: ms(t2 - t0),
         files_cpu_ms: ms(cpu),
         syn_parse_cpu_ms: ms(parse),
         unparse_cpu_ms: ms(unparse),
     };
-    Ok((files, timings))
+    Ok((files, timings, checked))
 }

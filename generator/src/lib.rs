@@ -76,6 +76,28 @@ pub struct Analysis<'a> {
 /// in `sources`.
 pub fn analyse(sources: &[Source]) -> Analysis<'_> {
     let t0 = Instant::now();
+    let Resolved { pages, mut ir, mut diagnostics, mut timings } = resolve(sources);
+    let t2 = Instant::now();
+    diagnostics.extend(validate::validate(&mut ir, &pages));
+    let t3 = Instant::now();
+    sort_diagnostics(&mut diagnostics);
+    timings.validate = ms(t2, t3);
+    timings.total = ms(t0, Instant::now());
+    Analysis { pages, ir, diagnostics, timings }
+}
+
+/// [`analyse`] short of validation: the pages, the IR with its examples not yet checked, and the
+/// diagnostics so far (unsorted).
+struct Resolved<'a> {
+    pages: Vec<parse::Page<'a>>,
+    ir: ir::Ir,
+    diagnostics: Vec<Diagnostic>,
+    /// `parse` and `ir`.
+    timings: Timings,
+}
+
+fn resolve(sources: &[Source]) -> Resolved<'_> {
+    let t0 = Instant::now();
     let mut sources: Vec<&Source> = sources.iter().collect();
     sources.sort_by(|a, b| a.path.cmp(&b.path));
     // Each page's declarations are read right after it is parsed, on the same thread, while
@@ -100,22 +122,15 @@ pub fn analyse(sources: &[Source]) -> Analysis<'_> {
     let t1 = Instant::now();
     // Links need only the pages: they are checked alongside the resolution of names across
     // pages.
-    let ((mut ir, mut diagnostics), links) =
-        rayon::join(|| lower::lower(&pages, decls), || validate::check_links(&pages));
+    let ((ir, mut diagnostics), links) = rayon::join(|| lower::lower(&pages, decls), || validate::check_links(&pages));
     diagnostics.extend(links);
-    let t2 = Instant::now();
-    diagnostics.extend(validate::validate(&mut ir, &pages));
-    let t3 = Instant::now();
+    let timings = Timings { parse: ms(t0, t1), ir: ms(t1, Instant::now()), ..Timings::default() };
+    Resolved { pages, ir, diagnostics, timings }
+}
+
+fn sort_diagnostics(diagnostics: &mut Vec<Diagnostic>) {
     diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     diagnostics.dedup();
-    let timings = Timings {
-        parse: ms(t0, t1),
-        ir: ms(t1, t2),
-        validate: ms(t2, t3),
-        total: ms(t0, Instant::now()),
-        ..Timings::default()
-    };
-    Analysis { pages, ir, diagnostics, timings }
 }
 
 fn ms(a: Instant, b: Instant) -> f64 {
@@ -131,8 +146,8 @@ pub fn generate(sources: &[Source]) -> Result<Output, emit::EmitError> {
 /// (the output is the same either way; see [`emit::FormatCache`]).
 pub fn generate_cached(sources: &[Source], cache: Option<&emit::FormatCache>) -> Result<Output, emit::EmitError> {
     let t0 = Instant::now();
-    let analysis = analyse(sources);
-    finish(analysis, t0, cache)
+    let resolved = resolve(sources);
+    finish(resolved, t0, cache)
 }
 
 /// [`generate_cached`] with a cache that `load` reads from disk. Only emitting needs the cache,
@@ -145,28 +160,41 @@ where
     std::thread::scope(|s| {
         let loader = s.spawn(load);
         let t0 = Instant::now();
-        let analysis = analyse(sources);
+        let resolved = resolve(sources);
         // A panic while loading is a bug of the loader; it is the caller's, as if it ran here.
         let cache = loader.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
-        (finish(analysis, t0, cache.as_ref()), cache)
+        (finish(resolved, t0, cache.as_ref()), cache)
     })
 }
 
-/// The back half of [`generate_cached`]: frees the pages and emits the crate.
-fn finish(analysis: Analysis<'_>, t0: Instant, cache: Option<&emit::FormatCache>) -> Result<Output, emit::EmitError> {
-    let Analysis { pages, ir, diagnostics, mut timings } = analysis;
+/// The back half of [`generate_cached`]: validation, then the crate.
+///
+/// The emit plan (names, types, methods) reads the IR but nothing validation settles, so it is
+/// made while the examples are checked: the plan is mostly one thread's work, and validation
+/// leaves a core idle at times. What validation settles reaches the plan's examples afterwards
+/// and the IR once the files are rendered; the output is the same as [`analyse`] then
+/// [`emit::emit`].
+fn finish(resolved: Resolved<'_>, t0: Instant, cache: Option<&emit::FormatCache>) -> Result<Output, emit::EmitError> {
+    let Resolved { pages, mut ir, mut diagnostics, mut timings } = resolved;
+    let t2 = Instant::now();
+    let ((checks, checked), planned) = rayon::join(|| validate::check(&ir, &pages), || emit::make_plan(&ir));
+    let t3 = Instant::now();
+    diagnostics.extend(checks);
+    sort_diagnostics(&mut diagnostics);
     // The parsed pages are not needed any more. Freeing their many small allocations is
     // cheapest on the threads that made them (a free from another thread goes through the
     // allocator's cross-thread queue), so it is split over the pool the way parsing was.
     pages.into_par_iter().for_each(drop);
-    let t1 = Instant::now();
-    let (files, emit_detail) = emit::emit_timed(&ir, cache)?;
-    let t2 = Instant::now();
-    timings.emit = ms(t1, t2);
+    let t4 = Instant::now();
+    let (files, emit_detail, checked) = emit::emit_planned(planned, checked, cache)?;
+    validate::apply(&mut ir, checked);
+    let t5 = Instant::now();
+    timings.validate = ms(t2, t3);
+    timings.emit = ms(t4, t5);
     timings.emit_detail = emit_detail;
-    // Sorting the diagnostics (in `analyse`) and freeing the pages are part of the run, so the
-    // total covers them.
-    timings.total = ms(t0, t2);
+    // Sorting the diagnostics and freeing the pages are part of the run, so the total covers
+    // them.
+    timings.total = ms(t0, t5);
     Ok(Output { ir, diagnostics, files, timings })
 }
 

@@ -19,26 +19,53 @@ use std::collections::BTreeMap;
 /// alongside lowering), sets each example's path match, verdict and response type, and returns
 /// the diagnostics.
 pub fn validate(ir: &mut Ir, pages: &[Page]) -> Vec<Diagnostic> {
+    let (diagnostics, checked) = check(ir, pages);
+    apply(ir, checked);
+    diagnostics
+}
+
+/// What validation settles about one example: the fields of [`Example`] that [`apply`] sets.
+/// They are kept apart from the IR until then, so that the emit plan, which reads the IR, can be
+/// made while validation runs (see `generate_cached`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Checked {
+    pub path_match: Option<PathMatch>,
+    pub verdict: Verdict,
+    pub response_type: Option<ExampleType>,
+}
+
+impl Checked {
+    /// What an example of an IR that was validated already carries.
+    pub fn of(ex: &Example) -> Checked {
+        Checked {
+            path_match: ex.path_match.clone(),
+            verdict: ex.verdict.clone(),
+            response_type: ex.response_type.clone(),
+        }
+    }
+}
+
+/// [`validate`] without writing into the IR: the diagnostics, and what was settled about each
+/// example, in the order of `ir.examples`.
+pub fn check(ir: &Ir, pages: &[Page]) -> (Vec<Diagnostic>, Vec<Checked>) {
     let by_path: FxHashMap<&str, &Page> = pages.iter().map(|p| (p.path, p)).collect();
-    let shared: &Ir = ir;
-    let model = Model::new(shared);
+    let model = Model::new(ir);
     // Examples are checked independently of each other, on every core; results keep their order.
     // The checks over the whole IR read it only, so they run alongside.
     let whole_ir = |check: fn(&Ir, &Model, &FxHashMap<&str, &Page>, &mut Vec<Diagnostic>)| {
         let mut out = Vec::new();
-        check(shared, &model, &by_path, &mut out);
+        check(ir, &model, &by_path, &mut out);
         out
     };
-    let (checked, (names, (enum_lists, bodies))): (Vec<_>, _) = rayon::join(
+    let (examples, (names, (enum_lists, bodies))): (Vec<_>, _) = rayon::join(
         || {
-            shared
-                .examples
+            ir.examples
                 .par_iter()
                 .map(|ex| {
                     let page = by_path.get(ex.loc.file.as_str()).copied();
                     let mut ctx = ExampleCheck { model: &model, page, diags: Vec::new() };
-                    let checked = ctx.check(shared, ex);
-                    (checked, ctx.diags)
+                    let (path_match, verdict, response_type) = ctx.check(ir, ex);
+                    (Checked { path_match, verdict, response_type }, ctx.diags)
                 })
                 .collect()
         },
@@ -50,19 +77,23 @@ pub fn validate(ir: &mut Ir, pages: &[Page]) -> Vec<Diagnostic> {
         },
     );
     let mut out = Vec::new();
-    let mut verdicts = Vec::with_capacity(shared.examples.len());
-    for (checked, diags) in checked {
+    let mut checked = Vec::with_capacity(ir.examples.len());
+    for (c, diags) in examples {
         out.extend(diags);
-        verdicts.push(checked);
+        checked.push(c);
     }
     out.extend(names.into_iter().chain(enum_lists).chain(bodies));
-    drop(model);
-    for (ex, (m, v, t)) in ir.examples.iter_mut().zip(verdicts) {
-        ex.path_match = m;
-        ex.verdict = v;
-        ex.response_type = t;
+    (out, checked)
+}
+
+/// Writes what [`check`] settled into the examples of the IR it checked.
+pub fn apply(ir: &mut Ir, checked: Vec<Checked>) {
+    debug_assert_eq!(ir.examples.len(), checked.len());
+    for (ex, c) in ir.examples.iter_mut().zip(checked) {
+        ex.path_match = c.path_match;
+        ex.verdict = c.verdict;
+        ex.response_type = c.response_type;
     }
-    out
 }
 
 /// Lookup tables over the IR's types and enums.

@@ -108,6 +108,20 @@ fn output_is_independent_of_page_order() {
     assert_eq!(a.files, b.files);
 }
 
+/// `generate` makes the emit plan while validation runs and writes validation's findings into
+/// the IR only afterwards; its IR, diagnostics and files are those of `analyse` then `emit`,
+/// on the whole Graph v1.0 reference.
+#[test]
+fn generate_gives_what_analyse_then_emit_gives() {
+    let sources = docgen::read_docs(&shared().join("corpus/graph-v1.0")).unwrap();
+    let together = docgen::generate(&sources).unwrap();
+    let analysis = docgen::analyse(&sources);
+    let files = docgen::emit::emit(&analysis.ir).unwrap();
+    assert!(together.files == files, "generate and analyse + emit give different files");
+    assert_eq!(together.diagnostics, analysis.diagnostics);
+    assert_eq!(serde_json::to_string(&together.ir).unwrap(), serde_json::to_string(&analysis.ir).unwrap());
+}
+
 /// The whole Graph v1.0 reference gives byte-identical output when its pages are read in
 /// another order.
 #[test]

@@ -56,9 +56,9 @@ const ROWS: &[(&str, &str, Kind, usize)] = &[
     ("parse", "parse (and each page's declarations)", Kind::Wall, 0),
     ("cache_load", "format cache load (own thread, in parallel)", Kind::Wall, 1),
     ("ir", "ir (resolve; links checked alongside)", Kind::Wall, 0),
-    ("validate", "validate (examples, bodies, names)", Kind::Wall, 0),
+    ("validate", "validate (examples, bodies, names; emit plan alongside)", Kind::Wall, 0),
+    ("emit_plan", "emit plan (names, types), alongside", Kind::Wall, 1),
     ("emit", "emit (render + format)", Kind::Wall, 0),
-    ("emit_plan", "plan (names, types)", Kind::Wall, 1),
     ("emit_files", "files (parallel)", Kind::Wall, 1),
     ("emit_files_cpu", "files", Kind::Summed, 1),
     ("render_cpu", "render (views, askama)", Kind::Summed, 2),
@@ -317,8 +317,8 @@ fn one_run(docs: &Path, out: &Path, cache_path: &Path) -> Result<RunFigures, Str
         ("cache_load", load),
         ("ir", t.ir),
         ("validate", t.validate),
-        ("emit", t.emit),
         ("emit_plan", e.plan_ms),
+        ("emit", t.emit),
         ("emit_files", e.files_ms),
         ("emit_files_cpu", e.files_cpu_ms),
         ("render_cpu", (e.files_cpu_ms - format_cpu).max(0.0)),
@@ -334,7 +334,7 @@ fn one_run(docs: &Path, out: &Path, cache_path: &Path) -> Result<RunFigures, Str
         ("again_read", again[0]),
         ("again_stamped", again[1]),
     ];
-    debug_assert!(figures.iter().map(|f| f.0).eq(ROWS.iter().map(|r| r.0)));
+    assert!(figures.iter().map(|f| f.0).eq(ROWS.iter().map(|r| r.0)));
     let counts = Counts {
         pages: sources.len(),
         bytes: sources.iter().map(|s| s.text.len()).sum(),

@@ -14,6 +14,7 @@ use super::types::TypeRef;
 use crate::GeneratedFile;
 use crate::ir::Example;
 use crate::names;
+use crate::validate::Checked;
 use askama::Template;
 
 /// How tests name the SDK crate.
@@ -36,13 +37,13 @@ fn request_type(plan: &Plan<'_>, ex: &Example) -> Option<String> {
 
 /// The Rust type the response body of an example reads into: the type validation checked it
 /// against (its `@odata.type`, else the operation's response type), when that is a struct.
-fn response_type(plan: &Plan<'_>, ex: &Example) -> Option<String> {
+fn response_type(plan: &Plan<'_>, ex: &Example, checked: &Checked) -> Option<String> {
     let response = ex.response.as_ref()?;
     response.body.as_ref()?;
     if response.status >= 400 {
         return None;
     }
-    let checked = ex.response_type.as_ref()?;
+    let checked = checked.response_type.as_ref()?;
     let names = plan.type_names();
     match plan.index.resolve(&checked.ty, names::DEFAULT_NAMESPACE) {
         TypeRef::Json => None,
@@ -85,17 +86,17 @@ struct TestView {
     client: Option<ClientTestView>,
 }
 
-fn client_test(plan: &Plan<'_>, ex: &Example, base: &str) -> Option<ClientTestView> {
+fn client_test(plan: &Plan<'_>, ex: &Example, checked: &Checked, base: &str) -> Option<ClientTestView> {
     let o = ex.operation?;
     let op = plan.ir.operations.get(o)?;
-    let matched = ex.path_match.as_ref()?;
+    let matched = checked.path_match.as_ref()?;
     let method = &plan.methods[*plan.op_methods.get(o)?.get(matched.path)?];
     let template = &op.paths.get(method.path)?.template;
     let expected = paths::expected_path(template, &matched.values)?;
     let ret = plan.returns[o];
     // Validation checked the body against the operation's response type too; the client test
     // reads it into the method's return type, which is made from that type.
-    if ex.response_type.as_ref().is_some_and(|t| !t.fits_operation) {
+    if checked.response_type.as_ref().is_some_and(|t| !t.fits_operation) {
         return None;
     }
     let status = ex.response.as_ref().map(|r| r.status).or(op.response.as_ref().map(|r| r.status)).unwrap_or(200);
@@ -145,7 +146,9 @@ fn test_view(plan: &Plan<'_>, p: &ExamplePlan) -> TestView {
             raw: names::raw_string_literal(&pretty(body)),
         });
     }
-    if let (Some(ty), Some(body)) = (response_type(plan, ex), ex.response.as_ref().and_then(|r| r.body.as_ref())) {
+    if let (Some(ty), Some(body)) =
+        (response_type(plan, ex, plan.checked(p)), ex.response.as_ref().and_then(|r| r.body.as_ref()))
+    {
         round_trips.push(RoundTripView {
             name: format!("{}_response_round_trip", p.name),
             ty,
@@ -155,7 +158,7 @@ fn test_view(plan: &Plan<'_>, p: &ExamplePlan) -> TestView {
     TestView {
         docs: Docs::new().line(&format!("The example `{}`.", ex.name)).source(&ex.loc.file, ex.loc.line).literals(),
         round_trips,
-        client: client_test(plan, ex, &p.name),
+        client: client_test(plan, ex, plan.checked(p), &p.name),
     }
 }
 
@@ -171,9 +174,10 @@ pub(crate) fn coverage(plan: &Plan<'_>) -> super::Coverage {
     };
     for p in &plan.examples {
         let ex = plan.example(p);
-        let client = client_test(plan, ex, &p.name).is_some();
+        let client = client_test(plan, ex, plan.checked(p), &p.name).is_some();
         c.client_tests += usize::from(client);
-        if response_type(plan, ex).is_some() && ex.response.as_ref().is_some_and(|r| r.body.is_some()) {
+        if response_type(plan, ex, plan.checked(p)).is_some() && ex.response.as_ref().is_some_and(|r| r.body.is_some())
+        {
             c.response_round_trips += 1;
             c.responses_tested += usize::from(client);
         }
@@ -220,7 +224,7 @@ pub(crate) fn main_file(plan: &Plan<'_>) -> Result<GeneratedFile, EmitError> {
     let path = "tests/examples/main.rs";
     let helpers = plan.examples.iter().any(|p| {
         let ex = plan.example(p);
-        request_type(plan, ex).is_some() || response_type(plan, ex).is_some()
+        request_type(plan, ex).is_some() || response_type(plan, ex, plan.checked(p)).is_some()
     });
     let mut modules: Vec<String> = plan.example_pages.iter().map(|p| names::ident(&p.module)).collect();
     modules.sort();

@@ -13,6 +13,7 @@ use super::paths::{self, Encoding};
 use super::types::{FieldType, TypeIndex, TypeNames, TypeRef};
 use crate::ir::{Example, Ir, Operation, Property, Verdict};
 use crate::names::{self, DEFAULT_NAMESPACE, Scope, Style, TypeName};
+use crate::validate::Checked;
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::borrow::Cow;
@@ -144,6 +145,8 @@ pub(crate) struct Plan<'ir> {
     /// For each operation, the method of each of its paths.
     pub op_methods: Vec<Vec<usize>>,
     pub client_pages: Vec<PagePlan>,
+    /// What validation settled about each example of the IR, in its order.
+    checked: Vec<Checked>,
     pub examples: Vec<ExamplePlan>,
     pub example_pages: Vec<PagePlan>,
     /// Laid-out files from earlier runs (see [`super::format_cache`]).
@@ -184,12 +187,12 @@ impl<'ir> Plan<'ir> {
         let struct_names = type_names;
 
         let cx = Ctx { ir, index: &index };
-        let ((structs, struct_modules), ((enums, enum_modules), (operations, (examples, example_pages)))) = rayon::join(
+        let ((structs, struct_modules), ((enums, enum_modules), operations)) = rayon::join(
             || (cx.structs(&struct_names), modules_for(&struct_names)),
             || {
                 rayon::join(
                     || (cx.enums(&enum_names), modules_for(&enum_names)),
-                    || rayon::join(|| cx.operations(&mut type_scope, runtime_source), || cx.examples()),
+                    || cx.operations(&mut type_scope, runtime_source),
                 )
             },
         );
@@ -208,10 +211,26 @@ impl<'ir> Plan<'ir> {
             methods: operations.methods,
             op_methods: operations.op_methods,
             client_pages: operations.client_pages,
-            examples,
-            example_pages,
+            checked: Vec::new(),
+            examples: Vec::new(),
+            example_pages: Vec::new(),
             cache: None,
         }
+    }
+
+    /// Adds the examples, given what validation settled about each example of the IR (in its
+    /// order): those that became tests, named and grouped by page.
+    pub(crate) fn with_checked(mut self, checked: Vec<Checked>) -> Plan<'ir> {
+        let (examples, example_pages) = examples(self.ir, &checked);
+        self.checked = checked;
+        self.examples = examples;
+        self.example_pages = example_pages;
+        self
+    }
+
+    /// Hands back what [`Plan::with_checked`] took.
+    pub(crate) fn take_checked(&mut self) -> Vec<Checked> {
+        std::mem::take(&mut self.checked)
     }
 
     pub(crate) fn type_names(&self) -> TypeNames<'_> {
@@ -220,6 +239,11 @@ impl<'ir> Plan<'ir> {
 
     pub(crate) fn example(&self, plan: &ExamplePlan) -> &'ir Example {
         &self.ir.examples[plan.example]
+    }
+
+    /// What validation settled about an example that became a test.
+    pub(crate) fn checked(&self, plan: &ExamplePlan) -> &Checked {
+        &self.checked[plan.example]
     }
 }
 
@@ -498,28 +522,26 @@ impl<'ir> Ctx<'ir, '_> {
             _ => ReturnPlan::Json,
         }
     }
+}
 
-    /// Examples that became tests, named and grouped by page.
-    fn examples(self) -> (Vec<ExamplePlan>, Vec<PagePlan>) {
-        let ir = self.ir;
-        let mut tested: Vec<usize> =
-            (0..ir.examples.len()).filter(|&x| ir.examples[x].verdict == Verdict::Tested).collect();
-        tested.sort_by(|&a, &b| {
-            let key = |x: usize| (&ir.examples[x].name, &ir.examples[x].loc, x);
-            key(a).cmp(&key(b))
-        });
-        let mut scope = Scope::new(Style::Snake);
-        let mut plans: Vec<ExamplePlan> = tested
-            .into_iter()
-            .map(|x| ExamplePlan { example: x, name: scope.claim(&names::snake(&ir.examples[x].name)) })
-            .collect();
-        plans.sort_by_key(|p| p.example);
-        let mut by_page: BTreeMap<&str, (Vec<usize>, Vec<usize>)> = BTreeMap::new();
-        for (k, p) in plans.iter().enumerate() {
-            by_page.entry(ir.examples[p.example].loc.file.as_str()).or_default().0.push(k);
-        }
-        (plans, pages(by_page))
+/// Examples that became tests, named and grouped by page.
+fn examples(ir: &Ir, checked: &[Checked]) -> (Vec<ExamplePlan>, Vec<PagePlan>) {
+    let mut tested: Vec<usize> = (0..ir.examples.len()).filter(|&x| checked[x].verdict == Verdict::Tested).collect();
+    tested.sort_by(|&a, &b| {
+        let key = |x: usize| (&ir.examples[x].name, &ir.examples[x].loc, x);
+        key(a).cmp(&key(b))
+    });
+    let mut scope = Scope::new(Style::Snake);
+    let mut plans: Vec<ExamplePlan> = tested
+        .into_iter()
+        .map(|x| ExamplePlan { example: x, name: scope.claim(&names::snake(&ir.examples[x].name)) })
+        .collect();
+    plans.sort_by_key(|p| p.example);
+    let mut by_page: BTreeMap<&str, (Vec<usize>, Vec<usize>)> = BTreeMap::new();
+    for (k, p) in plans.iter().enumerate() {
+        by_page.entry(ir.examples[p.example].loc.file.as_str()).or_default().0.push(k);
     }
+    (plans, pages(by_page))
 }
 
 /// Module names whose files already exist in every folder: `mod.rs` of `src/models/`,
