@@ -80,7 +80,8 @@ pub struct Coverage {
 
 /// Counts what [`emit`] would make tests and methods of, without rendering anything.
 pub fn coverage(ir: &Ir) -> Coverage {
-    examples::coverage(&plan::Plan::new(ir, crate_files::RUNTIME_SOURCE).with_checked(checked_of(ir)))
+    let checked = checked_of(ir);
+    examples::coverage(&plan::Plan::new(ir, crate_files::RUNTIME_SOURCE).with_checked(&checked))
 }
 
 /// What validation settled about the examples of an IR it has validated.
@@ -145,16 +146,17 @@ pub fn emit(ir: &Ir) -> Result<Vec<GeneratedFile>, EmitError> {
 
 /// [`emit`], with a cache of laid-out files, also telling where the time went.
 pub fn emit_timed(ir: &Ir, cache: Option<&FormatCache>) -> Result<(Vec<GeneratedFile>, EmitTimings), EmitError> {
-    emit_planned(make_plan(ir), checked_of(ir), cache).map(|(files, timings, _)| (files, timings))
+    let checked = checked_of(ir);
+    emit_planned(make_plan(ir), &checked, cache)
 }
 
 /// Renders every file of a plan made by [`make_plan`], given what validation settled about each
-/// example of its IR (in the IR's order), which it hands back.
-pub(crate) fn emit_planned(
-    planned: Planned<'_>,
-    checked: Vec<Checked>,
+/// example of its IR (in the IR's order).
+pub(crate) fn emit_planned<'ir>(
+    planned: Planned<'ir>,
+    checked: &'ir [Checked],
     cache: Option<&FormatCache>,
-) -> Result<(Vec<GeneratedFile>, EmitTimings, Vec<Checked>), EmitError> {
+) -> Result<(Vec<GeneratedFile>, EmitTimings), EmitError> {
     let t0 = Instant::now();
     let mut plan = planned.plan.with_checked(checked);
     plan.cache = cache;
@@ -185,7 +187,6 @@ pub(crate) fn emit_planned(
         })
         .collect();
     let t2 = Instant::now();
-    let checked = plan.take_checked();
     let mut files = Vec::with_capacity(rendered.len());
     let mut errors = Vec::new();
     let (mut cpu, mut parse, mut unparse) = (Duration::ZERO, Duration::ZERO, Duration::ZERO);
@@ -211,5 +212,5 @@ pub(crate) fn emit_planned(
         syn_parse_cpu_ms: ms(parse),
         unparse_cpu_ms: ms(unparse),
     };
-    Ok((files, timings, checked))
+    Ok((files, timings))
 }

@@ -186,7 +186,7 @@ fn finish(resolved: Resolved<'_>, t0: Instant, cache: Option<&emit::FormatCache>
     // allocator's cross-thread queue), so it is split over the pool the way parsing was.
     pages.into_par_iter().for_each(drop);
     let t4 = Instant::now();
-    let (files, emit_detail, checked) = emit::emit_planned(planned, checked, cache)?;
+    let (files, emit_detail) = emit::emit_planned(planned, &checked, cache)?;
     validate::apply(&mut ir, checked);
     let t5 = Instant::now();
     timings.validate = ms(t2, t3);

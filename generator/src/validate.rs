@@ -64,8 +64,8 @@ pub fn check(ir: &Ir, pages: &[Page]) -> (Vec<Diagnostic>, Vec<Checked>) {
                 .map(|ex| {
                     let page = by_path.get(ex.loc.file.as_str()).copied();
                     let mut ctx = ExampleCheck { model: &model, page, diags: Vec::new() };
-                    let (path_match, verdict, response_type) = ctx.check(ir, ex);
-                    (Checked { path_match, verdict, response_type }, ctx.diags)
+                    let checked = ctx.check(ir, ex);
+                    (checked, ctx.diags)
                 })
                 .collect()
         },
@@ -279,7 +279,7 @@ impl ExampleCheck<'_, '_> {
         self.diags.push(page.diag(code, span, message));
     }
 
-    fn check(&mut self, ir: &Ir, ex: &Example) -> (Option<PathMatch>, Verdict, Option<ExampleType>) {
+    fn check(&mut self, ir: &Ir, ex: &Example) -> Checked {
         let mut reasons: Vec<String> = Vec::new();
         let mut response_type = None;
         let op = ex.operation.and_then(|i| ir.operations.get(i));
@@ -405,7 +405,7 @@ impl ExampleCheck<'_, '_> {
         reasons.sort();
         reasons.dedup();
         let verdict = if reasons.is_empty() { Verdict::Tested } else { Verdict::Rejected(reasons) };
-        (path_match, verdict, response_type)
+        Checked { path_match, verdict, response_type }
     }
 
     /// Checks a response body against a type: a collection's items, or the object itself, and

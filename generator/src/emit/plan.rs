@@ -146,7 +146,7 @@ pub(crate) struct Plan<'ir> {
     pub op_methods: Vec<Vec<usize>>,
     pub client_pages: Vec<PagePlan>,
     /// What validation settled about each example of the IR, in its order.
-    checked: Vec<Checked>,
+    checked: &'ir [Checked],
     pub examples: Vec<ExamplePlan>,
     pub example_pages: Vec<PagePlan>,
     /// Laid-out files from earlier runs (see [`super::format_cache`]).
@@ -211,7 +211,7 @@ impl<'ir> Plan<'ir> {
             methods: operations.methods,
             op_methods: operations.op_methods,
             client_pages: operations.client_pages,
-            checked: Vec::new(),
+            checked: &[],
             examples: Vec::new(),
             example_pages: Vec::new(),
             cache: None,
@@ -220,17 +220,12 @@ impl<'ir> Plan<'ir> {
 
     /// Adds the examples, given what validation settled about each example of the IR (in its
     /// order): those that became tests, named and grouped by page.
-    pub(crate) fn with_checked(mut self, checked: Vec<Checked>) -> Plan<'ir> {
-        let (examples, example_pages) = examples(self.ir, &checked);
+    pub(crate) fn with_checked(mut self, checked: &'ir [Checked]) -> Plan<'ir> {
+        let (examples, example_pages) = examples(self.ir, checked);
         self.checked = checked;
         self.examples = examples;
         self.example_pages = example_pages;
         self
-    }
-
-    /// Hands back what [`Plan::with_checked`] took.
-    pub(crate) fn take_checked(&mut self) -> Vec<Checked> {
-        std::mem::take(&mut self.checked)
     }
 
     pub(crate) fn type_names(&self) -> TypeNames<'_> {
