@@ -18,6 +18,7 @@
 //! Exit status: 0 when the command did its job, 1 for drift (or failing tests), 2 when it could
 //! not run at all.
 
+mod alloc;
 mod args;
 mod bench;
 mod check_docs;
@@ -30,9 +31,10 @@ mod stamps;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// mimalloc instead of the system allocator: see the note on the dependency in Cargo.toml.
+/// mimalloc instead of the system allocator: see the note on the dependency in Cargo.toml,
+/// and `alloc` for how it is called.
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: alloc::Mimalloc = alloc::Mimalloc;
 
 const USAGE: &str = "\
 usage: cargo xtask <command> [options]
@@ -93,6 +95,7 @@ commands:
 ";
 
 fn main() -> ExitCode {
+    alloc::configure();
     let mut argv: Vec<String> = std::env::args().skip(1).collect();
     if argv.is_empty() || argv[0] == "--help" || argv[0] == "-h" || argv[0] == "help" {
         print!("{USAGE}");
