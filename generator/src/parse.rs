@@ -766,15 +766,19 @@ fn normalise_space_owned(s: String) -> String {
 }
 
 /// Most cells and paragraphs are already normal: plain ASCII with single inner spaces.
-/// Checked a chunk at a time with no early exit inside one, so that the check vectorises, and
-/// double spaces with one prebuilt search: every cell, paragraph and link text comes through.
+/// Checked in one pass over each byte and its successor, a chunk at a time with no early exit
+/// inside one, so that the check vectorises: every cell, paragraph and link text comes through.
 fn is_normal_space(s: &str) -> bool {
-    static DOUBLE: Phrases = Phrases::new(&["  "]);
     let b = s.as_bytes();
-    let ascii_without_breaks = b
+    let (Some(&first), Some(&last)) = (b.first(), b.last()) else { return true };
+    let ok = |c: u8| (c < 0x80) & (c == b' ' || !c.is_ascii_whitespace());
+    // Each byte but the last with the one after it: no break, nothing beyond ASCII, no two
+    // spaces in a row. The last byte is checked on its own.
+    let pairs_ok = b[..b.len() - 1]
         .chunks(32)
-        .all(|chunk| chunk.iter().fold(true, |ok, &c| ok & (c < 0x80) & (c == b' ' || !c.is_ascii_whitespace())));
-    ascii_without_breaks && b.first() != Some(&b' ') && b.last() != Some(&b' ') && !DOUBLE.any_in(s)
+        .zip(b[1..].chunks(32))
+        .all(|(x, y)| x.iter().zip(y).fold(true, |acc, (&c, &n)| acc & ok(c) & !((c == b' ') & (n == b' '))));
+    pairs_ok && ok(last) && first != b' ' && last != b' '
 }
 
 fn collapse_space(s: &str) -> String {
@@ -796,8 +800,12 @@ fn collapse_space(s: &str) -> String {
 
 /// A header line with a pipe followed by a delimiter row (`|:---|---|`, tabs allowed).
 fn looks_like_table(src: &str) -> bool {
-    let mut lines = src.lines();
-    let (Some(head), Some(delim)) = (lines.next(), lines.next()) else { return false };
+    // Every paragraph comes through here and most are one line: a vectorised search for the
+    // first line break settles those.
+    let Some(first_break) = memchr::memchr(b'\n', src.as_bytes()) else { return false };
+    let head = &src[..first_break];
+    let rest = &src[first_break + 1..];
+    let Some(delim) = rest.lines().next() else { return false };
     let d = delim.trim();
     head.contains('|')
         && d.contains('-')
@@ -933,8 +941,8 @@ fn cell_bounds<'a>(offset: usize, line: &'a str, start: usize, cuts: &[usize]) -
     let has_trail = line.trim_end().ends_with('|') && cuts.last().is_some_and(|&c| c == line.trim_end().len() - 1);
     let cell = |s: usize, e: usize| {
         let raw = &line[s..e];
-        let lead = raw.len() - raw.trim_start_matches(is_cell_space).len();
-        let t = raw.trim_matches(is_cell_space);
+        let t = trim_cell(raw);
+        let lead = t.as_ptr() as usize - raw.as_ptr() as usize;
         Cell { text: t, span: Span::new(offset + s + lead, offset + s + lead + t.len()) }
     };
     let mut cells = Vec::with_capacity(cuts.len() + 1);
@@ -955,6 +963,23 @@ fn cell_bounds<'a>(offset: usize, line: &'a str, start: usize, cuts: &[usize]) -
 
 fn is_cell_space(c: char) -> bool {
     c.is_whitespace() || c == '\u{a0}' || c == '\u{202f}'
+}
+
+/// A cell's text without the spaces around it ([`is_cell_space`]). Cells are padded with plain
+/// spaces and tabs, if at all: those are dropped byte by byte, and only a cell that then still
+/// starts or ends with something other than a printable ASCII character (a no-break space, a
+/// form feed) goes through the general trim, which decodes characters.
+fn trim_cell(raw: &str) -> &str {
+    let pad = |c: &u8| *c != b' ' && *c != b'\t';
+    let b = raw.as_bytes();
+    let start = b.iter().position(pad).unwrap_or(b.len());
+    let end = b.iter().rposition(pad).map_or(start, |i| i + 1);
+    // Both ends are next to an ASCII space or tab, or at the ends: character boundaries.
+    let t = &raw[start..end];
+    match (t.as_bytes().first(), t.as_bytes().last()) {
+        (Some(f), Some(l)) if !(f.is_ascii_graphic() && l.is_ascii_graphic()) => t.trim_matches(is_cell_space),
+        _ => t,
+    }
 }
 
 fn code_block(text: &str, span: Span, info: String, place: Place) -> CodeBlock<'_> {
@@ -1635,6 +1660,13 @@ mod tests {
     }
 
     #[test]
+    fn trim_cell_is_the_general_trim() {
+        for raw in &crate::all_strings(&['a', ' ', '\t', '\u{a0}', '\u{202f}', '\u{c}', 'é', '|'], 5) {
+            assert_eq!(trim_cell(raw), raw.trim_matches(is_cell_space), "{raw:?}");
+        }
+    }
+
+    #[test]
     fn lines_at_gives_what_split_inclusive_gives() {
         for src in ["", "\n", "a", "a\n", "a\r\nb", "a\n\nb\n", "| x |\r\r\n|---|\n", "é\nü"] {
             let mut pos = 7;
@@ -1653,6 +1685,15 @@ mod tests {
         for s in &crate::all_strings(&['a', ' ', '\t', '\n', '\r', '\u{c}', '\u{a0}', 'é'], 5) {
             let plain = s.is_ascii() && collapse_space(s) == *s;
             assert_eq!(is_normal_space(s), plain, "{s:?}");
+        }
+        // Long ones, with the defect on either side of a chunk's edge.
+        for at in 0..70 {
+            for defect in ["  ", "\t", "é", " \n"] {
+                let mut s = "ab".repeat(35);
+                s.replace_range(at..at + 1, defect);
+                let plain = s.is_ascii() && collapse_space(&s) == s;
+                assert_eq!(is_normal_space(&s), plain, "{s:?}");
+            }
         }
     }
 

@@ -168,6 +168,11 @@ impl Docs {
             return self;
         }
         self.blank();
+        // Most prose is one line: a vectorised search for a break settles it.
+        if memchr::memchr(b'\n', text.as_bytes()).is_none() {
+            self.lines.push(rustdoc_prose(text));
+            return self;
+        }
         let mut previous_blank = false;
         for line in text.lines() {
             let line = line.trim();
@@ -213,7 +218,8 @@ impl Docs {
 /// escaped, since `[Deprecated]` or `PCR[0]` would be read as intra-doc links, and bare URLs are
 /// put in `<...>`, since rustdoc only links those. Code spans are left as they are.
 fn rustdoc_prose(line: &str) -> String {
-    if !line.contains(['[', ']']) && !line.contains("://") {
+    let b = line.as_bytes();
+    if memchr::memchr2(b'[', b']', b).is_none() && !memchr::memchr_iter(b':', b).any(|i| b[i..].starts_with(b"://")) {
         return line.to_owned();
     }
     let mut out = String::with_capacity(line.len() + 8);
