@@ -793,7 +793,9 @@ fn read_property_table(page: &Page, t: &Table, navigation: bool, diags: &mut Vec
             inherited_from,
             from_json: false,
             alternatives,
-            deprecated: qualifier.contains("deprecated"),
+            // Most names have no qualifier; a substring search of an empty one still costs
+            // setting the search up.
+            deprecated: !qualifier.is_empty() && qualifier.contains("deprecated"),
             shown_as_enum: false,
             span: name_cell.span,
         });
@@ -834,7 +836,8 @@ fn first_link(md: &str) -> Option<&str> {
 /// Values of a "Possible values are: `a`, `b`" phrase in any of its phrasings.
 pub fn possible_values(md: &str) -> Vec<String> {
     // Every phrase below says "value"; most descriptions do not.
-    if memchr::memmem::find(md.as_bytes(), b"alue").is_none() {
+    static VALUE: Phrases = Phrases::new(&["alue"]);
+    if !VALUE.any_in(md) {
         return Vec::new();
     }
     let lower = md.to_ascii_lowercase();

@@ -406,20 +406,26 @@ fn needs_no_escape(s: &str) -> bool {
 /// can end it early. Used for JSON examples so that tests show them as the docs do. Falls back
 /// to an ordinary literal when `s` holds a carriage return, which raw strings may not contain.
 pub fn raw_string_literal(s: &str) -> String {
-    if s.contains('\r') {
+    let bytes = s.as_bytes();
+    if memchr::memchr(b'\r', bytes).is_some() {
         return string_literal(s);
     }
-    // The longest run of `#` that follows a `"` decides how many the delimiter needs.
+    // The longest run of `#` that follows a `"` decides how many the delimiter needs. JSON has
+    // quotes everywhere and `#` rarely (`"#microsoft.graph.x"`), so the runs are found from
+    // their `#`.
     let mut longest = 0usize;
-    let bytes = s.as_bytes();
-    for (i, b) in bytes.iter().enumerate() {
-        if *b == b'"' {
-            let run = bytes[i + 1..].iter().take_while(|&&c| c == b'#').count();
+    for i in memchr::memchr_iter(b'#', bytes) {
+        if i > 0 && bytes[i - 1] == b'"' {
+            let run = bytes[i..].iter().take_while(|&&c| c == b'#').count();
             longest = longest.max(run);
         }
     }
     let hashes = "#".repeat(longest + 1);
-    format!("r{hashes}\"{s}\"{hashes}")
+    let mut out = String::with_capacity(s.len() + 2 * hashes.len() + 3);
+    for part in ["r", &hashes, "\"", s, "\"", &hashes] {
+        out.push_str(part);
+    }
+    out
 }
 
 #[cfg(test)]

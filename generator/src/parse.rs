@@ -1406,7 +1406,9 @@ pub(crate) fn ends_with_ci(s: &str, suffix: &str) -> bool {
 pub fn plain_text(md: &str) -> String {
     // Most cells have no markup at all; they only need their spaces normalised.
     let special = |c: &u8| matches!(c, b'\\' | b'*' | b'`' | b'[' | b'<' | b'&');
-    if !md.as_bytes().iter().any(special) {
+    // A chunk at a time with no early exit inside one, so that the check vectorises.
+    let plain = md.as_bytes().chunks(32).all(|chunk| chunk.iter().fold(true, |ok, c| ok & !special(c)));
+    if plain {
         return normalise_space(md);
     }
     let mut out = String::with_capacity(md.len());

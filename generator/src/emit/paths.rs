@@ -75,11 +75,12 @@ fn literal_segments(template: &str) -> Vec<&str> {
 /// `me`, `/users/{id}/calendar` → `users`). When no `k` does (paths that differ only in their
 /// placeholders), the longest suffixes are returned and the caller's scope numbers the rest.
 pub(crate) fn distinguishing_suffixes(templates: &[&str]) -> Vec<String> {
-    let segments: Vec<Vec<&str>> = templates.iter().map(|t| literal_segments(t)).collect();
+    // Each segment in snake_case once, not once for every `k` tried.
+    let segments: Vec<Vec<String>> =
+        templates.iter().map(|t| literal_segments(t).into_iter().map(names::snake_part).collect()).collect();
     let longest = segments.iter().map(Vec::len).max().unwrap_or(0).max(1);
-    let suffix = |segs: &Vec<&str>, k: usize| -> String {
-        let words: Vec<String> = segs.iter().take(k).map(|s| names::snake_part(s)).collect();
-        if words.is_empty() { "root".to_owned() } else { words.join("_") }
+    let suffix = |words: &Vec<String>, k: usize| -> String {
+        if words.is_empty() { "root".to_owned() } else { words[..k.min(words.len())].join("_") }
     };
     for k in 1..=longest {
         let candidates: Vec<String> = segments.iter().map(|s| suffix(s, k)).collect();
