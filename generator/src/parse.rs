@@ -1364,6 +1364,13 @@ pub fn type_cell(cell: &str, ref_defs: &FxHashMap<String, String>) -> Option<Typ
     Some(TypeRef { name: t.to_string(), collection, link })
 }
 
+/// Whether `s` holds `://`, as URLs do: found from its colons, which are few, rather than with a
+/// substring search that is set up anew for every link of every page.
+pub(crate) fn has_scheme(s: &str) -> bool {
+    let b = s.as_bytes();
+    memchr::memchr_iter(b':', b).any(|i| b[i..].starts_with(b"://"))
+}
+
 /// A fixed list of phrases looked for together, with their searchers built on first use:
 /// `str::find` would set up a new search for every phrase in every paragraph and table row.
 pub(crate) struct Phrases {

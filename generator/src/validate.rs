@@ -1380,7 +1380,7 @@ fn check_page_links(
 ) {
     for link in &page.links {
         let dest = link.dest.trim();
-        if dest.is_empty() || dest.contains("://") || dest.starts_with('/') || dest.starts_with("mailto:") {
+        if dest.is_empty() || crate::parse::has_scheme(dest) || dest.starts_with('/') || dest.starts_with("mailto:") {
             continue;
         }
         let (file, anchor) = match dest.split_once('#') {

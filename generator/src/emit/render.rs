@@ -218,8 +218,7 @@ impl Docs {
 /// escaped, since `[Deprecated]` or `PCR[0]` would be read as intra-doc links, and bare URLs are
 /// put in `<...>`, since rustdoc only links those. Code spans are left as they are.
 fn rustdoc_prose(line: &str) -> String {
-    let b = line.as_bytes();
-    if memchr::memchr2(b'[', b']', b).is_none() && !memchr::memchr_iter(b':', b).any(|i| b[i..].starts_with(b"://")) {
+    if memchr::memchr2(b'[', b']', line.as_bytes()).is_none() && !crate::parse::has_scheme(line) {
         return line.to_owned();
     }
     let mut out = String::with_capacity(line.len() + 8);
