@@ -58,14 +58,14 @@ const ROWS: &[(&str, &str, Kind, usize)] = &[
     ("ir", "ir (resolve; links checked alongside)", Kind::Wall, 0),
     ("validate", "validate (examples, bodies, names; emit plan alongside)", Kind::Wall, 0),
     ("emit_plan", "emit plan (names, types), alongside", Kind::Wall, 1),
-    ("emit", "emit (render + format)", Kind::Wall, 0),
+    ("emit", "emit (render + format; diagnostics sorted, pages freed alongside)", Kind::Wall, 0),
     ("emit_files", "files (parallel)", Kind::Wall, 1),
     ("emit_files_cpu", "files", Kind::Summed, 1),
     ("render_cpu", "render (views, askama)", Kind::Summed, 2),
     ("format_cpu", "format (syn + prettyplease)", Kind::Summed, 2),
     ("syn_parse_cpu", "syn::parse_file", Kind::Summed, 3),
     ("unparse_cpu", "prettyplease::unparse", Kind::Summed, 3),
-    ("rest", "rest of generate (sort diagnostics, free pages)", Kind::Wall, 0),
+    ("rest", "rest of generate (between the stages)", Kind::Wall, 0),
     ("cache", "format cache save", Kind::Wall, 0),
     ("write", "write (regenerate plan + apply)", Kind::Wall, 0),
     ("total", "total (parse..write)", Kind::Wall, 0),
@@ -306,8 +306,8 @@ fn one_run(docs: &Path, out: &Path, cache_path: &Path) -> Result<RunFigures, Str
     let t = &output.timings;
     let e = &t.emit_detail;
     let format_cpu = e.syn_parse_cpu_ms + e.unparse_cpu_ms;
-    // `generate` times its stages itself; whatever else its wall time holds (sorting the
-    // diagnostics, freeing the parsed pages) shows as `rest`, so that the rows add up to the total.
+    // `generate` times its stages itself; whatever else its wall time holds (what lies between
+    // them) shows as `rest`, so that the rows add up to the total.
     let rest = (generate - (t.parse + t.ir + t.validate + t.emit)).max(0.0);
     let total = generate + cache_ms + write;
     let figures = [
