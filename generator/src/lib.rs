@@ -102,7 +102,7 @@ fn resolve(sources: &[Source]) -> Resolved<'_> {
     sources.sort_by(|a, b| a.path.cmp(&b.path));
     // Each page's declarations are read right after it is parsed, on the same thread, while
     // its parts are still in the cache; only resolution needs every page at once.
-    let (pages, decls): (Vec<parse::Page>, Vec<lower::PageDecls>) = sources
+    let (pages, (decls, found)): (Vec<parse::Page>, (Vec<lower::PageDecls>, Vec<Vec<Diagnostic>>)) = sources
         .par_iter()
         .map(|s| {
             let mut page = parse::parse_page(&s.path, &s.text);
@@ -111,18 +111,23 @@ fn resolve(sources: &[Source]) -> Resolved<'_> {
             }
             // A page that could not be read declares nothing, and that it declares nothing is
             // not worth saying beside why it could not be read.
-            let decls = if matches!(s.problem, Some(ReadProblem::Unreadable(_))) {
+            let mut decls = if matches!(s.problem, Some(ReadProblem::Unreadable(_))) {
                 lower::PageDecls::default()
             } else {
                 lower::read_page(&page)
             };
-            (page, decls)
+            // The page's own diagnostics are moved out here, on the page's thread, rather than
+            // copied one by one when the pages are resolved together (they are sorted at the end).
+            let mut found = std::mem::take(&mut page.diagnostics);
+            found.append(&mut decls.diagnostics);
+            (page, (decls, found))
         })
         .unzip();
     let t1 = Instant::now();
     // Links need only the pages: they are checked alongside the resolution of names across
     // pages.
     let ((ir, mut diagnostics), links) = rayon::join(|| lower::lower(&pages, decls), || validate::check_links(&pages));
+    diagnostics.extend(found.into_iter().flatten());
     diagnostics.extend(links);
     let timings = Timings { parse: ms(t0, t1), ir: ms(t1, Instant::now()), ..Timings::default() };
     Resolved { pages, ir, diagnostics, timings }
