@@ -179,6 +179,7 @@ pub(crate) fn emit_planned<'ir>(
     // thread-local format time read after a job is that job's own.
     let rendered: Vec<(Result<GeneratedFile, EmitError>, Duration, render::FormatTime)> = jobs
         .par_iter()
+        .with_max_len(crate::PIECE)
         .map(|job| {
             let start = Instant::now();
             render::take_format_time();

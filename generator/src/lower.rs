@@ -2233,6 +2233,7 @@ impl<'p, 'd> Resolver<'p, 'd> {
         // Bases first: JSON-only properties are kept only when no ancestor declares them.
         let (bases, fx): (Vec<(String, Option<String>)>, Vec<Effects>) = keys
             .par_iter()
+            .with_max_len(crate::PIECE)
             .map(|key| {
                 let e = &self.types[key];
                 let (pi, ti) = (e.page, e.decl);
@@ -2244,7 +2245,7 @@ impl<'p, 'd> Resolver<'p, 'd> {
         self.apply(fx);
         let bases: FxHashMap<String, Option<String>> = bases.into_iter().collect();
         let (defs, fx): (Vec<(String, TypeDef)>, Vec<Effects>) =
-            keys.par_iter().map(|key| self.type_def(key, &bases)).unzip();
+            keys.par_iter().with_max_len(crate::PIECE).map(|key| self.type_def(key, &bases)).unzip();
         self.apply(fx);
         self.finish_types(ir, defs);
     }
@@ -2543,8 +2544,11 @@ impl<'p, 'd> Resolver<'p, 'd> {
 
     fn build_operations(&mut self, ir: &mut Ir) {
         // Pages are independent here; their results are joined in page order.
-        let per_page: Vec<(Vec<Operation>, Vec<Example>, Effects)> =
-            (0..self.decls.len()).into_par_iter().map(|pi| self.page_operations(pi)).collect();
+        let per_page: Vec<(Vec<Operation>, Vec<Example>, Effects)> = (0..self.decls.len())
+            .into_par_iter()
+            .with_max_len(crate::PIECE)
+            .map(|pi| self.page_operations(pi))
+            .collect();
         let mut fx = Vec::with_capacity(per_page.len());
         for (ops, examples, effects) in per_page {
             // Examples name their operation by its index on the page; the IR's are global.

@@ -135,7 +135,7 @@ pub fn read_docs(dir: &Path) -> std::io::Result<Vec<Source>> {
     collect_md(dir, &mut Vec::new(), &mut seen, &mut paths)?;
     paths.sort();
     // Reading thousands of small files is system-call bound; both cores halve it.
-    Ok(paths.into_par_iter().map(|(rel, file)| read_page(&file, rel)).collect())
+    Ok(paths.into_par_iter().with_max_len(crate::PIECE).map(|(rel, file)| read_page(&file, rel)).collect())
 }
 
 fn read_page(file: &Path, rel: String) -> Source {

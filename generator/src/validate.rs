@@ -61,6 +61,7 @@ pub fn check(ir: &Ir, pages: &[Page]) -> (Vec<Diagnostic>, Vec<Checked>) {
         || {
             ir.examples
                 .par_iter()
+                .with_max_len(crate::PIECE)
                 .map(|ex| {
                     let page = by_path.get(ex.loc.file.as_str()).copied();
                     let mut ctx = ExampleCheck { model: &model, page, diags: Vec::new() };
@@ -1361,6 +1362,7 @@ pub fn check_links(pages: &[Page]) -> Vec<Diagnostic> {
         pages.iter().filter_map(|p| p.path.rsplit_once('/').map(|(d, _)| d.to_ascii_lowercase())).collect();
     let per_page: Vec<Vec<Diagnostic>> = pages
         .par_iter()
+        .with_max_len(crate::PIECE)
         .map(|page| {
             let mut out = Vec::new();
             check_page_links(page, &exact, &folded, &folders, &mut out);

@@ -221,6 +221,7 @@ impl Plan {
         let results: Vec<Result<PathBuf, String>> = self
             .writes
             .par_iter()
+            .with_max_len(docgen::PIECE)
             .zip(&targets)
             .map(|((i, _), target)| {
                 let tmp = temp_name(target);
@@ -280,7 +281,7 @@ impl Plan {
         let _ = std::fs::remove_dir_all(&staging);
         let targets: Vec<PathBuf> = self.writes.iter().map(|(i, _)| staging.join(&files[*i].path)).collect();
         let written = create_parents(&targets).and_then(|()| {
-            self.writes.par_iter().zip(&targets).try_for_each(|((i, _), target)| {
+            self.writes.par_iter().with_max_len(docgen::PIECE).zip(&targets).try_for_each(|((i, _), target)| {
                 std::fs::write(target, &files[*i].contents)
                     .map_err(|e| format!("cannot write {}: {e}; nothing was changed", target.display()))
             })
@@ -323,7 +324,14 @@ pub fn plan(out: &Path, files: &[GeneratedFile]) -> Result<Plan, String> {
     // share it, and listing the folder for stale files goes alongside. The result keeps the
     // files' order, so the plan does not depend on scheduling.
     let (compared, removals) = rayon::join(
-        || files.par_iter().enumerate().map(|(i, f)| compare(out, &stamps, i, f)).collect::<Vec<_>>(),
+        || {
+            files
+                .par_iter()
+                .with_max_len(docgen::PIECE)
+                .enumerate()
+                .map(|(i, f)| compare(out, &stamps, i, f))
+                .collect::<Vec<_>>()
+        },
         || stale_files(out, files),
     );
     for c in compared {

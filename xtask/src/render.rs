@@ -28,6 +28,7 @@ pub fn print_diagnostics(items: &[Diagnostic], sources: &HashMap<&str, &str>, do
     let runs: Vec<&[Diagnostic]> = items.chunk_by(|a, b| a.file == b.file).collect();
     let rendered: Vec<String> = runs
         .par_iter()
+        .with_max_len(docgen::PIECE)
         .map(|run| {
             let text = sources.get(run[0].file.as_str()).copied().unwrap_or("");
             let index = LineIndex::new(text);

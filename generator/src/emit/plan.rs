@@ -248,6 +248,7 @@ impl<'ir> Ctx<'ir, '_> {
         let ir = self.ir;
         let mut structs: Vec<StructPlan<'ir>> = (0..ir.types.len())
             .into_par_iter()
+            .with_max_len(crate::PIECE)
             .map(|i| {
                 let t = &ir.types[i];
                 let chain = self.index.base_chain(ir, i);
@@ -317,6 +318,7 @@ impl<'ir> Ctx<'ir, '_> {
         let ir = self.ir;
         (0..ir.enums.len())
             .into_par_iter()
+            .with_max_len(crate::PIECE)
             .map(|i| {
                 let e = &ir.enums[i];
                 // A member listed twice would make an unreachable match arm; the first one counts.
@@ -376,6 +378,7 @@ impl<'ir> Ctx<'ir, '_> {
         // Claimed names are in operation order already; the fields are named per struct.
         let request_structs: Vec<StructPlan<'ir>> = claimed
             .into_par_iter()
+            .with_max_len(crate::PIECE)
             .filter_map(|(o, name)| {
                 let op = &ir.operations[o];
                 let body = op.request_body.as_ref()?;
@@ -409,6 +412,7 @@ impl<'ir> Ctx<'ir, '_> {
         // methods, so that no generated method can shadow or clash with them.
         let mut wanted: Vec<(String, usize, usize)> = (0..ir.operations.len())
             .into_par_iter()
+            .with_max_len(crate::PIECE)
             .flat_map_iter(|o| {
                 let op = &ir.operations[o];
                 let base = names::snake(if op.name.is_empty() { "operation" } else { &op.name });
@@ -433,6 +437,7 @@ impl<'ir> Ctx<'ir, '_> {
         // Each method's parameters are named in a scope of the method's own.
         let methods: Vec<MethodPlan> = named
             .into_par_iter()
+            .with_max_len(crate::PIECE)
             .map(|(o, p, name)| {
                 let path = &ir.operations[o].paths[p];
                 let mut scope = Scope::with_reserved(Style::Snake, ["self"]);
