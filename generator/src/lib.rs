@@ -76,7 +76,8 @@ pub struct Analysis<'a> {
 /// in `sources`.
 pub fn analyse(sources: &[Source]) -> Analysis<'_> {
     let t0 = Instant::now();
-    let Resolved { pages, mut ir, mut diagnostics, mut timings } = resolve(sources);
+    let Resolved { pages, decls, made_on: _, mut ir, mut diagnostics, mut timings } = resolve(sources);
+    drop(decls);
     let t2 = Instant::now();
     diagnostics.extend(validate::validate(&mut ir, &pages));
     let t3 = Instant::now();
@@ -90,6 +91,10 @@ pub fn analyse(sources: &[Source]) -> Analysis<'_> {
 /// diagnostics so far (unsorted).
 struct Resolved<'a> {
     pages: Vec<parse::Page<'a>>,
+    /// What lowering left of each page's declarations: only to be freed.
+    decls: Vec<lower::PageDecls>,
+    /// The pool thread each page was parsed (and its declarations read) on.
+    made_on: Vec<usize>,
     ir: ir::Ir,
     diagnostics: Vec<Diagnostic>,
     /// `parse` and `ir`.
@@ -110,7 +115,11 @@ fn resolve(sources: &[Source]) -> Resolved<'_> {
     sources.sort_by(|a, b| a.path.cmp(&b.path));
     // Each page's declarations are read right after it is parsed, on the same thread, while
     // its parts are still in the cache; only resolution needs every page at once.
-    let (pages, (decls, found)): (Vec<parse::Page>, (Vec<lower::PageDecls>, Vec<Vec<Diagnostic>>)) = sources
+    #[allow(clippy::type_complexity)]
+    let (pages, (decls, (found, made_on))): (
+        Vec<parse::Page>,
+        (Vec<lower::PageDecls>, (Vec<Vec<Diagnostic>>, Vec<usize>)),
+    ) = sources
         .par_iter()
         .with_max_len(PIECE)
         .map(|s| {
@@ -129,17 +138,37 @@ fn resolve(sources: &[Source]) -> Resolved<'_> {
             // copied one by one when the pages are resolved together (they are sorted at the end).
             let mut found = std::mem::take(&mut page.diagnostics);
             found.append(&mut decls.diagnostics);
-            (page, (decls, found))
+            (page, (decls, (found, rayon::current_thread_index().unwrap_or(0))))
         })
         .unzip();
     let t1 = Instant::now();
     // Links need only the pages: they are checked alongside the resolution of names across
     // pages.
-    let ((ir, mut diagnostics), links) = rayon::join(|| lower::lower(&pages, decls), || validate::check_links(&pages));
+    let mut decls = decls;
+    let ((ir, mut diagnostics), links) =
+        rayon::join(|| lower::lower(&pages, &mut decls), || validate::check_links(&pages));
     diagnostics.extend(found.into_iter().flatten());
     diagnostics.extend(links);
     let timings = Timings { parse: ms(t0, t1), ir: ms(t1, Instant::now()), ..Timings::default() };
-    Resolved { pages, ir, diagnostics, timings }
+    Resolved { pages, decls, made_on, ir, diagnostics, timings }
+}
+
+/// Frees each item on the pool thread that made it (`made_on`, in the items' order). mimalloc
+/// frees a block on the thread that allocated it with a few instructions; a block freed by
+/// another thread is queued for its owner, who collects the queue later, and with work handed
+/// out in small pieces half of every page's blocks would go that way.
+fn free_where_made<T: Send>(items: impl Iterator<Item = T>, made_on: &[usize]) {
+    let threads = rayon::current_num_threads().max(1);
+    let mut shares: Vec<Vec<T>> = (0..threads).map(|_| Vec::new()).collect();
+    for (item, &thread) in items.zip(made_on) {
+        shares[thread.min(threads - 1)].push(item);
+    }
+    let shares: Vec<std::sync::Mutex<Vec<T>>> = shares.into_iter().map(std::sync::Mutex::new).collect();
+    rayon::broadcast(|ctx| {
+        if let Some(share) = shares.get(ctx.index()) {
+            drop(std::mem::take(&mut *share.lock().unwrap_or_else(|e| e.into_inner())));
+        }
+    });
 }
 
 fn sort_diagnostics(diagnostics: &mut Vec<Diagnostic>) {
@@ -189,21 +218,23 @@ where
 /// and the IR once the files are rendered; the output is the same as [`analyse`] then
 /// [`emit::emit`].
 fn finish(resolved: Resolved<'_>, t0: Instant, cache: Option<&emit::FormatCache>) -> Result<Output, emit::EmitError> {
-    let Resolved { pages, mut ir, mut diagnostics, mut timings } = resolved;
+    let Resolved { pages, decls, made_on, mut ir, mut diagnostics, mut timings } = resolved;
     let t2 = Instant::now();
     let ((checks, checked), planned) = rayon::join(|| validate::check(&ir, &pages), || emit::make_plan(&ir));
     let t3 = Instant::now();
     diagnostics.extend(checks);
-    // The parsed pages are not needed any more, and sorting the diagnostics needs nothing
-    // that emitting makes: both go alongside emitting, whose files leave a core idle at times.
-    // Freeing the pages' many small allocations is cheapest on the threads that made them (a
-    // free from another thread goes through the allocator's cross-thread queue), so it is split
-    // over the pool the way parsing was.
+    // The parsed pages and what lowering left of the declarations are not needed any more,
+    // and sorting the diagnostics needs nothing that emitting makes: all of it goes alongside
+    // emitting, whose files leave a core idle at times. (Freed inside lowering, on a spawned
+    // job, the declarations held up the stage: the thread that ran lowering took the job while
+    // waiting for the links.) Freeing many small allocations is cheapest on the threads that
+    // made them (a free from another thread goes through the allocator's cross-thread queue),
+    // so it is split over the pool the way parsing was.
     let (emitted, ()) = rayon::join(
         || emit::emit_planned(planned, &checked, cache),
         || {
             sort_diagnostics(&mut diagnostics);
-            pages.into_par_iter().for_each(drop);
+            free_where_made(pages.into_iter().zip(decls), &made_on);
         },
     );
     let (files, emit_detail) = emitted?;

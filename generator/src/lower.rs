@@ -18,7 +18,7 @@ pub const DEFAULT_NAMESPACE: &str = "microsoft.graph";
 
 /// Builds the IR from parsed pages (in path order) and what [`read_page`] made of each (in the
 /// same order), and returns it with every diagnostic so far, the pages' own included.
-pub fn lower(pages: &[Page], decls: Vec<PageDecls>) -> (Ir, Vec<Diagnostic>) {
+pub fn lower(pages: &[Page], decls: &mut [PageDecls]) -> (Ir, Vec<Diagnostic>) {
     let mut diags: Vec<Diagnostic> = pages.iter().flat_map(|p| p.diagnostics.iter().cloned()).collect();
     let mut ir = Ir::default();
     for p in pages {
@@ -28,7 +28,7 @@ pub fn lower(pages: &[Page], decls: Vec<PageDecls>) -> (Ir, Vec<Diagnostic>) {
             title: p.title.as_ref().map(|t| t.0.clone()),
         });
     }
-    let mut ctx = Resolver::new(pages, &decls, &mut diags);
+    let mut ctx = Resolver::new(pages, decls, &mut diags);
     ctx.build(&mut ir);
     move_example_bodies(&mut ir, decls);
     (ir, diags)
@@ -36,16 +36,14 @@ pub fn lower(pages: &[Page], decls: Vec<PageDecls>) -> (Ir, Vec<Diagnostic>) {
 
 /// Resolution reads the examples' requests and responses (to type undocumented bodies) and
 /// leaves them empty in the IR; once it is done they are moved in rather than copied. Examples
-/// entered the IR page by page in their order on the page, so the two lists walk in step.
-fn move_example_bodies(ir: &mut Ir, mut decls: Vec<PageDecls>) {
+/// entered the IR page by page in their order on the page, so the two lists walk in step. The
+/// rest of the declarations is the caller's to free, at a time when a core is idle.
+fn move_example_bodies(ir: &mut Ir, decls: &mut [PageDecls]) {
     let raw = decls.iter_mut().flat_map(|d| d.examples.drain(..));
     for (ex, raw) in ir.examples.iter_mut().zip(raw) {
         ex.request = raw.request.map(|r| r.0);
         ex.response = raw.response.map(|r| r.0);
     }
-    // Freeing the declarations' many small allocations is left to an idle core, so that the
-    // stages after this one do not wait for it.
-    rayon::spawn(move || drop(decls));
 }
 
 // ---------------------------------------------------------------------------------------------
