@@ -58,7 +58,7 @@ const ROWS: &[(&str, &str, Kind, usize)] = &[
     ("ir", "ir (resolve; links checked alongside)", Kind::Wall, 0),
     ("validate", "validate (examples, bodies, names; emit plan alongside)", Kind::Wall, 0),
     ("emit_plan", "emit plan (names, types), alongside", Kind::Wall, 1),
-    ("emit", "emit (render + format; diagnostics sorted, pages freed alongside)", Kind::Wall, 0),
+    ("emit", "emit (pages freed, then render + format; diagnostics sorted alongside)", Kind::Wall, 0),
     ("emit_files", "files (parallel)", Kind::Wall, 1),
     ("emit_files_cpu", "files", Kind::Summed, 1),
     ("render_cpu", "render (views, askama)", Kind::Summed, 2),
