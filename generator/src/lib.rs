@@ -159,7 +159,12 @@ fn resolve(sources: &[Source]) -> Resolved<'_> {
 /// out in small pieces half of every page's blocks would go that way.
 fn free_where_made<T: Send>(items: impl Iterator<Item = T>, made_on: &[usize]) {
     let threads = rayon::current_num_threads().max(1);
-    let mut shares: Vec<Vec<T>> = (0..threads).map(|_| Vec::new()).collect();
+    // Each share sized once: the items are moved into them one by one, on this thread.
+    let mut counts = vec![0usize; threads];
+    for &thread in made_on {
+        counts[thread.min(threads - 1)] += 1;
+    }
+    let mut shares: Vec<Vec<T>> = counts.into_iter().map(Vec::with_capacity).collect();
     for (item, &thread) in items.zip(made_on) {
         shares[thread.min(threads - 1)].push(item);
     }
