@@ -147,18 +147,26 @@ pub fn emit(ir: &Ir) -> Result<Vec<GeneratedFile>, EmitError> {
 /// [`emit`], with a cache of laid-out files, also telling where the time went.
 pub fn emit_timed(ir: &Ir, cache: Option<&FormatCache>) -> Result<(Vec<GeneratedFile>, EmitTimings), EmitError> {
     let checked = checked_of(ir);
-    emit_planned(make_plan(ir), &checked, cache)
+    let tested = plan_tests(ir, &checked);
+    emit_planned(make_plan(ir), &checked, tested, cache)
+}
+
+/// The examples that become tests, named and grouped into test files: the part of the plan that
+/// needs validation's findings, and only those and the IR.
+pub(crate) fn plan_tests(ir: &Ir, checked: &[Checked]) -> plan::TestedExamples {
+    plan::TestedExamples::of(ir, checked)
 }
 
 /// Renders every file of a plan made by [`make_plan`], given what validation settled about each
-/// example of its IR (in the IR's order).
+/// example of its IR (in the IR's order) and the tests [`plan_tests`] made of them.
 pub(crate) fn emit_planned<'ir>(
     planned: Planned<'ir>,
     checked: &'ir [Checked],
+    tested: plan::TestedExamples,
     cache: Option<&FormatCache>,
 ) -> Result<(Vec<GeneratedFile>, EmitTimings), EmitError> {
     let t0 = Instant::now();
-    let mut plan = planned.plan.with_checked(checked);
+    let mut plan = planned.plan.with_examples(checked, tested);
     plan.cache = cache;
     let mut jobs = vec![
         Job::CargoToml,

@@ -225,7 +225,16 @@ where
 fn finish(resolved: Resolved<'_>, t0: Instant, cache: Option<&emit::FormatCache>) -> Result<Output, emit::EmitError> {
     let Resolved { pages, decls, made_on, mut ir, mut diagnostics, mut timings } = resolved;
     let t2 = Instant::now();
-    let ((checks, checked), planned) = rayon::join(|| validate::check(&ir, &pages), || emit::make_plan(&ir));
+    // The plan is the longer of the two; the thread that checks the examples goes on with the
+    // part of the plan that needs their findings: naming the tests.
+    let ((checks, checked, tested), planned) = rayon::join(
+        || {
+            let (checks, checked) = validate::check(&ir, &pages);
+            let tested = emit::plan_tests(&ir, &checked);
+            (checks, checked, tested)
+        },
+        || emit::make_plan(&ir),
+    );
     let t3 = Instant::now();
     diagnostics.extend(checks);
     // The parsed pages and what lowering left of the declarations are not needed any more.
@@ -238,7 +247,7 @@ fn finish(resolved: Resolved<'_>, t0: Instant, cache: Option<&emit::FormatCache>
     // Sorting the diagnostics needs nothing that emitting makes, so it goes alongside.
     free_where_made(pages.into_iter().zip(decls), &made_on);
     let (emitted, ()) =
-        rayon::join(|| emit::emit_planned(planned, &checked, cache), || sort_diagnostics(&mut diagnostics));
+        rayon::join(|| emit::emit_planned(planned, &checked, tested, cache), || sort_diagnostics(&mut diagnostics));
     let (files, emit_detail) = emitted?;
     validate::apply(&mut ir, checked);
     let t5 = Instant::now();

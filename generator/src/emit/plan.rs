@@ -220,11 +220,17 @@ impl<'ir> Plan<'ir> {
 
     /// Adds the examples, given what validation settled about each example of the IR (in its
     /// order): those that became tests, named and grouped by page.
-    pub(crate) fn with_checked(mut self, checked: &'ir [Checked]) -> Plan<'ir> {
-        let (examples, example_pages) = examples(self.ir, checked);
+    pub(crate) fn with_checked(self, checked: &'ir [Checked]) -> Plan<'ir> {
+        let examples = TestedExamples::of(self.ir, checked);
+        self.with_examples(checked, examples)
+    }
+
+    /// [`Plan::with_checked`] with the examples already planned (by [`TestedExamples::of`],
+    /// which needs only the IR and validation's findings, not the rest of the plan).
+    pub(crate) fn with_examples(mut self, checked: &'ir [Checked], examples: TestedExamples) -> Plan<'ir> {
         self.checked = checked;
-        self.examples = examples;
-        self.example_pages = example_pages;
+        self.examples = examples.examples;
+        self.example_pages = examples.pages;
         self
     }
 
@@ -525,6 +531,19 @@ impl<'ir> Ctx<'ir, '_> {
 }
 
 /// Examples that became tests, named and grouped by page.
+/// The examples that became tests, named, and the test files they go in.
+pub(crate) struct TestedExamples {
+    examples: Vec<ExamplePlan>,
+    pages: Vec<PagePlan>,
+}
+
+impl TestedExamples {
+    pub(crate) fn of(ir: &Ir, checked: &[Checked]) -> TestedExamples {
+        let (examples, pages) = examples(ir, checked);
+        TestedExamples { examples, pages }
+    }
+}
+
 fn examples(ir: &Ir, checked: &[Checked]) -> (Vec<ExamplePlan>, Vec<PagePlan>) {
     let mut tested: Vec<usize> = (0..ir.examples.len()).filter(|&x| checked[x].verdict == Verdict::Tested).collect();
     tested.sort_by(|&a, &b| {
