@@ -212,7 +212,8 @@ pub(crate) fn emit_planned<'ir>(
         errors.sort_by(|a, b| (&a.file, &a.template).cmp(&(&b.file, &b.template)));
         return Err(errors.swap_remove(0));
     }
-    files.sort_by(|a, b| a.path.cmp(&b.path));
+    // The plan is freed beside the sort: about 1 ms each, on one thread each.
+    rayon::join(|| files.sort_by(|a, b| a.path.cmp(&b.path)), move || drop(plan));
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     let timings = EmitTimings {
         plan_ms: planned.ms,

@@ -1901,9 +1901,11 @@ impl<'p, 'd> Resolver<'p, 'd> {
         self.build_enums(ir);
         self.build_operations(ir);
         // The kinds so far are each type's own page's hint; the inheritance trees, the
-        // operations and every type's properties now say more.
-        kinds::settle(ir);
-        self.add_unlisted_keys(ir);
+        // operations and every type's properties now say more. The keys the examples show,
+        // which the next step needs, are gathered meanwhile.
+        let decls = self.decls;
+        let ((), shown) = rayon::join(|| kinds::settle(ir), || Resolver::shown_keys(decls));
+        self.add_unlisted_keys(ir, shown);
         for (ti, pi) in kinds::entity_typed_properties(ir) {
             let (t, p) = (&ir.types[ti], &ir.types[ti].properties[pi]);
             let Some(page) = self.pages.iter().find(|pg| pg.path == p.loc.file) else { continue };
@@ -1915,16 +1917,10 @@ impl<'p, 'd> Resolver<'p, 'd> {
         }
     }
 
-    /// A root entity (an entity type without a base type) whose annotation names a
-    /// `keyProperty` that its Properties table leaves out gets the key as a read-only `String`
-    /// when a response example of the type shows it: without it an SDK user could not address
-    /// the entities the service returns. The example is the proof, because docs also paste the
-    /// annotation onto keyless singletons (`print`) and complex types. Types whose base the
-    /// docs do not define are left alone (the base may declare the key).
-    fn add_unlisted_keys(&mut self, ir: &mut Ir) {
-        // The keys of the objects each response example shows, by the example's type.
+    /// The keys of the objects each response example shows, by the example's type.
+    fn shown_keys(decls: &[PageDecls]) -> FxHashMap<String, FxHashSet<&str>> {
         let mut shown: FxHashMap<String, FxHashSet<&str>> = FxHashMap::default();
-        for d in self.decls {
+        for d in decls {
             for (resp, _) in d.examples.iter().filter_map(|e| e.response.as_ref()) {
                 let (Some(ty), Some(body)) = (&resp.odata_type, &resp.body) else { continue };
                 let objects: Vec<&serde_json::Map<String, serde_json::Value>> = match body {
@@ -1940,6 +1936,16 @@ impl<'p, 'd> Resolver<'p, 'd> {
                 keys.extend(objects.iter().flat_map(|o| o.keys().map(String::as_str)));
             }
         }
+        shown
+    }
+
+    /// A root entity (an entity type without a base type) whose annotation names a
+    /// `keyProperty` that its Properties table leaves out gets the key as a read-only `String`
+    /// when a response example of the type shows it: without it an SDK user could not address
+    /// the entities the service returns. The example is the proof, because docs also paste the
+    /// annotation onto keyless singletons (`print`) and complex types. Types whose base the
+    /// docs do not define are left alone (the base may declare the key).
+    fn add_unlisted_keys(&mut self, ir: &mut Ir, shown: FxHashMap<String, FxHashSet<&str>>) {
         for t in &mut ir.types {
             if t.kind != TypeKind::Entity || t.base.is_some() {
                 continue;
