@@ -3,8 +3,8 @@
 //! One process reads the docs and runs, on the same pages in memory, first the floor (one
 //! pulldown-cmark pass with tables over every page, single-threaded, no IR) and then our stages:
 //! parse, lower, validate, emit (formatting included) and write, the last through the very
-//! `plan`/`apply` code that `regenerate` uses, into a fresh temporary folder (under `TMPDIR`,
-//! else `/tmp`). Each run repeats all of it; the table shows the median and the minimum of every
+//! `plan`/`apply` code that `regenerate` uses, into a fresh folder under [`scratch`] (`TMPDIR`,
+//! else the RAM-backed `/dev/shm`, else `/tmp`). Each run repeats all of it; the table shows the median and the minimum of every
 //! figure, the ratio of our total to the floor, and the process's peak resident memory.
 //! `--build` then times `cargo build` of the generated crate.
 
@@ -102,12 +102,13 @@ pub fn run(args: &Args) -> Result<u8, String> {
     // A format cache of the bench's own, empty at the start: the first run lays out every file
     // (as the first `regenerate` of a build does), later runs find them all (as a regenerate
     // after an edit finds all but the edited pages' files).
-    let cache_path = std::env::temp_dir().join(format!("docgen-bench-{}-format-cache.bin", std::process::id()));
+    let (scratch, scratch_why) = scratch();
+    let cache_path = scratch.join(format!("docgen-bench-{}-format-cache.bin", std::process::id()));
     let _ = std::fs::remove_file(&cache_path);
     let mut first: Option<Vec<f64>> = None;
     let mut hits = (0, 0);
     for k in 0..runs {
-        let out = std::env::temp_dir().join(format!("docgen-bench-{}-{k}", std::process::id()));
+        let out = scratch.join(format!("docgen-bench-{}-{k}", std::process::id()));
         let _ = std::fs::remove_dir_all(&out);
         written.push(out.clone());
         match one_run(&docs, &out, &cache_path) {
@@ -176,12 +177,9 @@ pub fn run(args: &Args) -> Result<u8, String> {
         None => println!("peak memory: unknown (no VmHWM in /proc/self/status)"),
     }
     println!("cpu: {}; load average before the runs: {load}", threads_note());
-    println!(
-        "write: into {} (TMPDIR); on ext4 without a journal, files deleted in the last 30 s slow creating new ones",
-        std::env::temp_dir().display()
-    );
+    println!("write: into {} ({scratch_why})", scratch.display());
 
-    let outside = if args.flag("outside") { Some(outside(&docs, runs)?) } else { None };
+    let outside = if args.flag("outside") { Some(outside(&docs, runs, &scratch)?) } else { None };
     let build = if args.flag("build") { Some(build(&root, &docs)?) } else { None };
 
     if let Some(path) = args.path("json") {
@@ -399,11 +397,33 @@ impl Outside {
     }
 }
 
+/// Where the bench writes its output folders and its format cache, and why there: `TMPDIR` when
+/// it is set; else `/dev/shm`, RAM-backed, when it is a folder the bench can write in; else the
+/// system's temporary folder. Writing a fresh output folder is mostly the file system's work,
+/// and a disk's can depend on what other processes did: on ext4 without a journal (this
+/// machine's `/tmp`), creating a file skips every inode freed in the last 60 seconds (300 while
+/// its block is not yet written back) and reads each from the inode table to learn so. After a
+/// test run or an earlier bench had deleted some ten thousand files, writing the 4,587 files of
+/// graph-v1.0 took 650 ms there, for minutes, against 12 ms in `/dev/shm`: the bench timed other
+/// processes' deletions. Setting `TMPDIR` times writing to that file system instead.
+fn scratch() -> (PathBuf, String) {
+    if std::env::var_os("TMPDIR").is_some() {
+        return (std::env::temp_dir(), "TMPDIR".to_owned());
+    }
+    let shm = Path::new("/dev/shm");
+    let probe = shm.join(format!("docgen-bench-{}-probe", std::process::id()));
+    if std::fs::create_dir(&probe).is_ok() {
+        let _ = std::fs::remove_dir(&probe);
+        return (shm.to_path_buf(), "RAM-backed; set TMPDIR to time writing to another file system".to_owned());
+    }
+    (std::env::temp_dir(), "the system's temporary folder".to_owned())
+}
+
 /// Runs `floor` and `regenerate` as processes of this same executable, alternately, `runs`
 /// times each after one `regenerate` that warms the format cache, and prints the medians.
-fn outside(docs: &Path, runs: usize) -> Result<Outside, String> {
+fn outside(docs: &Path, runs: usize, scratch: &Path) -> Result<Outside, String> {
     let exe = std::env::current_exe().map_err(|e| format!("cannot find this executable: {e}"))?;
-    let base = std::env::temp_dir().join(format!("docgen-bench-{}-outside", std::process::id()));
+    let base = scratch.join(format!("docgen-bench-{}-outside", std::process::id()));
     let time = |args: &[&std::ffi::OsStr]| -> Result<Duration, String> {
         let t = Instant::now();
         let status = Command::new(&exe)
