@@ -17,7 +17,9 @@ mod kinds;
 pub const DEFAULT_NAMESPACE: &str = "microsoft.graph";
 
 /// Builds the IR from parsed pages (in path order) and what [`read_page`] made of each (in the
-/// same order), and returns it with every diagnostic so far, the pages' own included.
+/// same order), and returns it with every diagnostic so far, the pages' own included. The
+/// examples' bodies are moved out of `decls` into the IR; the rest of `decls` is left to the
+/// caller to free.
 pub fn lower(pages: &[Page], decls: &mut [PageDecls]) -> (Ir, Vec<Diagnostic>) {
     let mut diags: Vec<Diagnostic> = pages.iter().flat_map(|p| p.diagnostics.iter().cloned()).collect();
     let mut ir = Ir::default();
