@@ -530,7 +530,6 @@ impl<'ir> Ctx<'ir, '_> {
     }
 }
 
-/// Examples that became tests, named and grouped by page.
 /// The examples that became tests, named, and the test files they go in.
 pub(crate) struct TestedExamples {
     examples: Vec<ExamplePlan>,
@@ -539,28 +538,24 @@ pub(crate) struct TestedExamples {
 
 impl TestedExamples {
     pub(crate) fn of(ir: &Ir, checked: &[Checked]) -> TestedExamples {
-        let (examples, pages) = examples(ir, checked);
-        TestedExamples { examples, pages }
+        let mut tested: Vec<usize> =
+            (0..ir.examples.len()).filter(|&x| checked[x].verdict == Verdict::Tested).collect();
+        tested.sort_by(|&a, &b| {
+            let key = |x: usize| (&ir.examples[x].name, &ir.examples[x].loc, x);
+            key(a).cmp(&key(b))
+        });
+        let mut scope = Scope::new(Style::Snake);
+        let mut plans: Vec<ExamplePlan> = tested
+            .into_iter()
+            .map(|x| ExamplePlan { example: x, name: scope.claim(&names::snake(&ir.examples[x].name)) })
+            .collect();
+        plans.sort_by_key(|p| p.example);
+        let mut by_page: BTreeMap<&str, (Vec<usize>, Vec<usize>)> = BTreeMap::new();
+        for (k, p) in plans.iter().enumerate() {
+            by_page.entry(ir.examples[p.example].loc.file.as_str()).or_default().0.push(k);
+        }
+        TestedExamples { examples: plans, pages: pages(by_page) }
     }
-}
-
-fn examples(ir: &Ir, checked: &[Checked]) -> (Vec<ExamplePlan>, Vec<PagePlan>) {
-    let mut tested: Vec<usize> = (0..ir.examples.len()).filter(|&x| checked[x].verdict == Verdict::Tested).collect();
-    tested.sort_by(|&a, &b| {
-        let key = |x: usize| (&ir.examples[x].name, &ir.examples[x].loc, x);
-        key(a).cmp(&key(b))
-    });
-    let mut scope = Scope::new(Style::Snake);
-    let mut plans: Vec<ExamplePlan> = tested
-        .into_iter()
-        .map(|x| ExamplePlan { example: x, name: scope.claim(&names::snake(&ir.examples[x].name)) })
-        .collect();
-    plans.sort_by_key(|p| p.example);
-    let mut by_page: BTreeMap<&str, (Vec<usize>, Vec<usize>)> = BTreeMap::new();
-    for (k, p) in plans.iter().enumerate() {
-        by_page.entry(ir.examples[p.example].loc.file.as_str()).or_default().0.push(k);
-    }
-    (plans, pages(by_page))
 }
 
 /// Module names whose files already exist in every folder: `mod.rs` of `src/models/`,
