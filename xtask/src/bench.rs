@@ -167,6 +167,13 @@ pub fn run(args: &Args) -> Result<u8, String> {
         "ratio total/floor (medians): {ratio:.2}x (with read: {:.2}x, read is not in the floor)",
         with_read / floor
     );
+    // Each run times its floor a moment before its pipeline, so the ratio of the two cancels
+    // what a slow phase of the machine does to both; this machine's speed moves by tens of
+    // percent from second to second, and the medians above may come from different phases.
+    let paired: Vec<f64> = samples.iter().map(|s| s[at("total")] / s[at("floor")]).collect();
+    let paired_median = self::median(paired.clone());
+    let (lo, hi) = paired.iter().fold((f64::INFINITY, 0.0f64), |(lo, hi), &r| (lo.min(r), hi.max(r)));
+    println!("ratio total/floor run by run: median {paired_median:.2}x (from {lo:.2}x to {hi:.2}x)");
     let cpu = median[at("total_cpu")];
     println!(
         "cores kept busy by parse..write: {:.2} (process CPU {cpu:.0} ms over {total:.0} ms wall; the floor keeps 1)",
@@ -204,6 +211,7 @@ pub fn run(args: &Args) -> Result<u8, String> {
             "total_cpu_ms": round(median[at("total_cpu")]),
             "floor_ms": round(floor),
             "ratio": (ratio * 100.0).round() / 100.0,
+            "ratio_run_by_run_median": (paired_median * 100.0).round() / 100.0,
             "first_run_total_ms": first.as_ref().map(|f| round(f[at("total")])),
             "first_run_ratio": first.as_ref().map(|f| (f[at("total")] / floor * 100.0).round() / 100.0),
             "peak_mib": peak_mib.map(|p| (p * 10.0).round() / 10.0),
