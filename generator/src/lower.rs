@@ -345,7 +345,7 @@ fn base_sentence(page: &Page, p: &parse::Paragraph, lower: &str) -> Option<(Stri
             .to_string(),
         None => return None,
     };
-    (!name.is_empty()).then(|| (name, link.map(|l| l.dest.clone())))
+    (!name.is_empty()).then(|| (name, link.map(|l| l.dest.to_string())))
 }
 
 /// The types a base type's paragraph names as derived from it: the links of its "This is a base
@@ -360,7 +360,7 @@ fn derived_types(page: &Page, p: &parse::Paragraph, lower: &str, own: &str, out:
     for l in p.links(page) {
         let text = l.text.trim().trim_matches('*');
         if !text.is_empty() && sentence.contains(&text.to_ascii_lowercase()) && !text.eq_ignore_ascii_case(own) {
-            out.push((text.to_string(), Some(l.dest.clone())));
+            out.push((text.to_string(), Some(l.dest.to_string())));
         }
     }
 }
@@ -1124,7 +1124,7 @@ fn read_operation(page: &Page, diags: &mut Vec<Diagnostic>) -> Option<RawOperati
                 .iter()
                 .find(|l| l.dest.contains(".md") && !l.dest.starts_with("http") && !l.dest.contains("/concepts/"))
         {
-            body_type_link = Some((l.text.clone(), l.dest.clone()));
+            body_type_link = Some((l.text.to_string(), l.dest.to_string()));
             body_collection = names_collection_of(&lower, &l.text.to_ascii_lowercase());
             body_span = l.span;
         }
@@ -1162,7 +1162,7 @@ fn read_operation(page: &Page, diags: &mut Vec<Diagnostic>) -> Option<RawOperati
                     .map(|l| l.text.to_ascii_lowercase())
                     .unwrap_or_default();
                 response_collection = names_collection_of(&lower, &first_type);
-                response_links = p.links(page).iter().map(|l| (l.text.clone(), l.dest.clone())).collect();
+                response_links = p.links(page).iter().map(|l| (l.text.to_string(), l.dest.to_string())).collect();
             }
         }
     }

@@ -9,6 +9,7 @@
 use crate::diagnostics::{Code, Diagnostic, LineIndex, PageDiagnostics, Span, floor_boundary};
 use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use rustc_hash::FxHashMap;
+use std::borrow::Cow;
 use std::sync::OnceLock;
 
 /// A parsed page. Borrows the source text.
@@ -29,7 +30,7 @@ pub struct Page<'a> {
     pub code_blocks: Vec<CodeBlock<'a>>,
     pub annotations: Vec<Annotation>,
     pub paragraphs: Vec<Paragraph>,
-    pub links: Vec<Link>,
+    pub links: Vec<Link<'a>>,
     /// Reference-style link definitions (`[name]: target.md`), keyed by lower-cased label.
     pub ref_defs: FxHashMap<String, String>,
     pub diagnostics: Vec<Diagnostic>,
@@ -238,15 +239,20 @@ pub struct Paragraph {
 
 impl Paragraph {
     /// The links inside the paragraph, in order.
-    pub fn links<'p>(&self, page: &'p Page) -> &'p [Link] {
+    pub fn links<'p, 'a>(&self, page: &'p Page<'a>) -> &'p [Link<'a>] {
         page.links.get(self.links.clone()).unwrap_or_default()
     }
 }
 
+/// A link of the page. Both strings borrow from the page where pulldown-cmark lends them (a
+/// destination without escapes, a text of one plain run), which most of the corpus's 40,000
+/// links are: each owned one was an allocation to make and, later, to free.
 #[derive(Debug, Clone)]
-pub struct Link {
-    pub text: String,
-    pub dest: String,
+pub struct Link<'a> {
+    /// The link's text, spaces normalised.
+    pub text: Cow<'a, str>,
+    /// Where it points, as written.
+    pub dest: Cow<'a, str>,
     pub span: Span,
 }
 
@@ -583,7 +589,7 @@ fn walk_markdown(page: &mut Page, body_start: usize) {
     let mut place = Place::default();
     // Inline text collection for headings and paragraphs.
     let mut collecting: Option<Collect> = None;
-    let mut link_stack: Vec<(String, usize, String)> = Vec::new();
+    let mut link_stack: Vec<(Cow<'_, str>, usize, Cow<'_, str>)> = Vec::new();
     let mut in_table = 0usize;
 
     for (event, range) in parser {
@@ -639,15 +645,11 @@ fn walk_markdown(page: &mut Page, body_start: usize) {
                 page.code_blocks.push(code_block(text, span, info, place));
             }
             Event::Start(Tag::Link { dest_url, .. }) => {
-                link_stack.push((dest_url.into_string(), span.start, String::new()));
+                link_stack.push((cow(dest_url), span.start, Cow::Borrowed("")));
             }
             Event::End(TagEnd::Link) => {
                 if let Some((dest, start, ltext)) = link_stack.pop() {
-                    page.links.push(Link {
-                        text: normalise_space_owned(ltext),
-                        dest,
-                        span: Span::new(start, span.end),
-                    });
+                    page.links.push(Link { text: normalise_space_cow(ltext), dest, span: Span::new(start, span.end) });
                 }
             }
             Event::Text(t) | Event::Code(t) => {
@@ -655,7 +657,10 @@ fn walk_markdown(page: &mut Page, body_start: usize) {
                     c.text.push_str(&t);
                 }
                 if let Some(l) = link_stack.last_mut() {
-                    l.2.push_str(&t);
+                    match (&l.2, t) {
+                        (Cow::Borrowed(""), pulldown_cmark::CowStr::Borrowed(t)) => l.2 = Cow::Borrowed(t),
+                        (_, t) => l.2.to_mut().push_str(&t),
+                    }
                 }
             }
             Event::SoftBreak | Event::HardBreak => {
@@ -763,6 +768,19 @@ pub fn normalise_space(s: &str) -> String {
 /// [`normalise_space`] of a string already owned, without a copy when it is normal.
 fn normalise_space_owned(s: String) -> String {
     if is_normal_space(&s) { s } else { collapse_space(&s) }
+}
+
+/// [`normalise_space`] that keeps a borrowed text borrowed when it is already normal.
+fn normalise_space_cow(s: Cow<'_, str>) -> Cow<'_, str> {
+    if is_normal_space(&s) { s } else { Cow::Owned(collapse_space(&s)) }
+}
+
+/// pulldown-cmark's string as a standard one, borrowed when it was.
+fn cow(s: pulldown_cmark::CowStr<'_>) -> Cow<'_, str> {
+    match s {
+        pulldown_cmark::CowStr::Borrowed(b) => Cow::Borrowed(b),
+        other => Cow::Owned(other.into_string()),
+    }
 }
 
 /// Most cells and paragraphs are already normal: plain ASCII with single inner spaces.
