@@ -312,14 +312,12 @@ pub fn pieces(template: &str) -> Vec<Piece<'_>> {
     let mut out = Vec::new();
     let mut rest = template;
     loop {
-        let open = rest
-            .char_indices()
-            .filter_map(|(i, c)| match c {
-                '{' => Some((i, '}')),
-                '<' => Some((i, '>')),
-                _ => None,
-            })
-            .find_map(|(i, closer)| rest[i..].find(closer).map(|c| (i, i + c)));
+        // Both brackets are ASCII, so a vectorised search of the bytes finds them at character
+        // boundaries; validation matches every example's URL against these pieces.
+        let open = memchr::memchr2_iter(b'{', b'<', rest.as_bytes()).find_map(|i| {
+            let closer = if rest.as_bytes()[i] == b'{' { b'}' } else { b'>' };
+            memchr::memchr(closer, &rest.as_bytes()[i..]).map(|c| (i, i + c))
+        });
         let Some((open, close)) = open else {
             break;
         };
