@@ -158,7 +158,14 @@ fn ascii_words(s: &str, mut word: impl FnMut(&str)) {
         Lower,
         Upper,
     }
-    for w in s.split(|c: char| !c.is_ascii_alphanumeric()) {
+    // The words are the runs of ASCII letters and digits, found on the bytes: splitting the
+    // `&str` on a `char` predicate decoded every character of every name the crate gets.
+    let bytes = s.as_bytes();
+    let mut end = 0;
+    while end < bytes.len() {
+        let start = end + bytes[end..].iter().take_while(|c| !c.is_ascii_alphanumeric()).count();
+        end = start + bytes[start..].iter().take_while(|c| c.is_ascii_alphanumeric()).count();
+        let w = &s[start..end];
         let b = w.as_bytes();
         let mut init = 0;
         let mut mode = Mode::Boundary;
