@@ -103,8 +103,13 @@ pub struct Model<'a> {
     type_names: FxHashMap<String, Vec<&'a TypeDef>>,
     enums: FxHashMap<String, &'a EnumDef>,
     enum_names: FxHashMap<String, Vec<&'a EnumDef>>,
+    /// [`Model::kind`] of every type string the IR's properties and bases use, settled once:
+    /// checking the examples asks for these about 40,000 times, and each answer takes a key
+    /// built from the string and up to four lookups.
+    known: FxHashMap<&'a str, Kind<'a>>,
 }
 
+#[derive(Clone, Copy)]
 pub enum Kind<'a> {
     Primitive(&'static str),
     Type(&'a TypeDef),
@@ -119,6 +124,7 @@ impl<'a> Model<'a> {
             type_names: FxHashMap::default(),
             enums: FxHashMap::default(),
             enum_names: FxHashMap::default(),
+            known: FxHashMap::default(),
         };
         for t in &ir.types {
             m.types.insert(type_key(&t.namespace, &t.name), t);
@@ -128,11 +134,28 @@ impl<'a> Model<'a> {
             m.enums.insert(type_key(&e.namespace, &e.name), e);
             m.enum_names.entry(e.name.to_ascii_lowercase()).or_default().push(e);
         }
+        let mut known = FxHashMap::default();
+        for t in &ir.types {
+            for ty in t.base.as_deref().into_iter().chain(t.properties.iter().map(|p| p.ty.as_str())) {
+                if !known.contains_key(ty) {
+                    known.insert(ty, m.settle(ty));
+                }
+            }
+        }
+        m.known = known;
         m
     }
 
     /// What an IR type string names: `String`, `resultInfo`, `microsoft.graph.callRecords.session`.
     pub fn kind(&self, ty: &str) -> Kind<'a> {
+        match self.known.get(ty) {
+            Some(&k) => k,
+            None => self.settle(ty),
+        }
+    }
+
+    /// [`Model::kind`], worked out from the tables.
+    fn settle(&self, ty: &str) -> Kind<'a> {
         let ty = ty.trim().trim_start_matches('#');
         if let Some(p) = primitive(ty) {
             return Kind::Primitive(p);
