@@ -1083,7 +1083,7 @@ fn scan_annotations(page: &mut Page, body_start: usize, diags: &mut PageDiagnost
         let json = json.ok();
         // Booleans written as strings (`"truncated": "true"`) are read as booleans, with a warning.
         if let Some(m) = &json {
-            for key in [
+            const FLAGS: [&str; 8] = [
                 "truncated",
                 "isCollection",
                 "openType",
@@ -1092,16 +1092,22 @@ fn scan_annotations(page: &mut Page, body_start: usize, diags: &mut PageDiagnost
                 "isEmpty",
                 "isMediaEntity",
                 "idempotent",
-            ] {
-                if let Some(serde_json::Value::String(v)) = m.get(key) {
-                    let needle = format!("\"{key}\"");
-                    let at = json_text.find(&needle).map(|i| json_start + i).unwrap_or(json_start);
-                    diags.push(
-                        Code::AnnotationRepaired,
-                        Span::new(at, at + needle.len()),
-                        format!("`{key}` is the string \"{v}\"; write the boolean {v} without quotes"),
-                    );
-                }
+            ];
+            // An annotation holds a handful of keys; looking each flag up instead would hash
+            // eight keys per annotation with serde_json's SipHash. Reported in FLAGS' order.
+            let mut found: Vec<(usize, &str, &str)> = m
+                .iter()
+                .filter_map(|(k, v)| Some((FLAGS.iter().position(|f| f == k)?, k.as_str(), v.as_str()?)))
+                .collect();
+            found.sort_unstable_by_key(|f| f.0);
+            for (_, key, v) in found {
+                let needle = format!("\"{key}\"");
+                let at = json_text.find(&needle).map(|i| json_start + i).unwrap_or(json_start);
+                diags.push(
+                    Code::AnnotationRepaired,
+                    Span::new(at, at + needle.len()),
+                    format!("`{key}` is the string \"{v}\"; write the boolean {v} without quotes"),
+                );
             }
         }
         let kind = match &json {
