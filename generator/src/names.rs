@@ -403,7 +403,7 @@ pub fn doc_line_literal(line: &str) -> String {
 
 /// Printable ASCII other than `"` and `\`. Checked a chunk at a time with no early exit inside
 /// one, so that the check vectorises: every doc line of the generated crate passes through here.
-fn needs_no_escape(s: &str) -> bool {
+pub(crate) fn needs_no_escape(s: &str) -> bool {
     s.as_bytes()
         .chunks(32)
         .all(|chunk| chunk.iter().fold(true, |ok, &b| ok & (b.wrapping_sub(0x20) < 0x5f) & (b != b'"') & (b != b'\\')))
