@@ -1327,6 +1327,14 @@ pub fn type_cell(cell: &str, ref_defs: &FxHashMap<String, String>) -> Option<Typ
         let name = bare.trim_end_matches('.');
         return (!name.is_empty()).then(|| TypeRef { name: name.to_string(), collection: false, link: None });
     }
+    if let Some(r) = linked_type_cell(bare) {
+        return Some(r);
+    }
+    read_type_cell(cell, ref_defs)
+}
+
+/// [`type_cell`]'s general reading, which the short ways above must agree with.
+fn read_type_cell(cell: &str, ref_defs: &FxHashMap<String, String>) -> Option<TypeRef> {
     let mut s = decode_entities(cell.trim());
     s = s.replace(['`', '*'], "");
     let mut link = None;
@@ -1389,6 +1397,29 @@ pub fn type_cell(cell: &str, ref_defs: &FxHashMap<String, String>) -> Option<Typ
         return None;
     }
     Some(TypeRef { name: t.to_string(), collection, link })
+}
+
+/// The other common form of a type cell, `[name](target.md)` with an optional ` collection`,
+/// read without the general reading's copies (it makes seven strings for such a cell). `None`
+/// for anything else, which the general reading then takes: a cell with marks or entities
+/// that it would remove, a name that is not bare, any other text around the link.
+fn linked_type_cell(cell: &str) -> Option<TypeRef> {
+    let bare = |b: u8| b.is_ascii_alphanumeric() || b == b'.' || b == b'_';
+    if memchr::memchr3(b'`', b'*', b'&', cell.as_bytes()).is_some() {
+        return None;
+    }
+    let (label, after) = cell.strip_prefix('[')?.split_once(']')?;
+    let (dest, tail) = after.strip_prefix('(')?.split_once(')')?;
+    let collection = match tail.len() {
+        0 => false,
+        11 if tail.eq_ignore_ascii_case(" collection") => true,
+        _ => return None,
+    };
+    if !label.bytes().all(bare) {
+        return None;
+    }
+    let name = label.trim_end_matches('.');
+    (!name.is_empty()).then(|| TypeRef { name: name.to_string(), collection, link: Some(dest.trim().to_string()) })
 }
 
 /// Whether `s` holds `://`, as URLs do: found from its colons, which are few, rather than with a
@@ -1747,6 +1778,32 @@ mod tests {
             ("\t", ""),
         ] {
             assert_eq!(normalise_space(input), want, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn the_linked_type_cell_reading_agrees_with_the_general_one() {
+        let defs = FxHashMap::default();
+        let labels = ["x", "resultInfo", "microsoft.graph.x", "x.", "...", "", "a b", "x[y", "x_y", "é"];
+        let tails = ["", " collection", " Collection", "collection", " collection.", " (optional)", ")", " or y"];
+        let dests = ["x.md", " x.md ", "", "a(b", "../resources/x.md#y"];
+        let mut tried = 0;
+        for label in labels {
+            for dest in dests {
+                for tail in tails {
+                    for cell in [format!("[{label}]({dest}){tail}"), format!("  [{label}]({dest}){tail} ")] {
+                        let cell = cell.trim();
+                        if let Some(fast) = linked_type_cell(cell) {
+                            assert_eq!(Some(fast), read_type_cell(cell, &defs), "{cell:?}");
+                            tried += 1;
+                        }
+                    }
+                }
+            }
+        }
+        assert!(tried > 50, "{tried}");
+        for cell in ["[x](y) `z`", "[x](y)*", "[x&amp;](y)", "[x](y) resource"] {
+            assert_eq!(linked_type_cell(cell), None, "{cell:?}");
         }
     }
 
