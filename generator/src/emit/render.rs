@@ -230,8 +230,8 @@ impl Docs {
         }
     }
 
-    /// One line of prose ([`rustdoc_prose`]) as the literal [`crate::names::doc_line_literal`]
-    /// gives, written straight into that literal.
+    /// One line of prose ([`rustdoc_prose_into`]) as the literal
+    /// [`crate::names::doc_line_literal`] gives, written straight into that literal.
     fn push_prose(&mut self, line: &str) {
         let mut literal = String::with_capacity(line.len() + 4);
         literal.push_str("\" ");
@@ -250,9 +250,7 @@ impl Docs {
     }
 }
 
-/// A line of prose made safe for rustdoc, whose markdown differs from the docs': brackets are
-/// escaped, since `[Deprecated]` or `PCR[0]` would be read as intra-doc links, and bare URLs are
-/// put in `<...>`, since rustdoc only links those. Code spans are left as they are.
+/// [`rustdoc_prose_into`] into a string of its own, for the tests.
 #[cfg(test)]
 fn rustdoc_prose(line: &str) -> String {
     let mut out = String::new();
@@ -260,7 +258,9 @@ fn rustdoc_prose(line: &str) -> String {
     out
 }
 
-/// [`rustdoc_prose`], appended to `out`.
+/// Appends a line of prose made safe for rustdoc, whose markdown differs from the docs':
+/// brackets are escaped, since `[Deprecated]` or `PCR[0]` would be read as intra-doc links, and
+/// bare URLs are put in `<...>`, since rustdoc only links those. Code spans are left as they are.
 fn rustdoc_prose_into(out: &mut String, line: &str) {
     if memchr::memchr2(b'[', b']', line.as_bytes()).is_none() && !crate::parse::has_scheme(line) {
         out.push_str(line);
