@@ -137,9 +137,7 @@ impl<'a> Model<'a> {
         let mut known = FxHashMap::default();
         for t in &ir.types {
             for ty in t.base.as_deref().into_iter().chain(t.properties.iter().map(|p| p.ty.as_str())) {
-                if !known.contains_key(ty) {
-                    known.insert(ty, m.settle(ty));
-                }
+                known.entry(ty).or_insert_with(|| m.settle(ty));
             }
         }
         m.known = known;
