@@ -25,6 +25,24 @@ fn pretty(value: &serde_json::Value) -> String {
     serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string())
 }
 
+/// An example body as the raw string literal its tests embed, made the first time a test asks:
+/// the round trip and the client test of an example show the same body.
+struct Raw<'a> {
+    body: Option<&'a serde_json::Value>,
+    literal: std::cell::OnceCell<String>,
+}
+
+impl<'a> Raw<'a> {
+    fn new(body: Option<&'a serde_json::Value>) -> Raw<'a> {
+        Raw { body, literal: std::cell::OnceCell::new() }
+    }
+
+    fn get(&self) -> Option<String> {
+        let body = self.body?;
+        Some(self.literal.get_or_init(|| names::raw_string_literal(&pretty(body))).clone())
+    }
+}
+
 /// The type the request body of an example reads into, when it is one worth a round trip
 /// (a struct or a collection; a bare string or untyped JSON would prove nothing).
 fn request_type(plan: &Plan<'_>, ex: &Example) -> Option<String> {
@@ -86,7 +104,13 @@ struct TestView {
     client: Option<ClientTestView>,
 }
 
-fn client_test(plan: &Plan<'_>, ex: &Example, checked: &Checked, base: &str) -> Option<ClientTestView> {
+fn client_test(
+    plan: &Plan<'_>,
+    ex: &Example,
+    checked: &Checked,
+    base: &str,
+    (request, response): (&Raw, &Raw),
+) -> Option<ClientTestView> {
     let o = ex.operation?;
     let op = plan.ir.operations.get(o)?;
     let matched = checked.path_match.as_ref()?;
@@ -111,10 +135,7 @@ fn client_test(plan: &Plan<'_>, ex: &Example, checked: &Checked, base: &str) -> 
     // `null` and a typed one reports as a decode error; nothing is made up.
     let no_body_to_read =
         !expect_error && !matches!(ret, ReturnPlan::Unit | ReturnPlan::Json) && response_body.is_none();
-    let body = plan.bodies[o].map(|b| ClientBodyView {
-        ty: body_type(plan, b, ROOT),
-        raw: ex.request.as_ref().and_then(|r| r.body.as_ref()).map(|v| names::raw_string_literal(&pretty(v))),
-    });
+    let body = plan.bodies[o].map(|b| ClientBodyView { ty: body_type(plan, b, ROOT), raw: request.get() });
     let mut args: Vec<String> = matched.values.iter().map(|v| names::string_literal(v)).collect();
     if body.is_some() {
         args.push("&body".to_owned());
@@ -123,7 +144,7 @@ fn client_test(plan: &Plan<'_>, ex: &Example, checked: &Checked, base: &str) -> 
         name: format!("{base}_client"),
         match_body: body.as_ref().is_some_and(|b| b.raw.is_some()),
         body,
-        response: response_body.map(|v| names::raw_string_literal(&pretty(v))),
+        response: response_body.and_then(|_| response.get()),
         http_method: names::string_literal(op.method.as_str()),
         path: names::string_literal(&expected),
         status,
@@ -138,27 +159,23 @@ fn client_test(plan: &Plan<'_>, ex: &Example, checked: &Checked, base: &str) -> 
 
 fn test_view(plan: &Plan<'_>, p: &ExamplePlan) -> TestView {
     let ex = plan.example(p);
+    let request = Raw::new(ex.request.as_ref().and_then(|r| r.body.as_ref()));
+    let response = Raw::new(ex.response.as_ref().and_then(|r| r.body.as_ref()));
     let mut round_trips = Vec::new();
-    if let (Some(ty), Some(body)) = (request_type(plan, ex), ex.request.as_ref().and_then(|r| r.body.as_ref())) {
-        round_trips.push(RoundTripView {
-            name: format!("{}_request_round_trip", p.name),
-            ty,
-            raw: names::raw_string_literal(&pretty(body)),
-        });
-    }
-    if let (Some(ty), Some(body)) =
-        (response_type(plan, ex, plan.checked(p)), ex.response.as_ref().and_then(|r| r.body.as_ref()))
+    if let Some(ty) = request_type(plan, ex)
+        && let Some(raw) = request.get()
     {
-        round_trips.push(RoundTripView {
-            name: format!("{}_response_round_trip", p.name),
-            ty,
-            raw: names::raw_string_literal(&pretty(body)),
-        });
+        round_trips.push(RoundTripView { name: format!("{}_request_round_trip", p.name), ty, raw });
+    }
+    if let Some(ty) = response_type(plan, ex, plan.checked(p))
+        && let Some(raw) = response.get()
+    {
+        round_trips.push(RoundTripView { name: format!("{}_response_round_trip", p.name), ty, raw });
     }
     TestView {
         docs: Docs::new().line(&format!("The example `{}`.", ex.name)).source(&ex.loc.file, ex.loc.line).literals(),
         round_trips,
-        client: client_test(plan, ex, plan.checked(p), &p.name),
+        client: client_test(plan, ex, plan.checked(p), &p.name, (&request, &response)),
     }
 }
 
@@ -174,7 +191,9 @@ pub(crate) fn coverage(plan: &Plan<'_>) -> super::Coverage {
     };
     for p in &plan.examples {
         let ex = plan.example(p);
-        let client = client_test(plan, ex, plan.checked(p), &p.name).is_some();
+        let bodies = (&Raw::new(None), &Raw::new(None));
+        // Whether there is a client test does not depend on the bodies it would show.
+        let client = client_test(plan, ex, plan.checked(p), &p.name, bodies).is_some();
         c.client_tests += usize::from(client);
         if response_type(plan, ex, plan.checked(p)).is_some() && ex.response.as_ref().is_some_and(|r| r.body.is_some())
         {
