@@ -17,11 +17,12 @@ mod kinds;
 pub const DEFAULT_NAMESPACE: &str = "microsoft.graph";
 
 /// Builds the IR from parsed pages (in path order) and what [`read_page`] made of each (in the
-/// same order), and returns it with every diagnostic so far, the pages' own included. The
-/// examples' bodies are moved out of `decls` into the IR; the rest of `decls` is left to the
-/// caller to free.
+/// same order), and returns it with the diagnostics of resolving names across pages. The pages'
+/// and declarations' own diagnostics are not among them: the caller moves those out on the
+/// threads that made them. The examples' bodies are moved out of `decls` into the IR; the rest
+/// of `decls` is left to the caller to free.
 pub fn lower(pages: &[Page], decls: &mut [PageDecls]) -> (Ir, Vec<Diagnostic>) {
-    let mut diags: Vec<Diagnostic> = pages.iter().flat_map(|p| p.diagnostics.iter().cloned()).collect();
+    let mut diags: Vec<Diagnostic> = Vec::new();
     let mut ir = Ir::default();
     for p in pages {
         ir.pages.push(PageInfo {
@@ -1895,9 +1896,6 @@ impl<'p, 'd> Resolver<'p, 'd> {
     }
 
     fn build(&mut self, ir: &mut Ir) {
-        for d in self.decls {
-            self.diags.extend(d.diagnostics.iter().cloned());
-        }
         self.index_definitions();
         self.build_types(ir);
         self.build_enums(ir);

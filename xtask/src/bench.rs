@@ -4,8 +4,9 @@
 //! pulldown-cmark pass with tables over every page, single-threaded, no IR) and then our stages:
 //! parse, lower, validate, emit (formatting included) and write, the last through the very
 //! `plan`/`apply` code that `regenerate` uses, into a fresh folder under [`scratch`] (`TMPDIR`,
-//! else the RAM-backed `/dev/shm`, else `/tmp`). Each run repeats all of it; the table shows the median and the minimum of every
-//! figure, the ratio of our total to the floor, and the process's peak resident memory.
+//! else the RAM-backed `/dev/shm`, else `/tmp`). Each run repeats all of it; the table shows
+//! the median and the minimum of every figure, the ratio of our total to the floor, and the
+//! process's peak resident memory.
 //! `--build` then times `cargo build` of the generated crate.
 
 use crate::args::Args;
@@ -171,8 +172,8 @@ pub fn run(args: &Args) -> Result<u8, String> {
     // what a slow phase of the machine does to both; this machine's speed moves by tens of
     // percent from second to second, and the medians above may come from different phases.
     let paired: Vec<f64> = samples.iter().map(|s| s[at("total")] / s[at("floor")]).collect();
-    let paired_median = self::median(paired.clone());
     let (lo, hi) = paired.iter().fold((f64::INFINITY, 0.0f64), |(lo, hi), &r| (lo.min(r), hi.max(r)));
+    let paired_median = self::median(paired);
     println!("ratio total/floor run by run: median {paired_median:.2}x (from {lo:.2}x to {hi:.2}x)");
     let cpu = median[at("total_cpu")];
     println!(
