@@ -328,12 +328,25 @@ pub struct LineIndex {
 
 impl LineIndex {
     pub fn new(text: &str) -> LineIndex {
-        // Counting first sizes the vector once; a second vectorised pass costs less than
-        // growing it line by line. (A branch-free eight-byte word scan was tried: it costs 10%
-        // more instructions on the corpus.)
-        let mut starts = Vec::with_capacity(memchr_newlines(text.as_bytes()).count() + 1);
+        // Every page's text comes through here (13 MB on the Graph corpus, at 35 bytes a line).
+        // The bytes are taken 64 at a time into a bit mask of their line breaks, and only the
+        // set bits are visited: two thirds of the instructions of a `memchr` call per line. The
+        // vector is sized for lines of 32 bytes and grows where they are shorter. (A branch-free
+        // eight-byte word scan was tried before this: it cost 10% more than `memchr`.)
+        let bytes = text.as_bytes();
+        let (blocks, rest) = bytes.as_chunks::<64>();
+        let mut starts = Vec::with_capacity(bytes.len() / 32 + 2);
         starts.push(0);
-        starts.extend(memchr_newlines(text.as_bytes()).map(|i| i + 1));
+        for (k, block) in blocks.iter().enumerate() {
+            let mut mask = newline_mask(block);
+            starts.reserve(mask.count_ones() as usize);
+            while mask != 0 {
+                starts.push(k * 64 + mask.trailing_zeros() as usize + 1);
+                mask &= mask - 1;
+            }
+        }
+        let base = blocks.len() * 64;
+        starts.extend(rest.iter().enumerate().filter(|(_, b)| **b == b'\n').map(|(i, _)| base + i + 1));
         LineIndex { starts, len: text.len() }
     }
 
@@ -373,8 +386,31 @@ impl LineIndex {
     }
 }
 
-fn memchr_newlines(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
-    memchr::memchr_iter(b'\n', bytes)
+/// Bit `i` is set when byte `i` of the block is a line break.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+fn newline_mask(block: &[u8; 64]) -> u64 {
+    use std::arch::x86_64::{__m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_set1_epi8};
+    // One compare and one mask move per 16 bytes; the compiler does not find that for a plain
+    // loop over the bytes (that took seven times the instructions of a `memchr` per line).
+    let mut mask = 0u64;
+    for (k, lane) in block.as_chunks::<16>().0.iter().enumerate() {
+        // SAFETY: SSE2 is part of every x86_64 target, and `lane` is 16 readable bytes, which
+        // this load takes at any alignment.
+        let lane_mask = unsafe {
+            let bytes = _mm_loadu_si128(lane.as_ptr().cast::<__m128i>());
+            _mm_movemask_epi8(_mm_cmpeq_epi8(bytes, _mm_set1_epi8(b'\n' as i8)))
+        };
+        mask |= u64::from(lane_mask as u16) << (k * 16);
+    }
+    mask
+}
+
+/// Bit `i` is set when byte `i` of the block is a line break.
+#[cfg(not(target_arch = "x86_64"))]
+#[inline]
+fn newline_mask(block: &[u8; 64]) -> u64 {
+    block.iter().enumerate().fold(0u64, |mask, (i, &b)| mask | (u64::from(b == b'\n') << i))
 }
 
 /// Collects the diagnostics of one page; positions are computed as they are pushed.
