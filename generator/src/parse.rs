@@ -185,7 +185,7 @@ impl CodeBlock<'_> {
 #[derive(Debug, Clone)]
 pub struct Annotation {
     /// The parsed JSON object, after repairs; `None` when unreadable.
-    pub json: Option<serde_json::Map<String, serde_json::Value>>,
+    pub json: Option<Object>,
     /// `<!--` to `-->`.
     pub span: Span,
     /// Span of the JSON text inside the comment.
@@ -216,6 +216,55 @@ impl Annotation {
 
     pub fn block_type(&self) -> Option<&str> {
         self.str("blockType")
+    }
+}
+
+/// An annotation's JSON object: its entries in order, found by a look along them. An annotation
+/// holds a handful of keys, and serde_json's map would hash each with SipHash when it is read and
+/// again at every look-up (8,300 annotations on the Graph corpus, each looked up several times).
+/// A key given twice keeps its first place and its last value, as serde_json's map does.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Object(Vec<(String, serde_json::Value)>);
+
+impl Object {
+    pub fn get(&self, key: &str) -> Option<&serde_json::Value> {
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.get(key).is_some()
+    }
+
+    /// The entries in the order of their first appearance.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &serde_json::Value)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v))
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Object {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Object, D::Error> {
+        struct Entries;
+        impl<'de> serde::de::Visitor<'de> for Entries {
+            type Value = Object;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Object, A::Error> {
+                let mut entries: Vec<(String, serde_json::Value)> = Vec::new();
+                while let Some((key, value)) = map.next_entry::<String, serde_json::Value>()? {
+                    // The look for an earlier use of the key is quadratic in the number of keys,
+                    // which is a handful for any annotation a person writes.
+                    match entries.iter_mut().find(|(k, _)| *k == key) {
+                        Some(entry) => entry.1 = value,
+                        None => entries.push((key, value)),
+                    }
+                }
+                Ok(Object(entries))
+            }
+        }
+        deserializer.deserialize_map(Entries)
     }
 }
 
@@ -1098,10 +1147,8 @@ fn scan_annotations(page: &mut Page, body_start: usize, diags: &mut PageDiagnost
             ];
             // An annotation holds a handful of keys; looking each flag up instead would hash
             // eight keys per annotation with serde_json's SipHash. Reported in FLAGS' order.
-            let mut found: Vec<(usize, &str, &str)> = m
-                .iter()
-                .filter_map(|(k, v)| Some((FLAGS.iter().position(|f| f == k)?, k.as_str(), v.as_str()?)))
-                .collect();
+            let mut found: Vec<(usize, &str, &str)> =
+                m.iter().filter_map(|(k, v)| Some((FLAGS.iter().position(|f| *f == k)?, k, v.as_str()?))).collect();
             found.sort_unstable_by_key(|f| f.0);
             for (_, key, v) in found {
                 let needle = format!("\"{key}\"");
@@ -1135,28 +1182,28 @@ fn place_at(page: &Page, offset: usize) -> Place {
 }
 
 /// An annotation's JSON object, or the byte offset and message of why it could not be read.
-pub type AnnotationJson = Result<serde_json::Map<String, serde_json::Value>, (usize, String)>;
+pub type AnnotationJson = Result<Object, (usize, String)>;
 
 /// Reads annotation JSON, repairing the defects FORMAT.md measured: trailing commas, raw control
 /// characters inside strings, and a missing comma between a value and the next key on a new line.
 /// Returns the object and what was repaired, or the byte offset and message of the error.
 pub fn read_annotation_json(s: &str) -> (AnnotationJson, Option<&'static str>) {
-    match serde_json::from_str::<serde_json::Value>(s) {
-        Ok(serde_json::Value::Object(m)) => (Ok(m), None),
-        Ok(_) => (Err((0, "expected a JSON object".into())), None),
+    // Callers pass text that starts with `{`: it is an object or not JSON at all.
+    match serde_json::from_str::<Object>(s) {
+        Ok(m) => (Ok(m), None),
         Err(first) => {
             // The docs' tooling marks permissions tables with `{ "blockType": "ignored" } //
             // Note: Removing this line will ...`: a comment after the object is its convention,
             // not a defect.
-            let mut stream = serde_json::Deserializer::from_str(s).into_iter::<serde_json::Value>();
-            if let Some(Ok(serde_json::Value::Object(m))) = stream.next()
+            let mut stream = serde_json::Deserializer::from_str(s).into_iter::<Object>();
+            if let Some(Ok(m)) = stream.next()
                 && s[stream.byte_offset()..].trim_start().starts_with("//")
             {
                 return (Ok(m), None);
             }
             let (fixed, what) = repair_json(s);
             if let Some(what) = what
-                && let Ok(serde_json::Value::Object(m)) = serde_json::from_str::<serde_json::Value>(&fixed)
+                && let Ok(m) = serde_json::from_str::<Object>(&fixed)
             {
                 return (Ok(m), Some(what));
             }
@@ -1690,6 +1737,26 @@ mod tests {
         assert_eq!(t("**TODO**"), Some(("TODO".into(), false, None)));
         assert_eq!(t("a b c"), None);
         assert_eq!(t("[x](x.md"), Some(("x".into(), false, Some("x.md".into()))));
+    }
+
+    #[test]
+    fn an_annotation_object_reads_as_serde_json_would() {
+        // A repeated key keeps its first place and its last value, as in serde_json's map.
+        let text = r#"{"blockType": "request", "name": "a", "blockType": "response", "x": {"y": [1]}}"#;
+        let ours = read_annotation_json(text).0.expect("an object");
+        let theirs: serde_json::Map<String, serde_json::Value> = serde_json::from_str(text).expect("an object");
+        let ours_entries: Vec<(&str, &serde_json::Value)> = ours.iter().collect();
+        let theirs_entries: Vec<(&str, &serde_json::Value)> = theirs.iter().map(|(k, v)| (k.as_str(), v)).collect();
+        assert_eq!(ours_entries, theirs_entries);
+        assert_eq!(ours.get("blockType"), Some(&serde_json::json!("response")));
+        assert!(ours.contains_key("x") && !ours.contains_key("y"));
+        // Not an object: the same error as serde_json gives for its own map.
+        for bad in ["{\"a\": }", "{\"a\" 1}", "{1: 2}", "{\"a\": 1"] {
+            let ours = serde_json::from_str::<Object>(bad).expect_err(bad).to_string();
+            let theirs =
+                serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(bad).expect_err(bad).to_string();
+            assert_eq!(ours, theirs, "{bad}");
+        }
     }
 
     #[test]
