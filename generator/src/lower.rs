@@ -1336,7 +1336,7 @@ pub fn parse_path(raw: &str) -> Option<(String, Option<String>, Vec<PathParam>)>
 pub fn templatise(path: &str) -> String {
     let mut prev = "";
     let mut out = String::with_capacity(path.len() + 8);
-    for (i, seg) in path.split('/').enumerate() {
+    for (i, seg) in crate::parse::split_ascii(path, b'/').enumerate() {
         if i > 0 {
             out.push('/');
         }
@@ -2105,18 +2105,9 @@ impl<'p, 'd> Resolver<'p, 'd> {
         if file.is_empty() || file.contains("://") {
             return None;
         }
-        let mut parts: Vec<&str> = page.path.split('/').collect();
-        parts.pop();
-        for seg in file.split('/') {
-            match seg {
-                "." | "" => {}
-                ".." => {
-                    parts.pop();
-                }
-                s => parts.push(s),
-            }
-        }
-        Some(parts.join("/").to_ascii_lowercase())
+        let mut target = crate::parse::join(page.path, file);
+        target.make_ascii_lowercase();
+        Some(target)
     }
 
     fn display_name(&self, r: &Resolved) -> String {

@@ -1508,6 +1508,70 @@ pub(crate) fn strip_prefix_ci<'s>(s: &'s str, prefix: &str) -> Option<&'s str> {
     s.get(..prefix.len()).filter(|head| head.eq_ignore_ascii_case(prefix)).map(|_| &s[prefix.len()..])
 }
 
+/// `s` split at every `sep`, an ASCII byte, as `str::split` would split it. Each piece is found
+/// by a plain look at the bytes: link paths and URL paths are a few dozen bytes, and the `memchr`
+/// call `str::split` makes per piece costs more there than it saves.
+pub(crate) fn split_ascii(s: &str, sep: u8) -> impl Iterator<Item = &str> {
+    debug_assert!(sep.is_ascii());
+    let mut rest = Some(s);
+    std::iter::from_fn(move || {
+        let r = rest?;
+        match r.bytes().position(|b| b == sep) {
+            Some(i) => {
+                rest = Some(&r[i + 1..]);
+                Some(&r[..i])
+            }
+            None => {
+                rest = None;
+                Some(r)
+            }
+        }
+    })
+}
+
+/// Joins a relative link to the folder of `from`, the page it is on: `..` and `.` are resolved,
+/// as the docs site resolves them.
+pub(crate) fn join(from: &str, rel: &str) -> String {
+    // The path's segments joined by `/`, kept as that joined text plus their number: every link
+    // of every page comes through here, and a vector of segments joined at the end cost two
+    // allocations and a pass more.
+    let mut out = String::with_capacity(from.len() + rel.len());
+    // `from` without its last segment (the page's own file name). The paths are short, so
+    // their `/` are found byte by byte (see `split_ascii`).
+    let mut n = 0usize;
+    if let Some(dir) = rfind_ascii(from, b'/').map(|i| &from[..i]) {
+        out.push_str(dir);
+        n = dir.bytes().filter(|&b| b == b'/').count() + 1;
+    }
+    for seg in split_ascii(rel, b'/') {
+        match seg {
+            "." | "" => {}
+            ".." => {
+                match n {
+                    0 => {}
+                    1 => out.clear(),
+                    _ => out.truncate(rfind_ascii(&out, b'/').unwrap_or(0)),
+                }
+                n = n.saturating_sub(1);
+            }
+            s => {
+                if n > 0 {
+                    out.push('/');
+                }
+                out.push_str(s);
+                n += 1;
+            }
+        }
+    }
+    out
+}
+
+/// The byte offset of the last `b`, an ASCII byte, in `s`; see [`split_ascii`] for why not
+/// `str::rfind`.
+pub(crate) fn rfind_ascii(s: &str, b: u8) -> Option<usize> {
+    s.bytes().rposition(|c| c == b)
+}
+
 /// Whether `s` ends with the ASCII `suffix`, ignoring ASCII case, without a lower-cased copy.
 pub(crate) fn ends_with_ci(s: &str, suffix: &str) -> bool {
     s.len() >= suffix.len() && s.as_bytes()[s.len() - suffix.len()..].eq_ignore_ascii_case(suffix.as_bytes())
@@ -1797,6 +1861,40 @@ mod tests {
     fn trim_cell_is_the_general_trim() {
         for raw in &crate::all_strings(&['a', ' ', '\t', '\u{a0}', '\u{202f}', '\u{c}', 'é', '|'], 5) {
             assert_eq!(trim_cell(raw), raw.trim_matches(is_cell_space), "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn joining_a_link_to_its_page_is_what_joining_segments_gives() {
+        fn by_segments(from: &str, rel: &str) -> String {
+            let mut parts: Vec<&str> = from.split('/').collect();
+            parts.pop();
+            for seg in rel.split('/') {
+                match seg {
+                    "." | "" => {}
+                    ".." => {
+                        parts.pop();
+                    }
+                    s => parts.push(s),
+                }
+            }
+            parts.join("/")
+        }
+        let paths = ["", "a.md", "api/a.md", "/api/a.md", "a//b/c.md", "a/b/", "/"];
+        let rels =
+            ["x.md", "./x.md", "../x.md", "../../../x.md", "../resources/x.md", "", "..", "a/../b", "/x", "x//y/"];
+        for from in paths {
+            for rel in rels {
+                assert_eq!(join(from, rel), by_segments(from, rel), "{from:?} + {rel:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn split_ascii_is_str_split() {
+        for s in ["", "/", "//", "a", "a/", "/a", "a/b", "a//b/", "é/ü/", "../x.md"] {
+            assert_eq!(split_ascii(s, b'/').collect::<Vec<_>>(), s.split('/').collect::<Vec<_>>(), "{s:?}");
+            assert_eq!(rfind_ascii(s, b'/'), s.rfind('/'), "{s:?}");
         }
     }
 

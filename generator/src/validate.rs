@@ -1406,8 +1406,8 @@ fn check_page_links(
         if dest.is_empty() || crate::parse::has_scheme(dest) || dest.starts_with('/') || dest.starts_with("mailto:") {
             continue;
         }
-        let (file, anchor) = match dest.split_once('#') {
-            Some((f, a)) => (f, Some(a)),
+        let (file, anchor) = match dest.bytes().position(|b| b == b'#') {
+            Some(i) => (&dest[..i], Some(&dest[i + 1..])),
             None => (dest, None),
         };
         let target_page: &Page = if file.is_empty() {
@@ -1416,7 +1416,7 @@ fn check_page_links(
             if !crate::parse::ends_with_ci(file, ".md") {
                 continue;
             }
-            let target = join(page.path, file);
+            let target = crate::parse::join(page.path, file);
             match exact.get(target.as_str()) {
                 Some(p) => p,
                 None => match folded.get(&target.to_ascii_lowercase()) {
@@ -1465,70 +1465,9 @@ fn relative_name(link: &str, actual: &str) -> String {
     }
 }
 
-/// Joins a relative link to the folder of `from`.
-fn join(from: &str, rel: &str) -> String {
-    // The path's segments joined by `/`, kept as that joined text plus their number: every link
-    // of every page comes through here, and a vector of segments joined at the end cost two
-    // allocations and a pass more.
-    let mut out = String::with_capacity(from.len() + rel.len());
-    // `from` without its last segment (the page's own file name).
-    let mut n = 0usize;
-    if let Some(dir) = from.rfind('/').map(|i| &from[..i]) {
-        out.push_str(dir);
-        n = dir.split('/').count();
-    }
-    for seg in rel.split('/') {
-        match seg {
-            "." | "" => {}
-            ".." => {
-                match n {
-                    0 => {}
-                    1 => out.clear(),
-                    _ => out.truncate(out.rfind('/').unwrap_or(0)),
-                }
-                n = n.saturating_sub(1);
-            }
-            s => {
-                if n > 0 {
-                    out.push('/');
-                }
-                out.push_str(s);
-                n += 1;
-            }
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn joining_a_link_to_its_page_is_what_joining_segments_gives() {
-        fn by_segments(from: &str, rel: &str) -> String {
-            let mut parts: Vec<&str> = from.split('/').collect();
-            parts.pop();
-            for seg in rel.split('/') {
-                match seg {
-                    "." | "" => {}
-                    ".." => {
-                        parts.pop();
-                    }
-                    s => parts.push(s),
-                }
-            }
-            parts.join("/")
-        }
-        let paths = ["", "a.md", "api/a.md", "/api/a.md", "a//b/c.md", "a/b/", "/"];
-        let rels =
-            ["x.md", "./x.md", "../x.md", "../../../x.md", "../resources/x.md", "", "..", "a/../b", "/x", "x//y/"];
-        for from in paths {
-            for rel in rels {
-                assert_eq!(join(from, rel), by_segments(from, rel), "{from:?} + {rel:?}");
-            }
-        }
-    }
 
     #[test]
     fn paths_lead_to_the_right_one_of_several_equal_keys() {
