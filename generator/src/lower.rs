@@ -743,9 +743,12 @@ fn read_property_table(page: &Page, t: &Table, navigation: bool, diags: &mut Vec
         // sentence describes the property's meaning, not where it is declared.
         let mentions = INHERITED.any_in(&lower);
         let md_lower = if mentions { desc_md.to_ascii_lowercase() } else { String::new() };
-        let linked = md_lower
-            .match_indices("inherited from")
-            .any(|(k, _)| md_lower[k + "inherited from".len()..].trim_start().starts_with('['));
+        // Only when the phrase is there at all: even over an empty text, `match_indices` sets up
+        // its search, once per row of every table.
+        let linked = mentions
+            && md_lower
+                .match_indices("inherited from")
+                .any(|(k, _)| md_lower[k + "inherited from".len()..].trim_start().starts_with('['));
         let inherited_at = if mentions {
             lower
                 .match_indices("inherited from")
