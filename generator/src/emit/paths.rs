@@ -84,10 +84,10 @@ pub(crate) fn distinguishing_suffixes(templates: &[&str]) -> Vec<String> {
     };
     for k in 1..=longest {
         let candidates: Vec<String> = segments.iter().map(|s| suffix(s, k)).collect();
-        let mut sorted = candidates.clone();
-        sorted.sort();
-        sorted.dedup();
-        if sorted.len() == candidates.len() {
+        // Distinct when no two are equal once sorted; references are sorted, not copies.
+        let mut sorted: Vec<&String> = candidates.iter().collect();
+        sorted.sort_unstable();
+        if sorted.windows(2).all(|w| w[0] != w[1]) {
             return candidates;
         }
     }
