@@ -113,6 +113,9 @@ codes! {
     TypeRefinedByJson = "type-refined-by-json", Warning,
         "A table's type cell and the page's JSON representation disagree in a way the docs' conventions settle: a `String` whose sample names another primitive as its format (`\"String (double)\"`) or is that name alone (`\"guid\"`), or a collection of a primitive whose sample is a single value (`\"string\"`). The JSON representation's reading is used.",
         "Write the type the JSON representation shows (`Double`, `String`) in the Type column, or fix the sample.";
+    TypeConflictsWithJson = "type-conflicts-with-json", Warning,
+        "A table's type cell says `String` and the page's JSON representation gives the sample a format that cannot be the property's: any format for the key `id`, or a date or time format for a property whose name mentions neither (a sample copied from another row). The table's `String` is kept.",
+        "Make the sample show what the property holds (`\"String\"`, `\"String (identifier)\"`), or correct the Type column.";
     UnrecognisedTypeCell = "unrecognised-type-cell", Warning,
         "A table's type cell cannot be read as a type.",
         "Write a type name, a link to a type page, or `X collection`.";

@@ -540,13 +540,22 @@ fn read_json_representation(page: &Page, block: &parse::CodeBlock, ty: &mut RawT
                     // The docs write a string's format in parentheses: `"String (timestamp)"` is
                     // a DateTimeOffset, `"String (double)"` a Double (`"String (identifier)"`
                     // names no primitive and changes nothing), or give the type's name alone
-                    // (`"guid"`). A table that says `String` there is wrong.
-                    diags.push(page.diag(
-                        Code::TypeRefinedByJson,
-                        p.type_span,
-                        format!("the table calls `{}` String, but the JSON representation shows `{sample}`; it is read as {format}", p.name),
-                    ));
-                    r.name = format.to_string();
+                    // (`"guid"`). A table that says `String` there is wrong, unless the format
+                    // cannot be the property's: then the sample is the slip.
+                    if format_fits_name(&p.name, format) {
+                        diags.push(page.diag(
+                            Code::TypeRefinedByJson,
+                            p.type_span,
+                            format!("the table calls `{}` String, but the JSON representation shows `{sample}`; it is read as {format}", p.name),
+                        ));
+                        r.name = format.to_string();
+                    } else {
+                        diags.push(page.diag(
+                            Code::TypeConflictsWithJson,
+                            p.type_span,
+                            format!("the table calls `{}` String, but the JSON representation shows `{sample}`, which {}; the table's String is kept", p.name, if p.name.eq_ignore_ascii_case("id") { "a key cannot be" } else { "its name does not suggest" }),
+                        ));
+                    }
                 } else if !p.possible_values.is_empty() && sample.contains('|') {
                     p.shown_as_enum = value_set(sample.split('|')) == value_set(p.possible_values.iter());
                 }
@@ -611,6 +620,24 @@ fn string_format(sample: &str) -> Option<&'static str> {
     };
     let p = primitive(inner.strip_suffix(')')?.trim())?;
     (p != "String").then_some(p)
+}
+
+/// Whether a property of this name can be of `format`, a primitive that a JSON representation's
+/// sample gives a `String` row. Graph keys are strings, and Graph names what holds a date or a
+/// time after it (`createdDateTime`, `birthDate`, `startTime`, `timeZone`), so a date or time
+/// format on a name that says neither is a sample copied from another row: one beta page shows
+/// `"String (timestamp)"` for both `id` and `displayName`.
+fn format_fits_name(name: &str, format: &str) -> bool {
+    if name.eq_ignore_ascii_case("id") {
+        return false;
+    }
+    match format {
+        "DateTimeOffset" | "Date" | "TimeOfDay" => {
+            let lower = name.to_ascii_lowercase();
+            lower.contains("date") || lower.contains("time") || lower.contains("day")
+        }
+        _ => true,
+    }
 }
 
 /// The EDM type a JSON representation's sample value stands for: `"String"` or `"string"`,
@@ -2989,6 +3016,18 @@ mod tests {
         assert_eq!(string_format("date"), None);
         assert_eq!(string_format("object"), None);
         assert_eq!(string_format("string"), None);
+    }
+
+    #[test]
+    fn formats_that_fit_a_name() {
+        assert!(format_fits_name("createdDateTime", "DateTimeOffset"));
+        assert!(format_fits_name("birthday", "DateTimeOffset"));
+        assert!(format_fits_name("startTime", "TimeOfDay"));
+        assert!(!format_fits_name("displayName", "DateTimeOffset"));
+        assert!(!format_fits_name("id", "Guid"));
+        assert!(!format_fits_name("Id", "DateTimeOffset"));
+        assert!(format_fits_name("progress", "Double"));
+        assert!(format_fits_name("tenantId", "Guid"));
     }
 
     #[test]
