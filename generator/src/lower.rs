@@ -1287,7 +1287,7 @@ fn example_paths(page: &Page) -> Vec<(Method, HttpPath)> {
         let l = line.trim();
         let (word, rest) = l.split_once(char::is_whitespace).unwrap_or((l, ""));
         let Some(m) = Method::parse(word) else { continue };
-        let url = rest.trim().trim_end_matches("HTTP/1.1").trim();
+        let url = strip_suffixes(rest.trim(), "HTTP/1.1").trim();
         let Some((path, _query)) = url_path(url) else { continue };
         let Some((template, query, params)) = parse_path(&path) else { continue };
         out.push((m, HttpPath { template, params, query, loc: loc_of(page, *off) }));
@@ -1320,7 +1320,7 @@ fn status_in(text: &str) -> Option<u16> {
 /// Reads a documented path: strips a scheme, host and version, splits off the query and finds
 /// the placeholders. Returns `None` when the text is not a path at all.
 pub fn parse_path(raw: &str) -> Option<(String, Option<String>, Vec<PathParam>)> {
-    let raw = raw.trim().trim_end_matches(" HTTP/1.1");
+    let raw = strip_suffixes(raw.trim(), " HTTP/1.1");
     let mut p = raw.trim();
     if let Some(rest) = p.strip_prefix("https://").or_else(|| p.strip_prefix("http://")) {
         p = rest.find('/').map(|i| &rest[i..]).unwrap_or("/");
@@ -1435,6 +1435,18 @@ fn placeholder_arguments(seg: &str) -> Option<String> {
 }
 
 /// Removes a leading `/v1.0`, `/beta` or `/v1` segment.
+/// `s` without every trailing copy of `suffix`, as `trim_end_matches` gives it, without the
+/// substring search that sets up for every request line.
+fn strip_suffixes<'s>(mut s: &'s str, suffix: &str) -> &'s str {
+    if suffix.is_empty() {
+        return s;
+    }
+    while let Some(rest) = s.strip_suffix(suffix) {
+        s = rest;
+    }
+    s
+}
+
 pub fn strip_version(p: &str) -> &str {
     for v in ["/v1.0", "/beta", "/v1", "/V1.0", "/Beta"] {
         if let Some(rest) = p.strip_prefix(v)
@@ -1703,7 +1715,7 @@ fn read_request(
         ));
         return None;
     };
-    let url = rest.trim().trim_end_matches("HTTP/1.1").trim().to_string();
+    let url = strip_suffixes(rest.trim(), "HTTP/1.1").trim().to_string();
     let headers = parse_headers(page, &parts, diags);
     let body = parse_body(page, &parts, diags);
     let (path, query) = url_path(&url).unwrap_or_default();
@@ -3016,6 +3028,15 @@ mod tests {
         assert_eq!(string_format("date"), None);
         assert_eq!(string_format("object"), None);
         assert_eq!(string_format("string"), None);
+    }
+
+    #[test]
+    fn stripping_suffixes_is_trim_end_matches() {
+        for s in ["", "GET /me", "GET /me HTTP/1.1", "GET /me HTTP/1.1 HTTP/1.1", "HTTP/1.1", "/me HTTP/1.11"] {
+            for suffix in [" HTTP/1.1", "HTTP/1.1", ""] {
+                assert_eq!(strip_suffixes(s, suffix), s.trim_end_matches(suffix), "{s:?} - {suffix:?}");
+            }
+        }
     }
 
     #[test]
