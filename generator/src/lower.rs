@@ -1883,6 +1883,10 @@ struct Resolver<'p, 'd> {
     type_names: FxHashMap<String, Vec<String>>,
     enums: BTreeMap<String, (usize, usize)>,
     enum_names: FxHashMap<String, Vec<String>>,
+    /// Each enum's members as a [`value_set`] → the keys of the enums with those members, in
+    /// key order: a list of values shown as an enum is looked up here, instead of every enum's
+    /// members being lower-cased and sorted again for each such property.
+    enum_sets: FxHashMap<Vec<String>, Vec<String>>,
     /// Type key → the display name of the base type another page names it a derived type of.
     derived_from: FxHashMap<String, String>,
     /// Page path → the single type or enum it defines (qualified key, is_enum).
@@ -1929,6 +1933,7 @@ impl<'p, 'd> Resolver<'p, 'd> {
             type_names: FxHashMap::default(),
             enums: BTreeMap::new(),
             enum_names: FxHashMap::default(),
+            enum_sets: FxHashMap::default(),
             derived_from: FxHashMap::default(),
             page_defs: FxHashMap::default(),
             inferred: BTreeMap::new(),
@@ -2091,6 +2096,10 @@ impl<'p, 'd> Resolver<'p, 'd> {
             }
         }
         self.derived_from = derived_from;
+        for (key, &(pi, ei)) in &self.enums {
+            let members = value_set(self.decls[pi].enums[ei].members.iter().map(|m| &m.0));
+            self.enum_sets.entry(members).or_default().push(key.clone());
+        }
     }
 
     /// Resolves a type reference made on `page`. `None` when nothing matches.
@@ -2125,14 +2134,8 @@ impl<'p, 'd> Resolver<'p, 'd> {
     /// the page's namespace: the type of a `String` property that the JSON representation
     /// shows as an enumeration of its possible values.
     fn enum_listing(&self, page: &Page, values: &[String]) -> Option<String> {
-        let wanted = value_set(values);
         let page_ns = page.namespace.as_deref().unwrap_or(DEFAULT_NAMESPACE).to_ascii_lowercase();
-        let matching: Vec<&String> = self
-            .enums
-            .iter()
-            .filter(|&(_, &(pi, ei))| value_set(self.decls[pi].enums[ei].members.iter().map(|m| &m.0)) == wanted)
-            .map(|(k, _)| k)
-            .collect();
+        let matching: Vec<&String> = self.enum_sets.get(&value_set(values)).into_iter().flatten().collect();
         let prefix = format!("{page_ns}.");
         let local: Vec<&String> = matching.iter().copied().filter(|k| k.starts_with(&prefix)).collect();
         match (local.as_slice(), matching.as_slice()) {
