@@ -387,6 +387,24 @@ impl LineIndex {
     pub fn line_count(&self) -> usize {
         self.starts.len()
     }
+
+    /// The lines of `text[span]`, as `split_inclusive('\n')` cuts that slice, each with its
+    /// offset in `text` and without its line break (trailing `\n` and `\r` trimmed). The first
+    /// starts at `span.start` even inside a line. Tables and code blocks are cut into lines this
+    /// way, from the line starts already found, instead of by searching their text again.
+    pub fn lines_in<'s, 't: 's>(&'s self, text: &'t str, span: Span) -> impl Iterator<Item = (usize, &'t str)> + 's {
+        let end = span.end.min(text.len()).min(self.len);
+        let start = span.start.min(end);
+        // The starts after `start` and before `end`, then `end` itself, close each line.
+        let first = self.starts.partition_point(|&s| s <= start);
+        let inner = self.starts[first..].iter().copied().take_while(move |&s| s < end);
+        let mut from = start;
+        inner.chain((start < end).then_some(end)).map(move |to| {
+            let line = (from, text[from..to].trim_end_matches(['\n', '\r']));
+            from = to;
+            line
+        })
+    }
 }
 
 /// Bit `i` is set when byte `i` of the block is a line break.
@@ -489,6 +507,26 @@ mod tests {
         // Past the end is clamped, never a panic.
         assert_eq!(ix.line_col(text, 1000), (4, 2));
         assert_eq!(ix.line_col("", 5), (1, 1));
+    }
+
+    #[test]
+    fn lines_in_a_span_are_what_split_inclusive_gives() {
+        for text in ["", "\n", "a", "a\n", "a\r\nb", "a\n\nb\n", "| x |\r\r\n|---|\n", "é\nü", "ab\ncd\n\nef"] {
+            let ix = LineIndex::new(text);
+            let bounds: Vec<usize> = (0..=text.len()).filter(|&i| text.is_char_boundary(i)).collect();
+            for &start in &bounds {
+                for &end in bounds.iter().filter(|&&e| e >= start) {
+                    let mut pos = start;
+                    let mut expected = Vec::new();
+                    for line in text[start..end].split_inclusive('\n') {
+                        expected.push((pos, line.trim_end_matches(['\n', '\r'])));
+                        pos += line.len();
+                    }
+                    let got: Vec<(usize, &str)> = ix.lines_in(text, Span::new(start, end)).collect();
+                    assert_eq!(got, expected, "{text:?} {start}..{end}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -329,7 +329,7 @@ pub fn parse_page<'a>(path: &'a str, text: &'a str) -> Page<'a> {
         ref_defs: FxHashMap::default(),
         diagnostics: Vec::new(),
     };
-    walk_markdown(&mut page, body_start);
+    walk_markdown(&mut page, &index, body_start);
     check_cell_counts(&page, &mut diags);
     page.doc_type = settle_doc_type(&page);
     scan_annotations(&mut page, body_start, &mut diags);
@@ -620,7 +620,7 @@ fn check_cell_counts(page: &Page, diags: &mut PageDiagnostics) {
     }
 }
 
-fn walk_markdown(page: &mut Page, body_start: usize) {
+fn walk_markdown(page: &mut Page, index: &LineIndex, body_start: usize) {
     let text = page.text;
     let body = &text[body_start..];
     let mut opts = Options::empty();
@@ -663,7 +663,7 @@ fn walk_markdown(page: &mut Page, body_start: usize) {
                 {
                     let span = c.span;
                     collecting = None;
-                    if let Some(t) = split_table(text, span, place) {
+                    if let Some(t) = split_table(text, index, span, place) {
                         page.tables.push(t);
                     }
                     continue;
@@ -681,7 +681,7 @@ fn walk_markdown(page: &mut Page, body_start: usize) {
             }
             Event::Start(Tag::Table(_)) => {
                 in_table += 1;
-                if let Some(t) = split_table(text, span, place) {
+                if let Some(t) = split_table(text, index, span, place) {
                     page.tables.push(t);
                 }
             }
@@ -691,7 +691,7 @@ fn walk_markdown(page: &mut Page, body_start: usize) {
                     pulldown_cmark::CodeBlockKind::Fenced(info) => info.trim().to_ascii_lowercase(),
                     pulldown_cmark::CodeBlockKind::Indented => continue,
                 };
-                page.code_blocks.push(code_block(text, span, info, place));
+                page.code_blocks.push(code_block(text, index, span, info, place));
             }
             Event::Start(Tag::Link { dest_url, .. }) => {
                 link_stack.push((cow(dest_url), span.start, Cow::Borrowed("")));
@@ -880,28 +880,10 @@ fn looks_like_table(src: &str) -> bool {
         && d.chars().all(|c| matches!(c, '|' | '-' | ':' | ' ' | '\t'))
 }
 
-/// The lines of `src` with their offsets counted from `base`, without their `\n` or `\r\n`:
-/// what `split_inclusive('\n')` and a trim give, found with one vectorised search, since tables
-/// and code blocks make up most of every page.
-fn lines_at(src: &str, base: usize) -> impl Iterator<Item = (usize, &str)> {
-    let mut start = 0;
-    let mut ends = memchr::memchr_iter(b'\n', src.as_bytes());
-    std::iter::from_fn(move || {
-        if start >= src.len() {
-            return None;
-        }
-        let end = ends.next().map_or(src.len(), |i| i + 1);
-        let line = (base + start, src[start..end].trim_end_matches(['\n', '\r']));
-        start = end;
-        Some(line)
-    })
-}
-
 /// Re-splits a table from its source lines, so cell spans are exact and rows keep the cell count
 /// they were written with.
-fn split_table(text: &str, span: Span, place: Place) -> Option<Table<'_>> {
-    let src = &text[span.start..span.end];
-    let mut lines: Vec<(usize, &str)> = lines_at(src, span.start).collect();
+fn split_table<'a>(text: &'a str, index: &LineIndex, span: Span, place: Place) -> Option<Table<'a>> {
+    let mut lines: Vec<(usize, &str)> = index.lines_in(text, span).collect();
     // Drop trailing blank lines that a range may include.
     while lines.last().is_some_and(|(_, l)| l.trim().is_empty()) {
         lines.pop();
@@ -1049,9 +1031,8 @@ fn trim_cell(raw: &str) -> &str {
     }
 }
 
-fn code_block(text: &str, span: Span, info: String, place: Place) -> CodeBlock<'_> {
-    let src = &text[span.start..span.end];
-    let lines: Vec<(usize, &str)> = lines_at(src, span.start).collect();
+fn code_block<'a>(text: &'a str, index: &LineIndex, span: Span, info: String, place: Place) -> CodeBlock<'a> {
+    let lines: Vec<(usize, &str)> = index.lines_in(text, span).collect();
     let fence_line = lines.first().map(|l| l.1).unwrap_or("");
     let indent = fence_line.len() - fence_line.trim_start().len();
     let fence_char = fence_line.trim_start().chars().next().unwrap_or('`');
@@ -1895,19 +1876,6 @@ mod tests {
         for s in ["", "/", "//", "a", "a/", "/a", "a/b", "a//b/", "é/ü/", "../x.md"] {
             assert_eq!(split_ascii(s, b'/').collect::<Vec<_>>(), s.split('/').collect::<Vec<_>>(), "{s:?}");
             assert_eq!(rfind_ascii(s, b'/'), s.rfind('/'), "{s:?}");
-        }
-    }
-
-    #[test]
-    fn lines_at_gives_what_split_inclusive_gives() {
-        for src in ["", "\n", "a", "a\n", "a\r\nb", "a\n\nb\n", "| x |\r\r\n|---|\n", "é\nü"] {
-            let mut pos = 7;
-            let mut expected = Vec::new();
-            for line in src.split_inclusive('\n') {
-                expected.push((pos, line.trim_end_matches(['\n', '\r'])));
-                pos += line.len();
-            }
-            assert_eq!(lines_at(src, 7).collect::<Vec<_>>(), expected, "{src:?}");
         }
     }
 
