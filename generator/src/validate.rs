@@ -1393,26 +1393,41 @@ pub fn check_links(pages: &[Page]) -> Vec<Diagnostic> {
     let folded: FxHashMap<String, &Page> = pages.iter().map(|p| (p.path.to_ascii_lowercase(), p)).collect();
     let folders: FxHashSet<String> =
         pages.iter().filter_map(|p| p.path.rsplit_once('/').map(|(d, _)| d.to_ascii_lowercase())).collect();
+    // Each piece of the work keeps the targets it has found: the pages of one folder link to
+    // the same few hundred files, and finding one costs a join of paths and a hash of the result.
     let per_page: Vec<Vec<Diagnostic>> = pages
         .par_iter()
         .with_max_len(crate::PIECE)
-        .map(|page| {
+        .map_init(FxHashMap::default, |found, page| {
             let mut out = Vec::new();
-            check_page_links(page, &exact, &folded, &folders, &mut out);
+            check_page_links(page, &exact, &folded, &folders, found, &mut out);
             out
         })
         .collect();
     per_page.into_iter().flatten().collect()
 }
 
-/// The links of one page: see [`check_links`].
-fn check_page_links(
-    page: &Page,
-    exact: &FxHashMap<&str, &Page>,
-    folded: &FxHashMap<String, &Page>,
+/// Where a link's file leads, from the folder of the page it is on.
+#[derive(Clone, Copy)]
+enum Target<'p> {
+    Page(&'p Page<'p>),
+    /// A page whose path differs from the link's only in case.
+    Folded(&'p Page<'p>),
+    /// No page; `true` when the folder is one the doc set has, so the link is wrong.
+    Missing(bool),
+}
+
+/// The links of one page: see [`check_links`]. `found` holds the targets already found, by the
+/// folder of the linking page and the file as the link writes it.
+fn check_page_links<'p>(
+    page: &'p Page<'p>,
+    exact: &FxHashMap<&str, &'p Page<'p>>,
+    folded: &FxHashMap<String, &'p Page<'p>>,
     folders: &FxHashSet<String>,
+    found: &mut FxHashMap<(&'p str, &'p str), Target<'p>>,
     out: &mut Vec<Diagnostic>,
 ) {
+    let folder = page.path.rsplit_once('/').map_or("", |(d, _)| d);
     for link in &page.links {
         let dest = link.dest.trim();
         if dest.is_empty() || crate::parse::has_scheme(dest) || dest.starts_with('/') || dest.starts_with("mailto:") {
@@ -1428,31 +1443,39 @@ fn check_page_links(
             if !crate::parse::ends_with_ci(file, ".md") {
                 continue;
             }
-            let target = crate::parse::join(page.path, file);
-            match exact.get(target.as_str()) {
-                Some(p) => p,
-                None => match folded.get(&target.to_ascii_lowercase()) {
-                    Some(p) => {
-                        let msg = format!("the link `{file}` differs in case from the page `{}`", p.path);
-                        let mut d = page.diag(Code::LinkCase, link.span, msg);
-                        d.help = Some(format!("write `{}`", relative_name(file, p.path)));
-                        out.push(d);
-                        p
+            let target = *found.entry((folder, file)).or_insert_with(|| {
+                let target = crate::parse::join(page.path, file);
+                match exact.get(target.as_str()) {
+                    Some(p) => Target::Page(p),
+                    None => match folded.get(&target.to_ascii_lowercase()) {
+                        Some(p) => Target::Folded(p),
+                        // Only folders the doc set has can be judged; links to other doc sets
+                        // (concepts, includes) are outside what was read.
+                        None => Target::Missing(folders.contains(
+                            &target.rsplit_once('/').map(|(d, _)| d.to_ascii_lowercase()).unwrap_or_default(),
+                        )),
+                    },
+                }
+            });
+            match target {
+                Target::Page(p) => p,
+                Target::Folded(p) => {
+                    let msg = format!("the link `{file}` differs in case from the page `{}`", p.path);
+                    let mut d = page.diag(Code::LinkCase, link.span, msg);
+                    d.help = Some(format!("write `{}`", relative_name(file, p.path)));
+                    out.push(d);
+                    p
+                }
+                Target::Missing(judged) => {
+                    if judged {
+                        out.push(page.diag(
+                            Code::LinkTargetMissing,
+                            link.span,
+                            format!("the link `{file}` points to no page"),
+                        ));
                     }
-                    None => {
-                        // Only folders the doc set has can be judged; links to other doc
-                        // sets (concepts, includes) are outside what was read.
-                        let dir = target.rsplit_once('/').map(|(d, _)| d.to_ascii_lowercase()).unwrap_or_default();
-                        if folders.contains(&dir) {
-                            out.push(page.diag(
-                                Code::LinkTargetMissing,
-                                link.span,
-                                format!("the link `{file}` points to no page"),
-                            ));
-                        }
-                        continue;
-                    }
-                },
+                    continue;
+                }
             }
         };
         let Some(a) = anchor.filter(|a| !a.is_empty() && !a.starts_with("tab/")) else { continue };
