@@ -31,8 +31,19 @@ pub fn lower(pages: &[Page], decls: &mut [PageDecls]) -> (Ir, Vec<Diagnostic>) {
             title: p.title.as_ref().map(|t| t.0.clone()),
         });
     }
+    // An operation's paths and permissions go into the IR as they are: moved out of the
+    // declarations here, not copied when the operations are made.
+    let moved: Vec<(Vec<HttpPath>, Vec<Permission>)> = decls
+        .iter_mut()
+        .map(|d| {
+            d.operation
+                .as_mut()
+                .map(|o| (std::mem::take(&mut o.paths), std::mem::take(&mut o.permissions)))
+                .unwrap_or_default()
+        })
+        .collect();
     let mut ctx = Resolver::new(pages, decls, &mut diags);
-    ctx.build(&mut ir);
+    ctx.build(&mut ir, moved);
     move_example_bodies(&mut ir, decls);
     (ir, diags)
 }
@@ -130,6 +141,7 @@ pub struct RawOperation {
     pub title: String,
     pub description: String,
     pub method: Method,
+    /// Moved into the IR's operation by [`lower`], with `permissions`; empty afterwards.
     pub paths: Vec<HttpPath>,
     pub body_type_link: Option<(String, String)>,
     pub body_collection: bool,
@@ -1942,11 +1954,12 @@ impl<'p, 'd> Resolver<'p, 'd> {
         }
     }
 
-    fn build(&mut self, ir: &mut Ir) {
+    /// `moved` holds each page's operation paths and permissions, taken out of its declaration.
+    fn build(&mut self, ir: &mut Ir, moved: Vec<(Vec<HttpPath>, Vec<Permission>)>) {
         self.index_definitions();
         self.build_types(ir);
         self.build_enums(ir);
-        self.build_operations(ir);
+        self.build_operations(ir, moved);
         // The kinds so far are each type's own page's hint; the inheritance trees, the
         // operations and every type's properties now say more. The keys the examples show,
         // which the next step needs, are gathered meanwhile.
@@ -2582,12 +2595,13 @@ impl<'p, 'd> Resolver<'p, 'd> {
         }
     }
 
-    fn build_operations(&mut self, ir: &mut Ir) {
+    fn build_operations(&mut self, ir: &mut Ir, moved: Vec<(Vec<HttpPath>, Vec<Permission>)>) {
         // Pages are independent here; their results are joined in page order.
-        let per_page: Vec<(Vec<Operation>, Vec<Example>, Effects)> = (0..self.decls.len())
+        let per_page: Vec<(Vec<Operation>, Vec<Example>, Effects)> = moved
             .into_par_iter()
+            .enumerate()
             .with_max_len(crate::PIECE)
-            .map(|pi| self.page_operations(pi))
+            .map(|(pi, (paths, permissions))| self.page_operations(pi, paths, permissions))
             .collect();
         let mut fx = Vec::with_capacity(per_page.len());
         for (ops, examples, effects) in per_page {
@@ -2604,8 +2618,14 @@ impl<'p, 'd> Resolver<'p, 'd> {
     }
 
     /// The operations of one page (the documented one, then one per extra method) and its
-    /// examples, each naming its operation by index among these.
-    fn page_operations(&self, pi: usize) -> (Vec<Operation>, Vec<Example>, Effects) {
+    /// examples, each naming its operation by index among these. `paths` and `permissions` are
+    /// those of the page's operation, moved out of its declaration.
+    fn page_operations(
+        &self,
+        pi: usize,
+        paths: Vec<HttpPath>,
+        permissions: Vec<Permission>,
+    ) -> (Vec<Operation>, Vec<Example>, Effects) {
         let mut fx = Effects::default();
         let page = &self.pages[pi];
         let d = &self.decls[pi];
@@ -2615,8 +2635,8 @@ impl<'p, 'd> Resolver<'p, 'd> {
             if let Some(r) = response.as_mut()
                 && r.collection
                 && op.method == Method::Get
-                && !op.paths.is_empty()
-                && op.paths.iter().all(|p| ends_with_key(&p.template))
+                && !paths.is_empty()
+                && paths.iter().all(|p| ends_with_key(&p.template))
             {
                 fx.diags.push(page.diag(
                     Code::ResponseCollectionByKey,
@@ -2624,7 +2644,7 @@ impl<'p, 'd> Resolver<'p, 'd> {
                     format!(
                         "the response is documented as a collection of `{}`, but `{}` addresses one by its key",
                         r.ty.as_deref().unwrap_or("?"),
-                        op.paths[0].template
+                        paths[0].template
                     ),
                 ));
                 r.collection = false;
@@ -2637,10 +2657,10 @@ impl<'p, 'd> Resolver<'p, 'd> {
                 title: op.title.clone(),
                 description: op.description.clone(),
                 method: op.method,
-                paths: op.paths.clone(),
+                paths,
                 request_body,
                 response,
-                permissions: op.permissions.clone(),
+                permissions,
                 loc: loc_of(page, op.loc.start),
             };
             ops.push(main);
