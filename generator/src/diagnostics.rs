@@ -114,7 +114,7 @@ codes! {
         "A table's type cell and the page's JSON representation disagree in a way the docs' conventions settle: a `String` whose sample names another primitive as its format (`\"String (double)\"`) or is that name alone (`\"guid\"`), or a collection of a primitive whose sample is a single value (`\"string\"`). The JSON representation's reading is used.",
         "Write the type the JSON representation shows (`Double`, `String`) in the Type column, or fix the sample.";
     TypeConflictsWithJson = "type-conflicts-with-json", Warning,
-        "A table's type cell says `String` and the page's JSON representation gives the sample a format that cannot be the property's: any format for the key `id`, or a date or time format for a property whose name mentions neither (a sample copied from another row). The table's `String` is kept.",
+        "A table's type cell says `String` and the page's JSON representation gives the sample a format that cannot be the property's: any format for the key `id`, or a date or time format for a property whose name mentions no date, day or time (a sample copied from another row). The table's `String` is kept.",
         "Make the sample show what the property holds (`\"String\"`, `\"String (identifier)\"`), or correct the Type column.";
     UnrecognisedTypeCell = "unrecognised-type-cell", Warning,
         "A table's type cell cannot be read as a type.",
@@ -333,7 +333,7 @@ impl LineIndex {
     pub fn new(text: &str) -> LineIndex {
         // Every page's text comes through here (13 MB on the Graph corpus, at 35 bytes a line).
         // The bytes are taken 64 at a time into a bit mask of their line breaks, and only the
-        // set bits are visited: two thirds of the instructions of a `memchr` call per line. The
+        // set bits are visited: about half the instructions of a `memchr` call per line. The
         // vector is sized for lines of 32 bytes and grows where they are shorter. (A branch-free
         // eight-byte word scan was tried before this: it cost 10% more than `memchr`.)
         let bytes = text.as_bytes();

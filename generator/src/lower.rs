@@ -636,8 +636,9 @@ fn string_format(sample: &str) -> Option<&'static str> {
 
 /// Whether a property of this name can be of `format`, a primitive that a JSON representation's
 /// sample gives a `String` row. Graph keys are strings, and Graph names what holds a date or a
-/// time after it (`createdDateTime`, `birthDate`, `startTime`, `timeZone`), so a date or time
-/// format on a name that says neither is a sample copied from another row: one beta page shows
+/// time after it (`createdDateTime`, `birthDate`, `startTime`, `timeZone`, `birthday`), so a
+/// date or time format on a name that says none of these is a sample copied from another row:
+/// one beta page shows
 /// `"String (timestamp)"` for both `id` and `displayName`.
 fn format_fits_name(name: &str, format: &str) -> bool {
     if name.eq_ignore_ascii_case("id") {

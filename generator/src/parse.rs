@@ -1169,7 +1169,8 @@ pub type AnnotationJson = Result<Object, (usize, String)>;
 /// characters inside strings, and a missing comma between a value and the next key on a new line.
 /// Returns the object and what was repaired, or the byte offset and message of the error.
 pub fn read_annotation_json(s: &str) -> (AnnotationJson, Option<&'static str>) {
-    // Callers pass text that starts with `{`: it is an object or not JSON at all.
+    // An annotation is an object: other JSON (`[1]`) is reported as serde_json words it
+    // ("invalid type: sequence, expected a JSON object"), where it stops reading.
     match serde_json::from_str::<Object>(s) {
         Ok(m) => (Ok(m), None),
         Err(first) => {
@@ -1514,8 +1515,8 @@ pub(crate) fn split_ascii(s: &str, sep: u8) -> impl Iterator<Item = &str> {
 /// as the docs site resolves them.
 pub(crate) fn join(from: &str, rel: &str) -> String {
     // The path's segments joined by `/`, kept as that joined text plus their number: every link
-    // of every page comes through here, and a vector of segments joined at the end cost two
-    // allocations and a pass more.
+    // target a folder's pages name comes through here, and a vector of segments joined at the
+    // end cost two allocations and a pass more.
     let mut out = String::with_capacity(from.len() + rel.len());
     // `from` without its last segment (the page's own file name). The paths are short, so
     // their `/` are found byte by byte (see `split_ascii`).
@@ -1795,6 +1796,8 @@ mod tests {
         assert_eq!(ours_entries, theirs_entries);
         assert_eq!(ours.get("blockType"), Some(&serde_json::json!("response")));
         assert!(ours.contains_key("x") && !ours.contains_key("y"));
+        let not_an_object = read_annotation_json("[1]").0.expect_err("an array");
+        assert_eq!(not_an_object.1, "invalid type: sequence, expected a JSON object");
         // Not an object: the same error as serde_json gives for its own map.
         for bad in ["{\"a\": }", "{\"a\" 1}", "{1: 2}", "{\"a\": 1"] {
             let ours = serde_json::from_str::<Object>(bad).expect_err(bad).to_string();
