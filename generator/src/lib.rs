@@ -63,7 +63,8 @@ pub struct Output {
 
 /// The front half of the pipeline: every page parsed, the IR, and every diagnostic about the
 /// docs (sorted, without duplicates). Emitting needs only the IR; `check-docs` also reads the
-/// pages' suppression comments.
+/// pages' suppression comments. The pages come without the parts that only reading each
+/// page's declarations needs (see [`parse::Page::release_read_parts`]).
 pub struct Analysis<'a> {
     pub pages: Vec<parse::Page<'a>>,
     pub ir: ir::Ir,
@@ -138,6 +139,7 @@ fn resolve(sources: &[Source]) -> Resolved<'_> {
             // copied one by one when the pages are resolved together (they are sorted at the end).
             let mut found = std::mem::take(&mut page.diagnostics);
             found.append(&mut decls.diagnostics);
+            page.release_read_parts();
             (page, (decls, (found, rayon::current_thread_index().unwrap_or(0))))
         })
         .unzip();
