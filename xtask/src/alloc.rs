@@ -13,7 +13,7 @@
 //! bench's next run) allocates: about 36,000 page faults over nine bench runs, against 350
 //! without purging, and about 2% of the bench's time. A command that runs for a fraction of a
 //! second gains nothing from giving memory back before it exits; its peak is what counts, and
-//! that stays well under the bench's 300 MiB budget (175 to 185 MiB).
+//! that stays well under the bench's 300 MiB budget (150 to 185 MiB).
 
 use std::alloc::{GlobalAlloc, Layout};
 use std::ffi::c_void;
