@@ -638,8 +638,7 @@ fn string_format(sample: &str) -> Option<&'static str> {
 /// sample gives a `String` row. Graph keys are strings, and Graph names what holds a date or a
 /// time after it (`createdDateTime`, `birthDate`, `startTime`, `timeZone`, `birthday`), so a
 /// date or time format on a name that says none of these is a sample copied from another row:
-/// one beta page shows
-/// `"String (timestamp)"` for both `id` and `displayName`.
+/// one beta page shows `"String (timestamp)"` for both `id` and `displayName`.
 fn format_fits_name(name: &str, format: &str) -> bool {
     if name.eq_ignore_ascii_case("id") {
         return false;
@@ -1447,7 +1446,6 @@ fn placeholder_arguments(seg: &str) -> Option<String> {
     changed.then(|| format!("{}({})", &seg[..open], args.join(",")))
 }
 
-/// Removes a leading `/v1.0`, `/beta` or `/v1` segment.
 /// `s` without every trailing copy of `suffix`, as `trim_end_matches` gives it, without the
 /// substring search that sets up for every request line.
 fn strip_suffixes<'s>(mut s: &'s str, suffix: &str) -> &'s str {
@@ -1460,6 +1458,7 @@ fn strip_suffixes<'s>(mut s: &'s str, suffix: &str) -> &'s str {
     s
 }
 
+/// Removes a leading `/v1.0`, `/beta` or `/v1` segment.
 pub fn strip_version(p: &str) -> &str {
     for v in ["/v1.0", "/beta", "/v1", "/V1.0", "/Beta"] {
         if let Some(rest) = p.strip_prefix(v)

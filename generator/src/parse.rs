@@ -242,7 +242,7 @@ impl Annotation {
 /// holds a handful of keys, and serde_json's map would hash each with SipHash when it is read and
 /// again at every look-up (8,300 annotations on the Graph corpus, each looked up several times).
 /// A key given twice keeps its first place and its last value, as serde_json's map does.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Object(Vec<(String, serde_json::Value)>);
 
 impl Object {
@@ -1817,7 +1817,7 @@ mod tests {
         assert!(ours.contains_key("x") && !ours.contains_key("y"));
         let not_an_object = read_annotation_json("[1]").0.expect_err("an array");
         assert_eq!(not_an_object.1, "invalid type: sequence, expected a JSON object");
-        // Not an object: the same error as serde_json gives for its own map.
+        // Malformed objects: the same error as serde_json gives for its own map.
         for bad in ["{\"a\": }", "{\"a\" 1}", "{1: 2}", "{\"a\": 1"] {
             let ours = serde_json::from_str::<Object>(bad).expect_err(bad).to_string();
             let theirs =
