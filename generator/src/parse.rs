@@ -4,7 +4,8 @@
 //! with the wrong cell count is seen, not silently padded), code blocks with the annotation that
 //! announces them, paragraphs with their links, and the HTML-comment annotations. Nothing here
 //! knows what a type or an operation is; that is [`crate::lower`]'s job. pulldown-cmark finds the
-//! block structure; every range it reports is clamped before use (see ANCHORS.md on its range bugs).
+//! block structure, tables aside (they are found in its paragraphs); every range it reports is
+//! clamped before use (see ANCHORS.md on its range bugs).
 
 use crate::diagnostics::{Code, Diagnostic, LineIndex, PageDiagnostics, Span, floor_boundary};
 use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
@@ -642,9 +643,12 @@ fn check_cell_counts(page: &Page, diags: &mut PageDiagnostics) {
 fn walk_markdown(page: &mut Page, index: &LineIndex, body_start: usize) {
     let text = page.text;
     let body = &text[body_start..];
-    let mut opts = Options::empty();
-    opts.insert(Options::ENABLE_TABLES);
-    let parser = Parser::new_ext(body, opts).into_offset_iter();
+    // The table extension stays off: tables are re-split from their source lines anyway
+    // ([`split_table`]), so they are found in the paragraphs pulldown-cmark reports
+    // ([`tables_in`]). Splitting every row into cells a second time, and reading each cell's
+    // inlines apart, took a sixth of pulldown-cmark's time on graph-v1.0 for nothing the pages
+    // need; the cells' links are read all the same, as inlines of the paragraph.
+    let parser = Parser::new_ext(body, Options::empty()).into_offset_iter();
     for (label, def) in parser.reference_definitions().iter() {
         page.ref_defs.insert(label.to_ascii_lowercase(), def.dest.to_string());
     }
@@ -658,10 +662,14 @@ fn walk_markdown(page: &mut Page, index: &LineIndex, body_start: usize) {
     // Inline text collection for headings and paragraphs.
     let mut collecting: Option<Collect> = None;
     let mut link_stack: Vec<(Cow<'_, str>, usize, Cow<'_, str>)> = Vec::new();
-    let mut in_table = 0usize;
+    // The tables of the paragraph being read, when it holds any.
+    let mut cut: Option<Cut> = None;
 
     for (event, range) in parser {
         let span = clamp(range);
+        if let Some(c) = cut.as_mut() {
+            c.route(span.start, &mut collecting, page, place);
+        }
         match event {
             Event::Start(Tag::Heading { level, .. }) => {
                 collecting = Some(Collect::new(CollectKind::Heading(heading_level(level)), span, page.links.len()));
@@ -671,40 +679,35 @@ fn walk_markdown(page: &mut Page, index: &LineIndex, body_start: usize) {
                     finish_heading(page, c, &mut place);
                 }
             }
-            Event::Start(Tag::Paragraph) if in_table == 0 => {
-                collecting = Some(Collect::new(CollectKind::Paragraph, span, page.links.len()));
-            }
-            Event::End(TagEnd::Paragraph) => {
-                // pulldown-cmark does not take a delimiter row holding tabs (`|---\t|`) as a
-                // table; such paragraphs are tables all the same.
-                if let Some(c) = collecting.as_ref()
-                    && looks_like_table(&text[c.span.start..c.span.end])
-                {
-                    let span = c.span;
-                    collecting = None;
-                    if let Some(t) = split_table(text, index, span, place) {
+            Event::Start(Tag::Paragraph) => {
+                let tables = tables_in(text, index, span);
+                let Some(first) = tables.first() else {
+                    collecting = Some(Collect::new(CollectKind::Paragraph, span, page.links.len()));
+                    continue;
+                };
+                // The text before the first table is a paragraph of its own, as it would be had
+                // the table been set apart by a blank line.
+                let before = text[span.start..first.start].trim_end();
+                collecting = (!before.is_empty()).then(|| {
+                    Collect::new(
+                        CollectKind::Paragraph,
+                        Span::new(span.start, span.start + before.len()),
+                        page.links.len(),
+                    )
+                });
+                for &t in &tables {
+                    if let Some(t) = split_table(text, index, t, place) {
                         page.tables.push(t);
                     }
-                    continue;
                 }
-                if let Some(c) = collecting.take()
-                    && !c.text.trim().is_empty()
-                {
-                    page.paragraphs.push(Paragraph {
-                        text: normalise_space_owned(c.text),
-                        span: c.span,
-                        links: c.first_link..page.links.len(),
-                        place,
-                    });
+                cut = Some(Cut { tables, end: span.end, next: 0 });
+            }
+            Event::End(TagEnd::Paragraph) => {
+                cut = None;
+                if let Some(c) = collecting.take() {
+                    finish_paragraph(page, c, place);
                 }
             }
-            Event::Start(Tag::Table(_)) => {
-                in_table += 1;
-                if let Some(t) = split_table(text, index, span, place) {
-                    page.tables.push(t);
-                }
-            }
-            Event::End(TagEnd::Table) => in_table = in_table.saturating_sub(1),
             Event::Start(Tag::CodeBlock(kind)) => {
                 let info = match kind {
                     pulldown_cmark::CodeBlockKind::Fenced(info) => info.trim().to_ascii_lowercase(),
@@ -737,6 +740,51 @@ fn walk_markdown(page: &mut Page, index: &LineIndex, body_start: usize) {
                 }
             }
             _ => {}
+        }
+    }
+}
+
+/// A collected paragraph into the page, unless it holds no text.
+fn finish_paragraph(page: &mut Page, c: Collect, place: Place) {
+    if !c.text.trim().is_empty() {
+        page.paragraphs.push(Paragraph {
+            text: normalise_space_owned(c.text),
+            span: c.span,
+            links: c.first_link..page.links.len(),
+            place,
+        });
+    }
+}
+
+/// The tables found in the paragraph being read ([`tables_in`]), and which of them its events
+/// have reached.
+struct Cut {
+    tables: Vec<Span>,
+    /// Where the paragraph ends.
+    end: usize,
+    /// The first table whose end the events have not passed.
+    next: usize,
+}
+
+impl Cut {
+    /// Sends the text of the event at `pos` where it belongs: into the paragraph before a table,
+    /// nowhere inside one (its cells are read from the table), and into a new paragraph after
+    /// one. Links are recorded wherever they are.
+    fn route(&mut self, pos: usize, collecting: &mut Option<Collect>, page: &mut Page, place: Place) {
+        while let Some(t) = self.tables.get(self.next) {
+            if pos < t.start {
+                return;
+            }
+            if let Some(c) = collecting.take() {
+                finish_paragraph(page, c, place);
+            }
+            if pos < t.end {
+                return;
+            }
+            self.next += 1;
+            let start = page.text[t.end..].find('\n').map_or(t.end, |i| t.end + i + 1);
+            let end = self.tables.get(self.next).map_or(self.end, |n| n.start);
+            *collecting = Some(Collect::new(CollectKind::Paragraph, Span::new(start, end), page.links.len()));
         }
     }
 }
@@ -884,19 +932,92 @@ fn collapse_space(s: &str) -> String {
     out
 }
 
-/// A header line with a pipe followed by a delimiter row (`|:---|---|`, tabs allowed).
-fn looks_like_table(src: &str) -> bool {
-    // Every paragraph comes through here and most are one line: a vectorised search for the
-    // first line break settles those.
-    let Some(first_break) = memchr::memchr(b'\n', src.as_bytes()) else { return false };
-    let head = &src[..first_break];
-    let rest = &src[first_break + 1..];
-    let Some(delim) = rest.lines().next() else { return false };
-    let d = delim.trim();
-    head.contains('|')
-        && d.contains('-')
-        && d.contains('|')
-        && d.chars().all(|c| matches!(c, '|' | '-' | ':' | ' ' | '\t'))
+/// The tables in a paragraph's source. A table is a header line holding a pipe followed by a
+/// delimiter row (`|:---|---|`, tabs allowed); after the paragraph's first line, the header must
+/// start with a pipe, as a table that interrupts a paragraph must in GitHub's markdown. A table
+/// runs to the end of the paragraph, or to a lazy continuation line: one that leaves the list
+/// item or block quote the paragraph began in, which ends a table though not a paragraph.
+fn tables_in(text: &str, index: &LineIndex, span: Span) -> Vec<Span> {
+    let src = &text[span.start..span.end];
+    // Every paragraph comes through here and most are one line: vectorised searches for a line
+    // break and a pipe settle those.
+    if memchr::memchr(b'\n', src.as_bytes()).is_none() || memchr::memchr(b'|', src.as_bytes()).is_none() {
+        return Vec::new();
+    }
+    let lines: Vec<(usize, &str)> = index.lines_in(text, span).collect();
+    // The paragraph's container, from what precedes its first line: a block quote's `>` must
+    // open every line of its tables, a list item's indentation must lead them.
+    let line_start = text[..span.start].rfind('\n').map_or(0, |i| i + 1);
+    let prefix = &text[line_start..span.start];
+    let mut container = if prefix.contains('>') {
+        Container::Quote
+    } else if !prefix.trim().is_empty() {
+        Container::Item(prefix.len())
+    } else {
+        Container::Top
+    };
+    let mut tables = Vec::new();
+    // The first line of the text the paragraph has left after its last table.
+    let mut first = 0;
+    let mut k = 0;
+    while k + 1 < lines.len() {
+        let head = unquote(lines[k].1);
+        let starts = if k == first {
+            head.contains('|')
+        } else {
+            head.trim_start().starts_with('|') && container.holds(lines[k].1)
+        };
+        if !(starts && container.holds(lines[k + 1].1) && is_delimiter_row(unquote(lines[k + 1].1))) {
+            k += 1;
+            continue;
+        }
+        let mut end = k + 2;
+        while end < lines.len() && container.holds(lines[end].1) {
+            end += 1;
+        }
+        let (last_at, last) = lines[end - 1];
+        tables.push(Span::new(lines[k].0, last_at + last.len()));
+        // A lazy line left the container; what follows is outside it.
+        container = Container::Top;
+        first = end;
+        k = end;
+    }
+    tables
+}
+
+/// Where a paragraph sits, as far as its tables' lines are concerned.
+#[derive(Clone, Copy)]
+enum Container {
+    Top,
+    Quote,
+    /// A list item whose content starts at this column.
+    Item(usize),
+}
+
+impl Container {
+    fn holds(self, line: &str) -> bool {
+        let rest = line.trim_start();
+        match self {
+            Container::Top => true,
+            Container::Quote => rest.starts_with('>'),
+            Container::Item(column) => line.len() - rest.len() >= column,
+        }
+    }
+}
+
+/// A line without its block-quote marker.
+fn unquote(line: &str) -> &str {
+    let rest = line.trim_start();
+    match rest.strip_prefix('>') {
+        Some(r) => r.strip_prefix(' ').unwrap_or(r),
+        None => line,
+    }
+}
+
+/// `|:---|---|`: pipes, dashes, colons and spaces, with at least one pipe and one dash.
+fn is_delimiter_row(line: &str) -> bool {
+    let d = line.trim();
+    d.contains('-') && d.contains('|') && d.chars().all(|c| matches!(c, '|' | '-' | ':' | ' ' | '\t'))
 }
 
 /// Re-splits a table from its source lines, so cell spans are exact and rows keep the cell count
@@ -907,24 +1028,6 @@ fn split_table<'a>(text: &'a str, index: &LineIndex, span: Span, place: Place) -
     while lines.last().is_some_and(|(_, l)| l.trim().is_empty()) {
         lines.pop();
     }
-    // pulldown-cmark ends a table at a line holding only a pipe (the tail of a wrapped row);
-    // such lines still belong to the table, so their rows get counted and reported.
-    let mut end = lines.last().map(|(o, l)| o + l.len()).unwrap_or(span.end);
-    while end < text.len() {
-        // `end` is where a line's content ends: before its `\n`, or its `\r\n`.
-        let Some(next_start) = text[end..].find('\n').map(|i| end + i + 1) else { break };
-        if next_start >= text.len() {
-            break;
-        }
-        let next_end = text[next_start..].find('\n').map(|i| next_start + i).unwrap_or(text.len());
-        let l = text[next_start..next_end].trim_end_matches('\r');
-        if !l.trim_start().starts_with('|') {
-            break;
-        }
-        lines.push((next_start, l));
-        end = next_end;
-    }
-    let span = Span::new(span.start, end.max(span.end));
     if lines.len() < 2 {
         return None;
     }
@@ -1772,6 +1875,34 @@ mod tests {
                 .collect::<Vec<_>>()
         };
         assert_eq!(rows(&a), rows(&b));
+    }
+
+    /// The tables [`tables_in`] finds in one paragraph, as the text of their lines. `at` is
+    /// where the paragraph starts in `text` (after a list marker or a block-quote marker).
+    fn tables_found(text: &str, at: usize) -> Vec<&str> {
+        let index = LineIndex::new(text);
+        tables_in(text, &index, Span::new(at, text.len())).into_iter().map(|t| &text[t.start..t.end]).collect()
+    }
+
+    #[test]
+    fn tables_are_found_in_paragraphs_as_github_finds_them() {
+        // A paragraph that is a table, with or without outer pipes.
+        assert_eq!(tables_found("a | b\n---|---\nc | d", 0), ["a | b\n---|---\nc | d"]);
+        assert_eq!(tables_found("|a|b|\n|:---|\t---|", 0), ["|a|b|\n|:---|\t---|"]);
+        // One that interrupts a paragraph must start with a pipe.
+        assert_eq!(tables_found("Text:\n| a | b |\n|---|---|\n| c | d |", 0), ["| a | b |\n|---|---|\n| c | d |"]);
+        assert!(tables_found("Text:\na | b\n---|---", 0).is_empty());
+        // Pipes without a delimiter row make no table.
+        assert!(tables_found("a | b\nc | d", 0).is_empty());
+        assert!(tables_found("one | line", 0).is_empty());
+        // In a list item, a line that leaves the item ends the table, not the paragraph; a
+        // table after it is found too.
+        let item = "1. Sizes:\n   | a |\n   |---|\n   | 1 |\nLazy line\n| b |\n|---|";
+        assert_eq!(tables_found(item, 3), ["   | a |\n   |---|\n   | 1 |", "| b |\n|---|"]);
+        // In a block quote, every line of the table keeps its marker.
+        let quote = "> Note:\n> | a |\n> |---|\n> | 1 |\nlazy";
+        assert_eq!(tables_found(quote, 2), ["> | a |\n> |---|\n> | 1 |"]);
+        assert_eq!(tables_found("> | a |\n> |---|", 2), ["| a |\n> |---|"]);
     }
 
     #[test]
