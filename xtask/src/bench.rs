@@ -77,8 +77,11 @@ const ROWS: &[(&str, &str, Kind, usize)] = &[
 ];
 
 /// Default number of runs: the first with an empty format cache, then enough warm ones for a
-/// median that one slow run (a busy neighbour) does not move.
-const DEFAULT_RUNS: usize = 5;
+/// median that a few slow runs (a busy neighbour) do not move. On a two-core virtual machine one
+/// run's ratio has been seen anywhere from 1.9x to 3.2x within one bench; two slow runs decide
+/// the median of four warm runs, while it takes seven to decide that of fourteen. Fifteen runs
+/// take about seven seconds on graph-v1.0.
+const DEFAULT_RUNS: usize = 15;
 
 pub fn run(args: &Args) -> Result<u8, String> {
     let root = crate::project_root();

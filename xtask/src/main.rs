@@ -63,7 +63,7 @@ commands:
       else docs/). The first run starts with an empty format cache and is shown apart;
       the medians are of the later runs, which find every file laid out (as a
       regenerate after an edit finds all but the changed ones).
-      --runs     how many runs (default 5)
+      --runs     how many runs (default 15)
       --json     also write the figures as JSON
       --outside  then time whole processes from outside, N times each: `regenerate`
                  into a fresh folder against `floor` over the same docs
