@@ -644,8 +644,8 @@ fn walk_markdown(page: &mut Page, index: &LineIndex, body_start: usize) {
     let text = page.text;
     let body = &text[body_start..];
     // The table extension stays off: tables are re-split from their source lines anyway
-    // ([`split_table`]), so they are found in the paragraphs pulldown-cmark reports
-    // ([`tables_in`]). Splitting every row into cells a second time, and reading each cell's
+    // ([`split_table`]), so they are found in the paragraphs pulldown-cmark reports, and in
+    // the text of tight list items ([`tables_in`]). Splitting every row into cells a second time, and reading each cell's
     // inlines apart, took a sixth of pulldown-cmark's time on graph-v1.0 for nothing the pages
     // need; the cells' links are read all the same, as inlines of the paragraph.
     let parser = Parser::new_ext(body, Options::empty()).into_offset_iter();
@@ -664,23 +664,51 @@ fn walk_markdown(page: &mut Page, index: &LineIndex, body_start: usize) {
     let mut link_stack: Vec<(Cow<'_, str>, usize, Cow<'_, str>)> = Vec::new();
     // The tables of the paragraph being read, when it holds any.
     let mut cut: Option<Cut> = None;
+    // How many block quotes and list items hold the current block: a table's lines must stay
+    // inside them.
+    let (mut quotes, mut items) = (0usize, 0usize);
+    // The text of a tight list item comes without paragraph events: its extent is gathered
+    // from its inline events, and its tables are found when the next block starts. Inside a
+    // paragraph, heading or code block, text events are that block's.
+    let mut in_text_block = false;
+    let mut tight: Option<Span> = None;
 
     for (event, range) in parser {
         let span = clamp(range);
         if let Some(c) = cut.as_mut() {
             c.route(span.start, &mut collecting, page, place);
         }
+        if items > 0 && !in_text_block {
+            if is_inline(&event) {
+                tight = Some(tight.map_or(span, |t| Span::new(t.start, t.end.max(span.end))));
+            } else if let Some(t) = tight.take() {
+                let container = Container::of_paragraph(text, t.start, quotes, items);
+                for t in tables_in(text, index, t, container) {
+                    if let Some(t) = split_table(text, index, t, place) {
+                        page.tables.push(t);
+                    }
+                }
+            }
+        }
         match event {
             Event::Start(Tag::Heading { level, .. }) => {
+                in_text_block = true;
                 collecting = Some(Collect::new(CollectKind::Heading(heading_level(level)), span, page.links.len()));
             }
             Event::End(TagEnd::Heading(_)) => {
+                in_text_block = false;
                 if let Some(c) = collecting.take() {
                     finish_heading(page, c, &mut place);
                 }
             }
+            Event::Start(Tag::BlockQuote(_)) => quotes += 1,
+            Event::End(TagEnd::BlockQuote(_)) => quotes = quotes.saturating_sub(1),
+            Event::Start(Tag::Item) => items += 1,
+            Event::End(TagEnd::Item) => items = items.saturating_sub(1),
             Event::Start(Tag::Paragraph) => {
-                let tables = tables_in(text, index, span);
+                in_text_block = true;
+                let container = Container::of_paragraph(text, span.start, quotes, items);
+                let tables = tables_in(text, index, span, container);
                 let Some(first) = tables.first() else {
                     collecting = Some(Collect::new(CollectKind::Paragraph, span, page.links.len()));
                     continue;
@@ -703,18 +731,22 @@ fn walk_markdown(page: &mut Page, index: &LineIndex, body_start: usize) {
                 cut = Some(Cut { tables, end: span.end, next: 0 });
             }
             Event::End(TagEnd::Paragraph) => {
+                in_text_block = false;
                 cut = None;
                 if let Some(c) = collecting.take() {
                     finish_paragraph(page, c, place);
                 }
             }
             Event::Start(Tag::CodeBlock(kind)) => {
+                // Code blocks hold text events too, but never a table.
+                in_text_block = true;
                 let info = match kind {
                     pulldown_cmark::CodeBlockKind::Fenced(info) => info.trim().to_ascii_lowercase(),
                     pulldown_cmark::CodeBlockKind::Indented => continue,
                 };
                 page.code_blocks.push(code_block(text, index, span, info, place));
             }
+            Event::End(TagEnd::CodeBlock) => in_text_block = false,
             Event::Start(Tag::Link { dest_url, .. }) => {
                 link_stack.push((cow(dest_url), span.start, Cow::Borrowed("")));
             }
@@ -741,6 +773,34 @@ fn walk_markdown(page: &mut Page, index: &LineIndex, body_start: usize) {
             }
             _ => {}
         }
+    }
+}
+
+/// Whether an event belongs to the inline text of a block rather than opening or closing one.
+fn is_inline(event: &Event) -> bool {
+    match event {
+        Event::Start(tag) => matches!(
+            tag,
+            Tag::Emphasis
+                | Tag::Strong
+                | Tag::Strikethrough
+                | Tag::Superscript
+                | Tag::Subscript
+                | Tag::Link { .. }
+                | Tag::Image { .. }
+        ),
+        Event::End(tag) => matches!(
+            tag,
+            TagEnd::Emphasis
+                | TagEnd::Strong
+                | TagEnd::Strikethrough
+                | TagEnd::Superscript
+                | TagEnd::Subscript
+                | TagEnd::Link
+                | TagEnd::Image
+        ),
+        Event::Html(_) | Event::Rule | Event::DisplayMath(_) => false,
+        _ => true,
     }
 }
 
@@ -936,8 +996,9 @@ fn collapse_space(s: &str) -> String {
 /// delimiter row (`|:---|---|`, tabs allowed); after the paragraph's first line, the header must
 /// start with a pipe, as a table that interrupts a paragraph must in GitHub's markdown. A table
 /// runs to the end of the paragraph, or to a lazy continuation line: one that leaves the list
-/// item or block quote the paragraph began in, which ends a table though not a paragraph.
-fn tables_in(text: &str, index: &LineIndex, span: Span) -> Vec<Span> {
+/// item or block quote the paragraph is in (`container`), which ends a table though not a
+/// paragraph.
+fn tables_in(text: &str, index: &LineIndex, span: Span, container: Container) -> Vec<Span> {
     let src = &text[span.start..span.end];
     // Every paragraph comes through here and most are one line: vectorised searches for a line
     // break and a pipe settle those.
@@ -945,17 +1006,7 @@ fn tables_in(text: &str, index: &LineIndex, span: Span) -> Vec<Span> {
         return Vec::new();
     }
     let lines: Vec<(usize, &str)> = index.lines_in(text, span).collect();
-    // The paragraph's container, from what precedes its first line: a block quote's `>` must
-    // open every line of its tables, a list item's indentation must lead them.
-    let line_start = text[..span.start].rfind('\n').map_or(0, |i| i + 1);
-    let prefix = &text[line_start..span.start];
-    let mut container = if prefix.contains('>') {
-        Container::Quote
-    } else if !prefix.trim().is_empty() {
-        Container::Item(prefix.len())
-    } else {
-        Container::Top
-    };
+    let mut container = container;
     let mut tables = Vec::new();
     // The first line of the text the paragraph has left after its last table.
     let mut first = 0;
@@ -985,8 +1036,9 @@ fn tables_in(text: &str, index: &LineIndex, span: Span) -> Vec<Span> {
     tables
 }
 
-/// Where a paragraph sits, as far as its tables' lines are concerned.
-#[derive(Clone, Copy)]
+/// Where a paragraph sits, as far as its tables' lines are concerned: a block quote's `>` must
+/// open every line of a table, a list item's indentation must lead it.
+#[derive(Clone, Copy, Debug)]
 enum Container {
     Top,
     Quote,
@@ -995,6 +1047,19 @@ enum Container {
 }
 
 impl Container {
+    /// The container of a paragraph that starts at `at`, inside `quotes` block quotes and
+    /// `items` list items (counted from pulldown-cmark's events). In a list item, the column the
+    /// paragraph starts at is taken for the item's content column.
+    fn of_paragraph(text: &str, at: usize, quotes: usize, items: usize) -> Container {
+        if quotes > 0 {
+            Container::Quote
+        } else if items > 0 {
+            Container::Item(at - text[..at].rfind('\n').map_or(0, |i| i + 1))
+        } else {
+            Container::Top
+        }
+    }
+
     fn holds(self, line: &str) -> bool {
         let rest = line.trim_start();
         match self {
@@ -1878,31 +1943,45 @@ mod tests {
     }
 
     /// The tables [`tables_in`] finds in one paragraph, as the text of their lines. `at` is
-    /// where the paragraph starts in `text` (after a list marker or a block-quote marker).
-    fn tables_found(text: &str, at: usize) -> Vec<&str> {
+    /// where the paragraph starts in `text` (after a list marker or a block-quote marker), inside
+    /// `quotes` block quotes and `items` list items.
+    fn tables_found(text: &str, at: usize, quotes: usize, items: usize) -> Vec<&str> {
         let index = LineIndex::new(text);
-        tables_in(text, &index, Span::new(at, text.len())).into_iter().map(|t| &text[t.start..t.end]).collect()
+        let container = Container::of_paragraph(text, at, quotes, items);
+        tables_in(text, &index, Span::new(at, text.len()), container)
+            .into_iter()
+            .map(|t| &text[t.start..t.end])
+            .collect()
     }
 
     #[test]
     fn tables_are_found_in_paragraphs_as_github_finds_them() {
         // A paragraph that is a table, with or without outer pipes.
-        assert_eq!(tables_found("a | b\n---|---\nc | d", 0), ["a | b\n---|---\nc | d"]);
-        assert_eq!(tables_found("|a|b|\n|:---|\t---|", 0), ["|a|b|\n|:---|\t---|"]);
+        assert_eq!(tables_found("a | b\n---|---\nc | d", 0, 0, 0), ["a | b\n---|---\nc | d"]);
+        assert_eq!(tables_found("|a|b|\n|:---|\t---|", 0, 0, 0), ["|a|b|\n|:---|\t---|"]);
         // One that interrupts a paragraph must start with a pipe.
-        assert_eq!(tables_found("Text:\n| a | b |\n|---|---|\n| c | d |", 0), ["| a | b |\n|---|---|\n| c | d |"]);
-        assert!(tables_found("Text:\na | b\n---|---", 0).is_empty());
+        assert_eq!(
+            tables_found("Text:\n| a | b |\n|---|---|\n| c | d |", 0, 0, 0),
+            ["| a | b |\n|---|---|\n| c | d |"]
+        );
+        assert!(tables_found("Text:\na | b\n---|---", 0, 0, 0).is_empty());
         // Pipes without a delimiter row make no table.
-        assert!(tables_found("a | b\nc | d", 0).is_empty());
-        assert!(tables_found("one | line", 0).is_empty());
+        assert!(tables_found("a | b\nc | d", 0, 0, 0).is_empty());
+        assert!(tables_found("one | line", 0, 0, 0).is_empty());
         // In a list item, a line that leaves the item ends the table, not the paragraph; a
         // table after it is found too.
         let item = "1. Sizes:\n   | a |\n   |---|\n   | 1 |\nLazy line\n| b |\n|---|";
-        assert_eq!(tables_found(item, 3), ["   | a |\n   |---|\n   | 1 |", "| b |\n|---|"]);
+        assert_eq!(tables_found(item, 3, 0, 1), ["   | a |\n   |---|\n   | 1 |", "| b |\n|---|"]);
         // In a block quote, every line of the table keeps its marker.
         let quote = "> Note:\n> | a |\n> |---|\n> | 1 |\nlazy";
-        assert_eq!(tables_found(quote, 2), ["> | a |\n> |---|\n> | 1 |"]);
-        assert_eq!(tables_found("> | a |\n> |---|", 2), ["| a |\n> |---|"]);
+        assert_eq!(tables_found(quote, 2, 1, 0), ["> | a |\n> |---|\n> | 1 |"]);
+        assert_eq!(tables_found("> | a |\n> |---|", 2, 1, 0), ["| a |\n> |---|"]);
+        // A later paragraph of a list item starts at the item's content column, after spaces
+        // only; a line less indented still leaves the item.
+        let later = "1. Step:\n\n   | a |\n   |---|\n   | 1 |\nLazy";
+        assert_eq!(tables_found(later, 13, 0, 1), ["| a |\n   |---|\n   | 1 |"]);
+        // At the top level, rows need no indentation, whatever the header has.
+        assert_eq!(tables_found("  | a |\n|---|\n| 1 |", 2, 0, 0), ["| a |\n|---|\n| 1 |"]);
     }
 
     #[test]
