@@ -645,9 +645,11 @@ fn walk_markdown(page: &mut Page, index: &LineIndex, body_start: usize) {
     let body = &text[body_start..];
     // The table extension stays off: tables are re-split from their source lines anyway
     // ([`split_table`]), so they are found in the paragraphs pulldown-cmark reports, and in
-    // the text of tight list items ([`tables_in`]). Splitting every row into cells a second time, and reading each cell's
-    // inlines apart, took a sixth of pulldown-cmark's time on graph-v1.0 for nothing the pages
-    // need; the cells' links are read all the same, as inlines of the paragraph.
+    // the text of tight list items ([`tables_in`]). Splitting every row into cells a second
+    // time, and reading each cell's inlines apart, took a sixth of pulldown-cmark's time on
+    // graph-v1.0 for nothing the pages need. The cells' links are read all the same, as inlines
+    // of the paragraph; the one difference is that a back-tick left open in one cell now opens
+    // a code span that can run into later rows and hide their links from the link check.
     let parser = Parser::new_ext(body, Options::empty()).into_offset_iter();
     for (label, def) in parser.reference_definitions().iter() {
         page.ref_defs.insert(label.to_ascii_lowercase(), def.dest.to_string());
