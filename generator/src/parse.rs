@@ -4,8 +4,8 @@
 //! with the wrong cell count is seen, not silently padded), code blocks with the annotation that
 //! announces them, paragraphs with their links, and the HTML-comment annotations. Nothing here
 //! knows what a type or an operation is; that is [`crate::lower`]'s job. pulldown-cmark finds the
-//! block structure, tables aside (they are found in its paragraphs); every range it reports is
-//! clamped before use (see ANCHORS.md on its range bugs).
+//! block structure, tables aside (they are found in its paragraphs and in the text of tight list
+//! items); every range it reports is clamped before use (see ANCHORS.md on its range bugs).
 
 use crate::diagnostics::{Code, Diagnostic, LineIndex, PageDiagnostics, Span, floor_boundary};
 use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
