@@ -685,11 +685,8 @@ fn walk_markdown(page: &mut Page, index: &LineIndex, body_start: usize) {
                 tight = Some(tight.map_or(span, |t| Span::new(t.start, t.end.max(span.end))));
             } else if let Some(t) = tight.take() {
                 let container = Container::of_paragraph(text, t.start, quotes, items);
-                for t in tables_in(text, index, t, container) {
-                    if let Some(t) = split_table(text, index, t, place) {
-                        page.tables.push(t);
-                    }
-                }
+                let tables = tables_in(text, index, t, container);
+                page.tables.extend(tables.iter().map(|&t| split_table(text, index, t, place)));
             }
         }
         match event {
@@ -725,11 +722,7 @@ fn walk_markdown(page: &mut Page, index: &LineIndex, body_start: usize) {
                         page.links.len(),
                     )
                 });
-                for &t in &tables {
-                    if let Some(t) = split_table(text, index, t, place) {
-                        page.tables.push(t);
-                    }
-                }
+                page.tables.extend(tables.iter().map(|&t| split_table(text, index, t, place)));
                 cut = Some(Cut { tables, end: span.end, next: 0 });
             }
             Event::End(TagEnd::Paragraph) => {
@@ -1087,29 +1080,20 @@ fn is_delimiter_row(line: &str) -> bool {
     d.contains('-') && d.contains('|') && d.chars().all(|c| matches!(c, '|' | '-' | ':' | ' ' | '\t'))
 }
 
-/// Re-splits a table from its source lines, so cell spans are exact and rows keep the cell count
-/// they were written with.
-fn split_table<'a>(text: &'a str, index: &LineIndex, span: Span, place: Place) -> Option<Table<'a>> {
-    let mut lines: Vec<(usize, &str)> = index.lines_in(text, span).collect();
-    // Drop trailing blank lines that a range may include.
-    while lines.last().is_some_and(|(_, l)| l.trim().is_empty()) {
-        lines.pop();
-    }
-    if lines.len() < 2 {
-        return None;
-    }
+/// Re-splits a table that [`tables_in`] found from its source lines, so cell spans are exact and
+/// rows keep the cell count they were written with. Its first line is the header and its second
+/// the delimiter row; it holds no blank line, being part of one paragraph.
+fn split_table<'a>(text: &'a str, index: &LineIndex, span: Span, place: Place) -> Table<'a> {
+    let lines: Vec<(usize, &str)> = index.lines_in(text, span).collect();
     // One buffer of pipe positions serves every row.
     let mut cuts = Vec::new();
-    let header = split_row(lines[0].0, lines[0].1, &mut cuts);
-    let mut rows = Vec::with_capacity(lines.len() - 2);
-    for &(off, line) in &lines[2..] {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let cells = split_row(off, line, &mut cuts);
-        rows.push(Row { cells, span: Span::new(off, off + line.len()) });
-    }
-    Some(Table { header, rows, span, place })
+    let header = lines.first().map(|&(off, line)| split_row(off, line, &mut cuts)).unwrap_or_default();
+    let rows = lines
+        .iter()
+        .skip(2)
+        .map(|&(off, line)| Row { cells: split_row(off, line, &mut cuts), span: Span::new(off, off + line.len()) })
+        .collect();
+    Table { header, rows, span, place }
 }
 
 /// Splits one table line into cells. Pipes escaped as `\|`, inside back-ticks, or inside braces
