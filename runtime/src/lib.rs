@@ -2,8 +2,9 @@
 //!
 //! Because the same text is compiled both as the root of the `docgen-runtime` crate and as the
 //! module `runtime` of each generated crate, it carries no crate-level attributes, never names
-//! `crate::`, and depends only on `reqwest`, `serde` and `serde_json`, which every generated
-//! crate already has. Its one child module, `formats`, is copied beside it (`src/formats.rs`
+//! `crate::`, and depends only on crates that every generated crate has too: `reqwest`, `serde`
+//! and `serde_json`, plus `tokio` (its timer, to wait before a retry) and `httpdate` (to read a
+//! `Retry-After` date). Its one child module, `formats`, is copied beside it (`src/formats.rs`
 //! here, `src/runtime/formats.rs` there) because the generator's validator shares it.
 
 use std::fmt;
@@ -29,6 +30,7 @@ pub struct Client {
     http: Option<reqwest::Client>,
     base_url: String,
     bearer_token: Option<String>,
+    retry: Retry,
 }
 
 impl Client {
@@ -42,7 +44,7 @@ impl Client {
         let mut base_url = base_url.into();
         let kept = base_url.trim_end_matches('/').len();
         base_url.truncate(kept);
-        Client { http: default_http_client().ok(), base_url, bearer_token: None }
+        Client { http: default_http_client().ok(), base_url, bearer_token: None, retry: Retry::default() }
     }
 
     /// Sends `Authorization: Bearer <token>` with every request to the service root.
@@ -56,6 +58,13 @@ impl Client {
     #[must_use]
     pub fn with_http_client(self, http: reqwest::Client) -> Client {
         Client { http: Some(http), ..self }
+    }
+
+    /// Sets how throttled or briefly refused requests are sent again; see [`Retry`] for the
+    /// default, and [`Retry::none`] to handle every such answer yourself.
+    #[must_use]
+    pub fn with_retry(self, retry: Retry) -> Client {
+        Client { retry, ..self }
     }
 
     /// The service root that paths are appended to, without a trailing slash.
@@ -153,8 +162,9 @@ impl Client {
         url
     }
 
-    /// Sends one request and returns the status and body text of a 2xx response; any other
-    /// status becomes [`Error::Api`] or [`Error::Status`].
+    /// Sends one request, again as [`Retry`] allows while the service throttles it or is briefly
+    /// unavailable, and returns the status and body text of a 2xx response; any other status
+    /// becomes [`Error::Api`] or [`Error::Status`].
     async fn execute<B>(
         &self,
         method: Method,
@@ -169,26 +179,51 @@ impl Client {
             Some(http) => http.clone(),
             None => default_http_client().map_err(Error::Transport)?,
         };
-        // reqwest defers URL, header and body errors to `send`, so they surface as
-        // `Error::Transport` rather than as panics here.
-        let mut request = http.request(method.clone(), url).header(reqwest::header::ACCEPT, "application/json");
-        if let Some(token) = self.bearer_token.as_deref().filter(|_| send_token) {
-            request = request.bearer_auth(token);
-        }
-        match body {
-            // `json` also sets `Content-Type: application/json`.
-            Some(body) => request = request.json(body),
-            // Graph answers 411 Length Required to a body-less POST, PUT or PATCH that lacks
-            // `Content-Length`, and an empty body alone does not make hyper send one.
-            None if method_expects_body(&method) => {
-                request = request.header(reqwest::header::CONTENT_LENGTH, "0");
+        let mut retries = 0;
+        loop {
+            // reqwest defers URL, header and body errors to `send`, so they surface as
+            // `Error::Transport` rather than as panics here. The request is built again for each
+            // attempt; the body is serialised again from `body`, so nothing has to be rewound.
+            let mut request =
+                http.request(method.clone(), url.as_str()).header(reqwest::header::ACCEPT, "application/json");
+            if let Some(token) = self.bearer_token.as_deref().filter(|_| send_token) {
+                request = request.bearer_auth(token);
             }
-            None => {}
+            match body {
+                // `json` also sets `Content-Type: application/json`.
+                Some(body) => request = request.json(body),
+                // Graph answers 411 Length Required to a body-less POST, PUT or PATCH that lacks
+                // `Content-Length`, and an empty body alone does not make hyper send one.
+                None if method_expects_body(&method) => {
+                    request = request.header(reqwest::header::CONTENT_LENGTH, "0");
+                }
+                None => {}
+            }
+            let response = request.send().await.map_err(Error::Transport)?;
+            let status = response.status();
+            let wait = if may_retry(status.as_u16(), &method) {
+                let retry_after = response
+                    .headers()
+                    .get(reqwest::header::RETRY_AFTER)
+                    .and_then(|value| value.to_str().ok())
+                    .and_then(|value| retry_after(value, std::time::SystemTime::now()));
+                self.retry.wait(retries, retry_after)
+            } else {
+                None
+            };
+            let text = response.text().await.map_err(Error::Transport)?;
+            if status.is_success() {
+                return Ok((status.as_u16(), text));
+            }
+            match wait {
+                // The body was read to the end first, so that the connection can serve the next try.
+                Some(wait) => {
+                    tokio::time::sleep(wait).await;
+                    retries += 1;
+                }
+                None => return Err(Error::from_failure(status.as_u16(), text)),
+            }
         }
-        let response = request.send().await.map_err(Error::Transport)?;
-        let status = response.status();
-        let text = response.text().await.map_err(Error::Transport)?;
-        if status.is_success() { Ok((status.as_u16(), text)) } else { Err(Error::from_failure(status.as_u16(), text)) }
     }
 }
 
@@ -198,6 +233,7 @@ impl fmt::Debug for Client {
         f.debug_struct("Client")
             .field("base_url", &self.base_url)
             .field("bearer_token", &self.bearer_token.as_ref().map(|_| "<redacted>"))
+            .field("retry", &self.retry)
             .finish_non_exhaustive()
     }
 }
@@ -206,6 +242,110 @@ impl fmt::Debug for Client {
 /// file is compiled into, which for a generated SDK is the SDK itself.
 fn default_http_client() -> Result<reqwest::Client, reqwest::Error> {
     reqwest::Client::builder().user_agent(concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"))).build()
+}
+
+/// How a request is sent again when the service throttles it (`429 Too Many Requests`) or is
+/// briefly unavailable (`503 Service Unavailable`, and `504 Gateway Timeout` for the methods that
+/// may safely run twice).
+///
+/// Microsoft Graph's guidance for both is to wait as long as the `Retry-After` header says and
+/// try again. That wait is honoured when the service gives one, as seconds or as an HTTP date;
+/// otherwise the waits double from the first delay, and never exceed the longest delay. When the
+/// service asks for a longer wait than that, or the retries are used up, its answer is returned
+/// as the error it is, so the caller can decide.
+///
+/// A `429` or a `503` means the service did not act on the request, so any method is tried again;
+/// after a `504` a gateway gave up waiting for a backend that may still have done the work, so
+/// only `GET`, `HEAD`, `OPTIONS`, `PUT` and `DELETE` are.
+///
+/// The default makes 3 retries, waits 1 s, then 2 s, then 4 s when the service names no wait, and
+/// waits at most 180 s. The waits use tokio's timer, which the runtime driving the client must
+/// enable (`#[tokio::main]` does); a request that is never retried does not touch it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retry {
+    max_retries: u32,
+    first_delay: std::time::Duration,
+    max_delay: std::time::Duration,
+}
+
+impl Retry {
+    /// No retries: every throttling or unavailability answer is returned as an error at once.
+    pub const fn none() -> Retry {
+        Retry { max_retries: 0, ..Retry::DEFAULT }
+    }
+
+    /// The default policy with `max_retries` retries.
+    pub const fn new(max_retries: u32) -> Retry {
+        Retry { max_retries, ..Retry::DEFAULT }
+    }
+
+    /// The wait before the first retry when the service names none; each later one doubles it.
+    #[must_use]
+    pub const fn with_first_delay(self, first_delay: std::time::Duration) -> Retry {
+        Retry { first_delay, ..self }
+    }
+
+    /// The longest wait before a retry: a doubled delay stops growing there, and a `Retry-After`
+    /// beyond it ends the retries.
+    #[must_use]
+    pub const fn with_max_delay(self, max_delay: std::time::Duration) -> Retry {
+        Retry { max_delay, ..self }
+    }
+
+    /// How many times a request may be sent again.
+    pub const fn max_retries(&self) -> u32 {
+        self.max_retries
+    }
+
+    const DEFAULT: Retry = Retry {
+        max_retries: 3,
+        first_delay: std::time::Duration::from_secs(1),
+        max_delay: std::time::Duration::from_secs(180),
+    };
+
+    /// The wait before retry number `done + 1`, given the service's `Retry-After`, or `None`
+    /// when there is to be no such retry.
+    fn wait(&self, done: u32, retry_after: Option<std::time::Duration>) -> Option<std::time::Duration> {
+        if done >= self.max_retries {
+            return None;
+        }
+        match retry_after {
+            Some(wait) => (wait <= self.max_delay).then_some(wait),
+            None => {
+                let doubled = self.first_delay.saturating_mul(2_u32.saturating_pow(done));
+                Some(doubled.min(self.max_delay))
+            }
+        }
+    }
+}
+
+impl Default for Retry {
+    fn default() -> Retry {
+        Retry::DEFAULT
+    }
+}
+
+/// Whether an answer with this status may be retried for this method; see [`Retry`].
+fn may_retry(status: u16, method: &Method) -> bool {
+    match status {
+        429 | 503 => true,
+        504 => matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS | Method::PUT | Method::DELETE),
+        _ => false,
+    }
+}
+
+/// Reads a `Retry-After` value, either whole seconds or an HTTP date (RFC 9110, section 10.2.3),
+/// as the time to wait from `now`; a date already past means no wait. Anything else is ignored,
+/// and the policy's own delay applies.
+fn retry_after(value: &str, now: std::time::SystemTime) -> Option<std::time::Duration> {
+    let value = value.trim();
+    if !value.is_empty() && value.bytes().all(|byte| byte.is_ascii_digit()) {
+        // Too many digits for a u64 is a wait longer than any policy allows.
+        let seconds = value.parse::<u64>().unwrap_or(u64::MAX);
+        return Some(std::time::Duration::from_secs(seconds));
+    }
+    let date = httpdate::parse_http_date(value).ok()?;
+    Some(date.duration_since(now).unwrap_or_default())
 }
 
 /// Whether a request with this method is expected to carry a body, so that an empty one must be

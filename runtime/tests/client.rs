@@ -2,8 +2,9 @@
 //! handling are checked on the wire rather than through mocks of reqwest.
 
 use docgen_runtime::{
-    Client, Collection, Date, DateTimeOffset, Duration, Error, GraphError, Guid, Method, TimeOfDay, encode_path_param,
-    encode_path_param_keep_slashes, is_date, is_date_time_offset, is_duration, is_guid, is_time_of_day,
+    Client, Collection, Date, DateTimeOffset, Duration, Error, GraphError, Guid, Method, Retry, TimeOfDay,
+    encode_path_param, encode_path_param_keep_slashes, is_date, is_date_time_offset, is_duration, is_guid,
+    is_time_of_day,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -583,4 +584,153 @@ async fn encoded_path_reaches_the_server_unchanged() {
         .send_empty::<NoBody>(Method::GET, &format!("/drives/{}/root:/{item}:", encode_path_param("b!x")), None, None)
         .await
         .expect("the path matched");
+}
+
+/// A retry policy whose own waits are a millisecond, so that tests of retrying take no time.
+fn quick_retry(max_retries: u32) -> Retry {
+    Retry::new(max_retries).with_first_delay(std::time::Duration::from_millis(1))
+}
+
+#[tokio::test]
+async fn throttled_requests_are_sent_again_with_the_same_body_after_the_wait_the_service_names() {
+    let server = MockServer::start().await;
+    // Of the mocks that match, wiremock answers with the one mounted first until it is used up:
+    // two throttling answers, then the success.
+    Mock::given(method("POST"))
+        .and(path("/users"))
+        .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "0"))
+        .up_to_n_times(2)
+        .expect(2)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/users"))
+        .respond_with(ResponseTemplate::new(201).set_body_json(json!({"id": "1", "displayName": "Adele"})))
+        .expect(1)
+        .mount(&server)
+        .await;
+
+    // The default policy: it would wait a second without `Retry-After`, so the test's speed
+    // shows that the service's zero was honoured.
+    let client = Client::new(server.uri()).with_bearer_token("t");
+    let started = std::time::Instant::now();
+    let user: User = client
+        .send_json(Method::POST, "/users", None, Some(&json!({"displayName": "Adele"})))
+        .await
+        .expect("the third try succeeds");
+    assert_eq!(user.id, "1");
+    assert!(started.elapsed() < std::time::Duration::from_millis(900), "waited {:?}", started.elapsed());
+
+    let requests = server.received_requests().await.expect("recording is on");
+    assert_eq!(requests.len(), 3);
+    for request in &requests {
+        assert_eq!(request.body, br#"{"displayName":"Adele"}"#, "every try carries the body");
+        assert_eq!(request.headers["authorization"], "Bearer t");
+    }
+}
+
+#[tokio::test]
+async fn a_service_that_stays_unavailable_gets_the_policy_s_retries_and_then_its_error() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/me"))
+        .respond_with(ResponseTemplate::new(503).set_body_string("busy"))
+        .expect(3)
+        .mount(&server)
+        .await;
+
+    let error = Client::new(server.uri())
+        .with_retry(quick_retry(2))
+        .send_json::<NoBody, serde_json::Value>(Method::GET, "/me", None, None)
+        .await
+        .expect_err("every try answers 503");
+    assert!(matches!(&error, Error::Status { status: 503, body } if body == "busy"), "{error:?}");
+}
+
+#[tokio::test]
+async fn a_retry_after_longer_than_the_longest_delay_returns_the_throttling_error_at_once() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/me"))
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("Retry-After", "3600")
+                .set_body_json(json!({"error": {"code": "TooManyRequests", "message": "Slow down."}})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+
+    let error = Client::new(server.uri())
+        .send_json::<NoBody, serde_json::Value>(Method::GET, "/me", None, None)
+        .await
+        .expect_err("an hour is beyond the default 180 s");
+    assert_eq!(error.status(), Some(429));
+    assert_eq!(error.graph_error().map(|e| e.code.as_str()), Some("TooManyRequests"));
+}
+
+#[tokio::test]
+async fn a_retry_after_date_already_past_means_trying_again_at_once() {
+    let server = MockServer::start().await;
+    Mock::given(method("DELETE"))
+        .and(path("/users/1"))
+        .respond_with(ResponseTemplate::new(503).insert_header("Retry-After", "Wed, 21 Oct 2015 07:28:00 GMT"))
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("DELETE"))
+        .and(path("/users/1"))
+        .respond_with(ResponseTemplate::new(204))
+        .expect(1)
+        .mount(&server)
+        .await;
+
+    // Its own wait would be a minute: only the date can make this quick.
+    let client =
+        Client::new(server.uri()).with_retry(Retry::new(1).with_first_delay(std::time::Duration::from_secs(60)));
+    let started = std::time::Instant::now();
+    client.send_empty::<NoBody>(Method::DELETE, "/users/1", None, None).await.expect("the second try succeeds");
+    assert!(started.elapsed() < std::time::Duration::from_secs(30), "waited {:?}", started.elapsed());
+}
+
+#[tokio::test]
+async fn gateway_timeouts_are_retried_only_for_methods_that_may_run_twice() {
+    let server = MockServer::start().await;
+    Mock::given(path("/items")).respond_with(ResponseTemplate::new(504)).mount(&server).await;
+    let client = Client::new(server.uri()).with_retry(quick_retry(1));
+
+    let error = client.send_empty(Method::POST, "/items", None, Some(&json!({}))).await.expect_err("504");
+    assert_eq!(error.status(), Some(504));
+    assert_eq!(server.received_requests().await.expect("recording is on").len(), 1, "a POST may have been done");
+
+    let error = client.send_empty::<NoBody>(Method::GET, "/items", None, None).await.expect_err("504");
+    assert_eq!(error.status(), Some(504));
+    assert_eq!(server.received_requests().await.expect("recording is on").len(), 3, "a GET is tried twice");
+}
+
+#[tokio::test]
+async fn without_retries_a_throttling_answer_is_returned_at_once() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/me"))
+        .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "0"))
+        .expect(1)
+        .mount(&server)
+        .await;
+
+    let client = Client::new(server.uri()).with_retry(Retry::none());
+    assert_eq!(
+        client.send_empty::<NoBody>(Method::GET, "/me", None, None).await.map_err(|e| e.status()),
+        Err(Some(429))
+    );
+}
+
+#[test]
+fn retry_policies_compare_and_show_their_settings() {
+    assert_eq!(Retry::default(), Retry::new(3));
+    assert_eq!(Retry::none().max_retries(), 0);
+    assert_ne!(Retry::new(3), Retry::new(3).with_max_delay(std::time::Duration::from_secs(10)));
+    let shown = format!("{:?}", Client::new("https://example.invalid").with_retry(Retry::new(5)));
+    assert!(shown.contains("max_retries: 5"), "{shown}");
 }
