@@ -31,6 +31,11 @@ pub struct Client {
     base_url: String,
     bearer_token: Option<String>,
     retry: Retry,
+    /// Query options added to every request made through [`Client::send_json`] or
+    /// [`Client::send_empty`], already encoded; empty when there are none.
+    query: String,
+    /// Headers added to every request to the service root, in the order they were given.
+    headers: Vec<(String, String)>,
 }
 
 impl Client {
@@ -44,7 +49,14 @@ impl Client {
         let mut base_url = base_url.into();
         let kept = base_url.trim_end_matches('/').len();
         base_url.truncate(kept);
-        Client { http: default_http_client().ok(), base_url, bearer_token: None, retry: Retry::default() }
+        Client {
+            http: default_http_client().ok(),
+            base_url,
+            bearer_token: None,
+            retry: Retry::default(),
+            query: String::new(),
+            headers: Vec::new(),
+        }
     }
 
     /// Sends `Authorization: Bearer <token>` with every request to the service root.
@@ -65,6 +77,32 @@ impl Client {
     #[must_use]
     pub fn with_retry(self, retry: Retry) -> Client {
         Client { retry, ..self }
+    }
+
+    /// A copy of this client whose operations also send these query options, for one call or
+    /// many: `client.with_query(&Query::new().select(["id", "displayName"]).top(5)).list_users()`.
+    ///
+    /// It borrows, unlike the `with_` methods that configure a new client, because options
+    /// usually belong to one call. The options go after those an operation's documented path
+    /// has, and after any this client already sends. [`Client::next_page`] does not add them,
+    /// because a next link already carries the query of the request that led to it.
+    #[must_use]
+    pub fn with_query(&self, query: &Query) -> Client {
+        let mut client = self.clone();
+        push_query(&mut client.query, query.as_str());
+        client
+    }
+
+    /// A copy of this client that also sends this header with every request to the service root
+    /// (and with next pages on the same host, as it sends the token): for example
+    /// `ConsistencyLevel: eventual`, which Microsoft Graph asks for with `$count` and `$search` on
+    /// directory objects, or a `Prefer` header. It borrows, as [`Client::with_query`] does. An
+    /// invalid name or value surfaces as [`Error::Transport`] when a request is sent.
+    #[must_use]
+    pub fn with_header(&self, name: impl Into<String>, value: impl Into<String>) -> Client {
+        let mut client = self.clone();
+        client.headers.push((name.into(), value.into()));
+        client
     }
 
     /// The service root that paths are appended to, without a trailing slash.
@@ -93,7 +131,7 @@ impl Client {
         B: Serialize + ?Sized,
         R: DeserializeOwned,
     {
-        let url = self.url(path, query);
+        let url = self.url(path, &[query.unwrap_or_default(), &self.query]);
         let (status, text) = self.execute(method, url, true, body).await?;
         decode_json(status, text)
     }
@@ -115,7 +153,7 @@ impl Client {
     where
         B: Serialize + ?Sized,
     {
-        let url = self.url(path, query);
+        let url = self.url(path, &[query.unwrap_or_default(), &self.query]);
         self.execute(method, url, true, body).await?;
         Ok(())
     }
@@ -140,24 +178,28 @@ impl Client {
             let same_origin = origin(link).eq_ignore_ascii_case(origin(&self.base_url));
             (link.to_owned(), same_origin)
         } else {
-            (self.url(link, None), true)
+            (self.url(link, &[]), true)
         };
         let (status, text) = self.execute::<()>(Method::GET, url, same_origin, None).await?;
         decode_json(status, text).map(Some)
     }
 
-    /// Joins the base URL, the path and the query; a missing leading '/' is supplied so that a
-    /// careless path cannot glue itself onto the last segment of the base URL.
-    fn url(&self, path: &str, query: Option<&str>) -> String {
+    /// Joins the base URL, the path and the non-empty queries; a missing leading '/' is supplied
+    /// so that a careless path cannot glue itself onto the last segment of the base URL.
+    fn url(&self, path: &str, queries: &[&str]) -> String {
         let mut url = String::with_capacity(self.base_url.len() + path.len() + 1);
         url.push_str(&self.base_url);
         if !path.is_empty() && !path.starts_with('/') {
             url.push('/');
         }
         url.push_str(path);
-        if let Some(query) = query.filter(|query| !query.is_empty()) {
+        let mut query = String::new();
+        for part in queries {
+            push_query(&mut query, part);
+        }
+        if !query.is_empty() {
             url.push('?');
-            url.push_str(query);
+            url.push_str(&query);
         }
         url
     }
@@ -186,8 +228,13 @@ impl Client {
             // attempt; the body is serialised again from `body`, so nothing has to be rewound.
             let mut request =
                 http.request(method.clone(), url.as_str()).header(reqwest::header::ACCEPT, "application/json");
-            if let Some(token) = self.bearer_token.as_deref().filter(|_| send_token) {
-                request = request.bearer_auth(token);
+            if send_token {
+                if let Some(token) = self.bearer_token.as_deref() {
+                    request = request.bearer_auth(token);
+                }
+                for (name, value) in &self.headers {
+                    request = request.header(name.as_str(), value.as_str());
+                }
             }
             match body {
                 // `json` also sets `Content-Type: application/json`.
@@ -234,6 +281,8 @@ impl fmt::Debug for Client {
             .field("base_url", &self.base_url)
             .field("bearer_token", &self.bearer_token.as_ref().map(|_| "<redacted>"))
             .field("retry", &self.retry)
+            .field("query", &self.query)
+            .field("headers", &self.headers)
             .finish_non_exhaustive()
     }
 }
@@ -242,6 +291,141 @@ impl fmt::Debug for Client {
 /// file is compiled into, which for a generated SDK is the SDK itself.
 fn default_http_client() -> Result<reqwest::Client, reqwest::Error> {
     reqwest::Client::builder().user_agent(concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"))).build()
+}
+
+/// OData query options for [`Client::with_query`]: `$select`, `$filter`, `$top` and the others
+/// that Microsoft Graph's reference pages list under "Optional query parameters", plus any other
+/// parameter with [`Query::param`].
+///
+/// Each option is percent-encoded as it is added, so values are written as the docs show them:
+/// `Query::new().filter("startswith(displayName,'a b')")`. The options keep the order they were
+/// added in; adding one twice sends it twice, as the caller asked.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct Query {
+    encoded: String,
+}
+
+impl Query {
+    /// No options.
+    pub fn new() -> Query {
+        Query::default()
+    }
+
+    /// `$select`: only these properties, joined with commas.
+    #[must_use]
+    pub fn select<I, S>(self, properties: I) -> Query
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        let mut joined = String::new();
+        for property in properties {
+            if !joined.is_empty() {
+                joined.push(',');
+            }
+            joined.push_str(property.as_ref());
+        }
+        self.param("$select", &joined)
+    }
+
+    /// `$expand`: related entities to include, such as `members($select=id)`.
+    #[must_use]
+    pub fn expand(self, expand: &str) -> Query {
+        self.param("$expand", expand)
+    }
+
+    /// `$filter`: an OData filter expression, such as `startswith(displayName,'a')`.
+    #[must_use]
+    pub fn filter(self, filter: &str) -> Query {
+        self.param("$filter", filter)
+    }
+
+    /// `$orderby`: properties to sort by, such as `displayName desc`.
+    #[must_use]
+    pub fn order_by(self, order_by: &str) -> Query {
+        self.param("$orderby", order_by)
+    }
+
+    /// `$search`: a search expression, such as `"displayName:room"` (quotes included).
+    #[must_use]
+    pub fn search(self, search: &str) -> Query {
+        self.param("$search", search)
+    }
+
+    /// `$top`: at most this many items per page.
+    #[must_use]
+    pub fn top(self, top: u32) -> Query {
+        self.param("$top", &top.to_string())
+    }
+
+    /// `$skip`: skip this many items.
+    #[must_use]
+    pub fn skip(self, skip: u32) -> Query {
+        self.param("$skip", &skip.to_string())
+    }
+
+    /// `$count`: whether to include the total count (see [`Collection::count`]).
+    #[must_use]
+    pub fn count(self, count: bool) -> Query {
+        self.param("$count", if count { "true" } else { "false" })
+    }
+
+    /// Any other parameter, such as `$format` or a function's `startDateTime`.
+    #[must_use]
+    pub fn param(mut self, name: &str, value: &str) -> Query {
+        if !self.encoded.is_empty() {
+            self.encoded.push('&');
+        }
+        encode_query_part(&mut self.encoded, name);
+        self.encoded.push('=');
+        encode_query_part(&mut self.encoded, value);
+        self
+    }
+
+    /// The encoded query, without the leading '?'.
+    pub fn as_str(&self) -> &str {
+        &self.encoded
+    }
+
+    /// Whether no option was added.
+    pub fn is_empty(&self) -> bool {
+        self.encoded.is_empty()
+    }
+}
+
+impl fmt::Display for Query {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.encoded)
+    }
+}
+
+/// Appends an encoded query to another with '&', skipping empty ones.
+fn push_query(query: &mut String, part: &str) {
+    let part = part.trim_start_matches('?');
+    if part.is_empty() {
+        return;
+    }
+    if !query.is_empty() {
+        query.push('&');
+    }
+    query.push_str(part);
+}
+
+/// Percent-encodes a query parameter's name or value: RFC 3986 `pchar`s, '/' and '?' stay as they
+/// are, so that `$`, `(`, `)`, ',' and ':' read in logs as in the docs, except '&', '=' and '+',
+/// which would split the pair or read as a space, and `'`, which the URL parser reqwest uses
+/// encodes in every `http` query anyway; every other byte becomes `%XX`.
+fn encode_query_part(out: &mut String, text: &str) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    for &byte in text.as_bytes() {
+        if (is_segment_byte(byte) && !matches!(byte, b'&' | b'=' | b'+' | b'\'')) || matches!(byte, b'/' | b'?') {
+            out.push(char::from(byte));
+        } else {
+            out.push('%');
+            out.push(char::from(HEX[usize::from(byte >> 4)]));
+            out.push(char::from(HEX[usize::from(byte & 0x0F)]));
+        }
+    }
 }
 
 /// How a request is sent again when the service throttles it (`429 Too Many Requests`) or is

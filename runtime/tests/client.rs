@@ -2,7 +2,7 @@
 //! handling are checked on the wire rather than through mocks of reqwest.
 
 use docgen_runtime::{
-    Client, Collection, Date, DateTimeOffset, Duration, Error, GraphError, Guid, Method, Retry, TimeOfDay,
+    Client, Collection, Date, DateTimeOffset, Duration, Error, GraphError, Guid, Method, Query, Retry, TimeOfDay,
     encode_path_param, encode_path_param_keep_slashes, is_date, is_date_time_offset, is_duration, is_guid,
     is_time_of_day,
 };
@@ -733,4 +733,115 @@ fn retry_policies_compare_and_show_their_settings() {
     assert_ne!(Retry::new(3), Retry::new(3).with_max_delay(std::time::Duration::from_secs(10)));
     let shown = format!("{:?}", Client::new("https://example.invalid").with_retry(Retry::new(5)));
     assert!(shown.contains("max_retries: 5"), "{shown}");
+}
+
+#[test]
+fn query_options_are_encoded_as_the_docs_write_them() {
+    let query = Query::new()
+        .select(["id", "displayName"])
+        .filter("startswith(displayName,'a b') and x eq 'c&d=e+f'")
+        .order_by("displayName desc")
+        .search("\"displayName:room\"")
+        .expand("members($select=id)")
+        .top(5)
+        .skip(10)
+        .count(true)
+        .param("startDateTime", "2024-01-01T00:00:00+01:00")
+        .param("#odd name", "100%");
+    assert_eq!(
+        query.as_str(),
+        "$select=id,displayName\
+         &$filter=startswith(displayName,%27a%20b%27)%20and%20x%20eq%20%27c%26d%3De%2Bf%27\
+         &$orderby=displayName%20desc\
+         &$search=%22displayName:room%22\
+         &$expand=members($select%3Did)\
+         &$top=5&$skip=10&$count=true\
+         &startDateTime=2024-01-01T00:00:00%2B01:00\
+         &%23odd%20name=100%25"
+    );
+    assert_eq!(query.to_string(), query.as_str());
+    assert!(Query::new().is_empty());
+    assert_eq!(Query::new().select(Vec::<String>::new()).as_str(), "$select=");
+}
+
+#[tokio::test]
+async fn query_options_and_headers_reach_the_server_after_the_operation_s_own_query() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/users"))
+        .and(query_param("$filter", "startswith(displayName,'a b')"))
+        .and(query_param("$top", "5"))
+        .and(query_param("$count", "true"))
+        .and(query_param("$search", "\"displayName:x&y\""))
+        .and(header("consistencylevel", "eventual"))
+        .and(header("authorization", "Bearer t"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"value": []})))
+        .expect(1)
+        .mount(&server)
+        .await;
+
+    let client = Client::new(server.uri())
+        .with_bearer_token("t")
+        .with_query(&Query::new().top(5).count(true))
+        .with_query(&Query::new().search("\"displayName:x&y\""))
+        .with_header("ConsistencyLevel", "eventual");
+    let page: Collection<User> = client
+        .send_json::<NoBody, _>(Method::GET, "/users", Some("$filter=startswith(displayName,'a%20b')"), None)
+        .await
+        .expect("every option matched");
+    assert!(page.value.is_empty());
+    let requests = server.received_requests().await.expect("recording is on");
+    assert_eq!(
+        requests[0].url.query(),
+        Some("$filter=startswith(displayName,%27a%20b%27)&$top=5&$count=true&$search=%22displayName:x%26y%22")
+    );
+}
+
+#[tokio::test]
+async fn next_pages_keep_their_link_s_query_and_send_headers_only_to_the_same_host() {
+    let server = MockServer::start().await;
+    let elsewhere = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/users"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"value": []})))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/users"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"value": []})))
+        .mount(&elsewhere)
+        .await;
+
+    let client =
+        Client::new(server.uri()).with_bearer_token("t").with_query(&Query::new().top(2)).with_header("Prefer", "x");
+    let page = |link: String| Collection::<User> {
+        value: vec![],
+        next_link: Some(link),
+        additional_properties: serde_json::Map::new(),
+    };
+    client.next_page(&page(format!("{}/users?$skiptoken=abc", server.uri()))).await.expect("the same host answers");
+    client.next_page(&page(format!("{}/users?$skiptoken=def", elsewhere.uri()))).await.expect("the other host answers");
+
+    let same = server.received_requests().await.expect("recording is on");
+    assert_eq!(same[0].url.query(), Some("$skiptoken=abc"), "the link's query alone");
+    assert_eq!(same[0].headers["prefer"], "x");
+    let other = elsewhere.received_requests().await.expect("recording is on");
+    assert_eq!(other[0].url.query(), Some("$skiptoken=def"));
+    assert!(other[0].headers.get("prefer").is_none() && other[0].headers.get("authorization").is_none());
+}
+
+#[tokio::test]
+async fn an_invalid_header_becomes_a_transport_error_without_panicking() {
+    let client = Client::new("http://127.0.0.1:9").with_header("bad header", "x");
+    let error = client.send_empty::<NoBody>(Method::GET, "/me", None, None).await.expect_err("the name has a space");
+    assert!(matches!(error, Error::Transport(_)), "{error:?}");
+}
+
+#[test]
+fn with_query_and_with_header_leave_the_client_they_copy_as_it_was() {
+    let client = Client::new("https://example.invalid");
+    let narrowed = client.with_query(&Query::new().top(1)).with_header("Prefer", "x");
+    assert!(format!("{narrowed:?}").contains(r#"query: "$top=1""#), "{narrowed:?}");
+    assert!(format!("{client:?}").contains(r#"query: """#), "{client:?}");
+    assert!(format!("{client:?}").contains("headers: []"), "{client:?}");
 }

@@ -16,4 +16,4 @@ pub mod runtime;
 pub mod models;
 pub mod enums;
 pub mod client;
-pub use runtime::{Client, Collection, Error, GraphError, Retry};
+pub use runtime::{Client, Collection, Error, GraphError, Query, Retry};
