@@ -8,8 +8,9 @@
 //! and a two-type cycle (both need `Box`), a name shared by two namespaces, a PATCH with a
 //! resource body, an action with a request struct (whose body lists a property in two tables),
 //! an operation with two paths, a collection
-//! response, a 204, a documented error, an operation without paths, and examples that are
-//! tested, rejected, or have no path match.
+//! response, a 204, a documented error, an operation without paths, an example whose query adds
+//! options to those its documented path fixes, and examples that are tested, rejected, or have
+//! no path match.
 
 use docgen::GeneratedFile;
 use docgen::ir::Ir;

@@ -14,7 +14,7 @@ use super::types::TypeRef;
 use crate::GeneratedFile;
 use crate::ir::Example;
 use crate::names;
-use crate::validate::Checked;
+use crate::validate::{Checked, percent_decode};
 use askama::Template;
 
 /// How tests name the SDK crate.
@@ -88,6 +88,9 @@ struct ClientTestView {
     response: Option<String>,
     http_method: String,
     path: String,
+    /// The example URL's query options as string literals (name, value), sent with
+    /// `with_query` and each checked by the mock.
+    query: Vec<(String, String)>,
     match_body: bool,
     status: u16,
     method: String,
@@ -115,8 +118,13 @@ fn client_test(
     let op = plan.ir.operations.get(o)?;
     let matched = checked.path_match.as_ref()?;
     let method = &plan.methods[*plan.op_methods.get(o)?.get(matched.path)?];
-    let template = &op.paths.get(method.path)?.template;
-    let expected = paths::expected_path(template, &matched.values)?;
+    let documented = op.paths.get(method.path)?;
+    let expected = paths::expected_path(&documented.template, &matched.values)?;
+    let query = ex
+        .request
+        .as_ref()
+        .and_then(|r| example_query(r.query.as_deref(), documented.query.as_deref()))
+        .unwrap_or_default();
     let ret = plan.returns[o];
     // Validation checked the body against the operation's response type too; the client test
     // reads it into the method's return type, which is made from that type.
@@ -147,6 +155,7 @@ fn client_test(
         response: response_body.and_then(|_| response.get()),
         http_method: names::string_literal(op.method.as_str()),
         path: names::string_literal(&expected),
+        query: query.iter().map(|(k, v)| (names::string_literal(k), names::string_literal(v))).collect(),
         status,
         method: names::ident(&method.name),
         args,
@@ -155,6 +164,30 @@ fn client_test(
         want: (!expect_error && ret != ReturnPlan::Unit && response_body.is_some())
             .then(|| return_type(plan, ret, ROOT)),
     })
+}
+
+/// The options of an example request's query, percent-decoded, less those the documented path
+/// sends itself: the client test sends them through `Client::with_query` and the mock checks
+/// each, so the runtime's encoding meets real Graph queries. `None` when one of them cannot be
+/// given as a name and a value (a bare `?$count`, an empty name); the test then checks the path
+/// alone, as it does for an example without a query.
+fn example_query(example: Option<&str>, documented: Option<&str>) -> Option<Vec<(String, String)>> {
+    let pairs = |query: &str| -> Option<Vec<(String, String)>> {
+        query
+            .trim_start_matches('?')
+            .split('&')
+            .filter(|part| !part.is_empty())
+            .map(|part| {
+                let (name, value) = part.split_once('=')?;
+                let name = percent_decode(name.trim());
+                (!name.is_empty()).then(|| (name, percent_decode(value)))
+            })
+            .collect()
+    };
+    let fixed = documented.and_then(pairs).unwrap_or_default();
+    let mut options = pairs(example?)?;
+    options.retain(|pair| !fixed.contains(pair));
+    Some(options)
 }
 
 fn test_view(plan: &Plan<'_>, p: &ExamplePlan) -> TestView {
@@ -250,4 +283,28 @@ pub(crate) fn main_file(plan: &Plan<'_>) -> Result<GeneratedFile, EmitError> {
     let view = MainFile { modules, helpers };
     let text = render::render(&view, "examples_main.rs.j2", path)?;
     render::rust_file(plan.cache, "examples_main.rs.j2", path, "docs/", &text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::example_query;
+
+    fn pairs(list: &[(&str, &str)]) -> Option<Vec<(String, String)>> {
+        Some(list.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
+    }
+
+    #[test]
+    fn example_queries_are_decoded_and_lose_what_the_documented_path_sends() {
+        assert_eq!(
+            example_query(Some("?$filter=id%20eq%20'a'&$top=2&"), None),
+            pairs(&[("$filter", "id eq 'a'"), ("$top", "2")])
+        );
+        assert_eq!(example_query(Some("$select=id&$top=2"), Some("$select=id")), pairs(&[("$top", "2")]));
+        assert_eq!(example_query(Some("$select=id"), Some("?$select=id")), pairs(&[]));
+        assert_eq!(example_query(Some("$search=\"a b\"&$x="), None), pairs(&[("$search", "\"a b\""), ("$x", "")]));
+        // What cannot be sent as a name and a value leaves the test to check the path alone.
+        assert_eq!(example_query(Some("$count&$top=2"), None), None);
+        assert_eq!(example_query(Some("=x"), None), None);
+        assert_eq!(example_query(None, Some("$select=id")), None);
+    }
 }

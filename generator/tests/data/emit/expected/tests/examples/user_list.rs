@@ -47,6 +47,10 @@ async fn list_users_client() {
     ::wiremock::Mock::given(::wiremock::matchers::method("GET"))
         .and(::wiremock::matchers::path("/users"))
         .and(::wiremock::matchers::header("authorization", "Bearer test-token"))
+        .and(
+            ::wiremock::matchers::query_param("$filter", "startswith(displayName,'A b')"),
+        )
+        .and(::wiremock::matchers::query_param("$top", "2"))
         .respond_with(
             ::wiremock::ResponseTemplate::new(200)
                 .set_body_raw(response, "application/json"),
@@ -55,7 +59,10 @@ async fn list_users_client() {
         .mount(&server)
         .await;
     let client = ::graph_sdk::Client::new(server.uri()).with_bearer_token("test-token");
-    let result = client.list_users().await;
+    let query = ::graph_sdk::Query::new()
+        .param("$filter", "startswith(displayName,'A b')")
+        .param("$top", "2");
+    let result = client.with_query(&query).list_users().await;
     let want: ::graph_sdk::runtime::Collection<::graph_sdk::models::User> = ::serde_json::from_str(
             response,
         )
