@@ -184,6 +184,28 @@ impl Client {
         decode_json(status, text).map(Some)
     }
 
+    /// Follows the next links from `first` to the last page and returns the items of every page,
+    /// `first`'s included, in order: `client.all_items(client.list_users().await?).await?`.
+    ///
+    /// # Errors
+    ///
+    /// The first error of [`Client::next_page`]; the items read until then are dropped with it.
+    pub async fn all_items<T>(&self, first: Collection<T>) -> Result<Vec<T>, Error>
+    where
+        T: DeserializeOwned,
+    {
+        let mut page = first;
+        let mut items = Vec::new();
+        loop {
+            let next = self.next_page(&page).await?;
+            items.append(&mut page.value);
+            match next {
+                Some(next) => page = next,
+                None => return Ok(items),
+            }
+        }
+    }
+
     /// Joins the base URL, the path and the non-empty queries; a missing leading '/' is supplied
     /// so that a careless path cannot glue itself onto the last segment of the base URL.
     fn url(&self, path: &str, queries: &[&str]) -> String {

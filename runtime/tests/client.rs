@@ -845,3 +845,36 @@ fn with_query_and_with_header_leave_the_client_they_copy_as_it_was() {
     assert!(format!("{client:?}").contains(r#"query: """#), "{client:?}");
     assert!(format!("{client:?}").contains("headers: []"), "{client:?}");
 }
+
+#[tokio::test]
+async fn all_items_follows_every_next_link_and_keeps_the_order() {
+    let server = MockServer::start().await;
+    for (token, next, id) in [("p2", Some("p3"), "2"), ("p3", None, "3")] {
+        let mut body = json!({"value": [{"id": id, "displayName": id}]});
+        if let Some(next) = next {
+            body["@odata.nextLink"] = json!(format!("{}/users?$skiptoken={next}", server.uri()));
+        }
+        Mock::given(method("GET"))
+            .and(path("/users"))
+            .and(query_param("$skiptoken", token))
+            .respond_with(ResponseTemplate::new(200).set_body_json(body))
+            .expect(1)
+            .mount(&server)
+            .await;
+    }
+    let client = Client::new(server.uri());
+    let first = Collection {
+        value: vec![User { id: "1".into(), display_name: "1".into() }],
+        next_link: Some(format!("{}/users?$skiptoken=p2", server.uri())),
+        additional_properties: serde_json::Map::new(),
+    };
+    let ids: Vec<String> = client.all_items(first).await.expect("three pages").into_iter().map(|u| u.id).collect();
+    assert_eq!(ids, ["1", "2", "3"]);
+
+    let broken = Collection::<User> {
+        value: vec![],
+        next_link: Some(format!("{}/users?$skiptoken=gone", server.uri())),
+        additional_properties: serde_json::Map::new(),
+    };
+    assert_eq!(client.all_items(broken).await.map_err(|e| e.status()), Err(Some(404)));
+}
