@@ -439,16 +439,9 @@ fn push_query(query: &mut String, part: &str) {
 /// which would split the pair or read as a space, and `'`, which the URL parser reqwest uses
 /// encodes in every `http` query anyway; every other byte becomes `%XX`.
 fn encode_query_part(out: &mut String, text: &str) {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    for &byte in text.as_bytes() {
-        if (is_segment_byte(byte) && !matches!(byte, b'&' | b'=' | b'+' | b'\'')) || matches!(byte, b'/' | b'?') {
-            out.push(char::from(byte));
-        } else {
-            out.push('%');
-            out.push(char::from(HEX[usize::from(byte >> 4)]));
-            out.push(char::from(HEX[usize::from(byte & 0x0F)]));
-        }
-    }
+    encode_bytes(out, text, |byte| {
+        (is_segment_byte(byte) && !matches!(byte, b'&' | b'=' | b'+' | b'\'')) || matches!(byte, b'/' | b'?')
+    });
 }
 
 /// How a request is sent again when the service throttles it (`429 Too Many Requests`) or is
@@ -772,18 +765,23 @@ pub fn encode_path_param_keep_slashes(value: &str) -> String {
 }
 
 fn percent_encode(value: &str, keep_slashes: bool) -> String {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
     let mut encoded = String::with_capacity(value.len());
-    for &byte in value.as_bytes() {
-        if is_segment_byte(byte) || (keep_slashes && byte == b'/') {
-            encoded.push(char::from(byte));
+    encode_bytes(&mut encoded, value, |byte| is_segment_byte(byte) || (keep_slashes && byte == b'/'));
+    encoded
+}
+
+/// Appends `text` to `out`, each byte that `keep` refuses written as `%XX`.
+fn encode_bytes(out: &mut String, text: &str, keep: impl Fn(u8) -> bool) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    for &byte in text.as_bytes() {
+        if keep(byte) {
+            out.push(char::from(byte));
         } else {
-            encoded.push('%');
-            encoded.push(char::from(HEX[usize::from(byte >> 4)]));
-            encoded.push(char::from(HEX[usize::from(byte & 0x0F)]));
+            out.push('%');
+            out.push(char::from(HEX[usize::from(byte >> 4)]));
+            out.push(char::from(HEX[usize::from(byte & 0x0F)]));
         }
     }
-    encoded
 }
 
 /// Whether a byte may appear unencoded in a path segment (RFC 3986 `pchar` minus `%`).
