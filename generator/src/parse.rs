@@ -1456,9 +1456,13 @@ pub fn repair_json(s: &str) -> (String, Option<&'static str>) {
     (out, what)
 }
 
-/// Whether the first non-blank line of `rest` is a table row.
+/// Whether the first non-blank line of `rest` is a table row, or the `[!INCLUDE ...]` line that
+/// newer pages put in the table's place (the table itself lives in the included file).
 fn starts_table(rest: &str) -> bool {
-    rest.lines().map(str::trim).find(|l| !l.is_empty()).is_some_and(|l| l.starts_with('|'))
+    rest.lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .is_some_and(|l| l.starts_with('|') || l.get(..10).is_some_and(|head| head.eq_ignore_ascii_case("[!include ")))
 }
 
 /// Links each block annotation to the code block that follows it (only blank lines between),
@@ -1482,7 +1486,8 @@ fn attach_annotations(page: &mut Page, diags: &mut PageDiagnostics) {
             ann.block = Some(bi);
             page.code_blocks[bi].annotation = Some(ai);
         } else if ann.block_type() == Some("ignored") && starts_table(text.get(ann.span.end..).unwrap_or("")) {
-            // The permissions-table marker (see `read_annotation_json`) announces a table.
+            // The permissions-table marker (see `read_annotation_json`) announces a table, or
+            // the include line that stands for it.
         } else {
             diags.push(Code::AnnotationOrphan, ann.span, "this annotation is not followed by a code block");
         }
