@@ -1458,7 +1458,7 @@ pub fn repair_json(s: &str) -> (String, Option<&'static str>) {
 
 /// Whether the first non-blank line of `rest` is a table row, or the `[!INCLUDE ...]` line that
 /// newer pages put in the table's place (the table itself lives in the included file).
-fn starts_table(rest: &str) -> bool {
+fn table_or_include_follows(rest: &str) -> bool {
     rest.lines()
         .map(str::trim)
         .find(|l| !l.is_empty())
@@ -1485,7 +1485,9 @@ fn attach_annotations(page: &mut Page, diags: &mut PageDiagnostics) {
         {
             ann.block = Some(bi);
             page.code_blocks[bi].annotation = Some(ai);
-        } else if ann.block_type() == Some("ignored") && starts_table(text.get(ann.span.end..).unwrap_or("")) {
+        } else if ann.block_type() == Some("ignored")
+            && table_or_include_follows(text.get(ann.span.end..).unwrap_or(""))
+        {
             // The permissions-table marker (see `read_annotation_json`) announces a table, or
             // the include line that stands for it.
         } else {
