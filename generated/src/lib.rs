@@ -6,14 +6,30 @@
 //!   `additional_properties`.
 //! - [`enums`]: one enum per documented enumeration, each with a catch-all variant so that
 //!   values added to the service later still read.
-//! - [`client`]: one method on [`Client`] per documented operation and path.
-//! - [`runtime`]: the hand-written HTTP layer the methods call.
+#![cfg_attr(
+    feature = "client",
+    doc = "- [`client`]: one method on [`Client`] per documented operation and path, and the request bodies that have no model of their own."
+)]
+#![cfg_attr(
+    not(feature = "client"),
+    doc = "- `client`: the methods of `Client`, one per documented operation and path; left out of this build, which is without the `client` feature."
+)]
+//! - [`runtime`]: the hand-written runtime: the string-encoded primitives, the page of a
+//!   collection and the error body, which the models use, and the client's HTTP layer.
 //!
 //! Reading treats `null` and an absent property alike: both become `None`, and `None` is not
 //! written back.
+//!
+//! The `client` feature, on by default, brings in the client and its dependencies (`reqwest`
+//! with rustls, `tokio`'s timer, `httpdate`). Without it (`default-features = false`) the crate
+//! is its models and enums, on `serde` and `serde_json` alone, and builds in a fraction of the
+//! time.
 #![recursion_limit = "2048"]
 pub mod runtime;
 pub mod models;
 pub mod enums;
+#[cfg(feature = "client")]
 pub mod client;
-pub use runtime::{Client, Collection, Error, GraphError, Query, Retry};
+pub use runtime::{Collection, GraphError};
+#[cfg(feature = "client")]
+pub use runtime::{Client, Error, Query, Retry};

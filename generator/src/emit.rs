@@ -81,7 +81,7 @@ pub struct Coverage {
 /// Counts what [`emit`] would make tests and methods of, without rendering anything.
 pub fn coverage(ir: &Ir) -> Coverage {
     let checked = checked_of(ir);
-    examples::coverage(&plan::Plan::new(ir, crate_files::RUNTIME_SOURCE).with_checked(&checked))
+    examples::coverage(&plan::Plan::new(ir, crate_files::RUNTIME_HTTP_SOURCE).with_checked(&checked))
 }
 
 /// What validation settled about the examples of an IR it has validated.
@@ -98,7 +98,7 @@ pub(crate) struct Planned<'ir> {
 
 pub(crate) fn make_plan(ir: &Ir) -> Planned<'_> {
     let t0 = Instant::now();
-    let plan = plan::Plan::new(ir, crate_files::RUNTIME_SOURCE);
+    let plan = plan::Plan::new(ir, crate_files::RUNTIME_HTTP_SOURCE);
     Planned { plan, ms: t0.elapsed().as_secs_f64() * 1000.0 }
 }
 
@@ -109,6 +109,7 @@ enum Job {
     LibRs,
     Runtime,
     RuntimeFormats,
+    RuntimeHttp,
     ModelsMod,
     Model(usize),
     EnumsMod,
@@ -126,6 +127,7 @@ impl Job {
             Job::LibRs => crate_files::lib_rs(),
             Job::Runtime => Ok(crate_files::runtime_rs()),
             Job::RuntimeFormats => Ok(crate_files::runtime_formats_rs()),
+            Job::RuntimeHttp => Ok(crate_files::runtime_http_rs()),
             Job::ModelsMod => crate_files::models_mod(plan),
             Job::Model(i) => models::model_file(plan, i),
             Job::EnumsMod => crate_files::enums_mod(plan),
@@ -173,6 +175,7 @@ pub(crate) fn emit_planned<'ir>(
         Job::LibRs,
         Job::Runtime,
         Job::RuntimeFormats,
+        Job::RuntimeHttp,
         Job::ModelsMod,
         Job::EnumsMod,
         Job::ClientMod,

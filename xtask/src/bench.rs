@@ -540,6 +540,11 @@ struct Build {
     crate_only: Duration,
     tests: Duration,
     tests_crate_only: Duration,
+    /// The same without the `client` feature (models and enums only), in a target folder of
+    /// its own: first build, and the crate alone.
+    types_only: Duration,
+    types_only_crate: Duration,
+    types_only_cold: bool,
 }
 
 impl Build {
@@ -553,6 +558,9 @@ impl Build {
             "dependencies_s": if self.cold { Some(secs(self.first.saturating_sub(self.crate_only))) } else { None },
             "tests_build_s": secs(self.tests),
             "tests_crate_build_s": secs(self.tests_crate_only),
+            "types_only_cold": self.types_only_cold,
+            "types_only_first_build_s": secs(self.types_only),
+            "types_only_crate_build_s": secs(self.types_only_crate),
         })
     }
 }
@@ -586,6 +594,12 @@ fn build(root: &Path, docs: &Path) -> Result<Build, String> {
     let tests = cargo(&["build", "--tests"], &manifest, &target_dir)?;
     touch(&lib)?;
     let tests_crate_only = cargo(&["build", "--tests"], &manifest, &target_dir)?;
+    // What a user who wants the models alone builds: no reqwest, rustls or tokio.
+    let types_target = root.join("target/bench/target-types-only");
+    let types_only_cold = !types_target.join("debug").exists();
+    let types_only = cargo(&["build", "--no-default-features"], &manifest, &types_target)?;
+    touch(&lib)?;
+    let types_only_crate = cargo(&["build", "--no-default-features"], &manifest, &types_target)?;
 
     println!();
     let (p, t) = (crate::render::display_path(&crate_dir), crate::render::display_path(&target_dir));
@@ -601,11 +615,31 @@ fn build(root: &Path, docs: &Path) -> Result<Build, String> {
     }
     rows.push(("cargo build --tests, first (adds dev-dependencies and tests)", tests));
     rows.push(("cargo build --tests, crate only (after touching src/lib.rs)", tests_crate_only));
+    rows.push((
+        if types_only_cold {
+            "cargo build --no-default-features (models and enums only), first, cold"
+        } else {
+            "cargo build --no-default-features (models and enums only), first"
+        },
+        types_only,
+    ));
+    rows.push(("cargo build --no-default-features, crate only (after touching src/lib.rs)", types_only_crate));
     let width = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
     for (label, spent) in rows {
         println!("  {label:<width$}  {:>8.1} s", spent.as_secs_f64());
     }
-    Ok(Build { crate_dir, target_dir, cold, first, crate_only, tests, tests_crate_only })
+    Ok(Build {
+        crate_dir,
+        target_dir,
+        cold,
+        first,
+        crate_only,
+        tests,
+        tests_crate_only,
+        types_only,
+        types_only_crate,
+        types_only_cold,
+    })
 }
 
 /// Runs one cargo command on the generated crate and returns its wall time; its output is shown

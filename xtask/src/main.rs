@@ -67,8 +67,8 @@ commands:
       --json     also write the figures as JSON
       --outside  then time whole processes from outside, N times each: `regenerate`
                  into a fresh folder against `floor` over the same docs
-      --build    then time `cargo build` (and --tests) of the generated crate, in
-                 target/bench/ with its own target folder
+      --build    then time `cargo build` (and --tests, and --no-default-features) of
+                 the generated crate, in target/bench/ with its own target folders
   floor [--docs DIR]
       The bench's floor as a process: read every page and run one bare pulldown-cmark
       pass (tables on) over each, on one thread; no IR, no output.
@@ -201,15 +201,21 @@ pub fn format_cache_path() -> PathBuf {
     project_root().join("target/docgen/format-cache.bin")
 }
 
-/// Runs `cargo test` on the workspace, then on the generated crate, sharing one target folder so
-/// that their common dependencies build once.
+/// Runs `cargo test` on the workspace, then on the generated crate, each crate that has a
+/// `client` feature also without it, sharing one target folder so that their common
+/// dependencies build once.
 fn run_tests() -> Result<u8, String> {
     let root = project_root();
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let target = root.join("target");
-    let runs: [(&str, Vec<&str>); 2] = [
+    let runs: [(&str, Vec<&str>); 4] = [
         ("workspace", vec!["test", "--workspace"]),
+        ("runtime without its client", vec!["test", "-p", "docgen-runtime", "--no-default-features"]),
         ("generated crate", vec!["test", "--manifest-path", "generated/Cargo.toml"]),
+        (
+            "generated crate without its client",
+            vec!["test", "--manifest-path", "generated/Cargo.toml", "--no-default-features"],
+        ),
     ];
     for (what, args) in runs {
         eprintln!("==> cargo {} ({what})", args.join(" "));

@@ -3,6 +3,7 @@
 /// The example `call-cancelMediaProcessing`.
 ///
 /// Source: api/call-cancelmediaprocessing.md:58
+#[cfg(feature = "client")]
 #[test]
 fn call_cancel_media_processing_request_round_trip() {
     super::assert_round_trip::<
@@ -30,6 +31,7 @@ fn call_cancel_media_processing_response_round_trip() {
 /// The example `call-cancelMediaProcessing`.
 ///
 /// Source: api/call-cancelmediaprocessing.md:58
+#[cfg(feature = "client")]
 #[tokio::test]
 async fn call_cancel_media_processing_client() {
     let server = ::wiremock::MockServer::start().await;

@@ -25,6 +25,7 @@ fn get_cancelmediaprocessingoperation_response_round_trip() {
 /// The example `get_cancelmediaprocessingoperation`.
 ///
 /// Source: api/cancelmediaprocessingoperation-get.md:54
+#[cfg(feature = "client")]
 #[tokio::test]
 async fn get_cancelmediaprocessingoperation_client() {
     let server = ::wiremock::MockServer::start().await;

@@ -44,6 +44,7 @@ fn list_cancelmediaprocessingoperation_response_round_trip() {
 /// The example `list_cancelmediaprocessingoperation`.
 ///
 /// Source: api/cancelmediaprocessingoperation-list.md:53
+#[cfg(feature = "client")]
 #[tokio::test]
 async fn list_cancelmediaprocessingoperation_client() {
     let server = ::wiremock::MockServer::start().await;

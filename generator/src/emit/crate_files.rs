@@ -8,11 +8,15 @@ use crate::names;
 use askama::Template;
 
 /// The hand-written runtime, embedded verbatim as `src/runtime.rs`.
-pub(crate) const RUNTIME_SOURCE: &str = include_str!("../../../runtime/src/lib.rs");
+const RUNTIME_SOURCE: &str = include_str!("../../../runtime/src/lib.rs");
 
-/// The runtime's one child module, embedded verbatim as `src/runtime/formats.rs` (where
-/// `mod formats;` in `src/runtime.rs` looks for it).
+/// The runtime's child modules, embedded verbatim as `src/runtime/formats.rs` and
+/// `src/runtime/http.rs` (where `mod formats;` and `mod http;` in `src/runtime.rs` look for them).
 const RUNTIME_FORMATS_SOURCE: &str = include_str!("../../../runtime/src/formats.rs");
+
+/// The client half of the runtime; its function names are also those no generated method may
+/// take (see `runtime_fn_names` in the plan).
+pub(crate) const RUNTIME_HTTP_SOURCE: &str = include_str!("../../../runtime/src/http.rs");
 
 #[derive(Template)]
 #[template(path = "Cargo.toml.j2", escape = "none")]
@@ -50,6 +54,10 @@ pub(crate) fn runtime_rs() -> GeneratedFile {
 
 pub(crate) fn runtime_formats_rs() -> GeneratedFile {
     render::text_file("src/runtime/formats.rs", "//", "runtime/src/formats.rs", RUNTIME_FORMATS_SOURCE)
+}
+
+pub(crate) fn runtime_http_rs() -> GeneratedFile {
+    render::text_file("src/runtime/http.rs", "//", "runtime/src/http.rs", RUNTIME_HTTP_SOURCE)
 }
 
 fn mod_rs(plan: &Plan<'_>, path: &str, doc: &str, mut modules: Vec<ModuleView>) -> Result<GeneratedFile, EmitError> {

@@ -44,13 +44,16 @@ impl<'a> Raw<'a> {
 }
 
 /// The type the request body of an example reads into, when it is one worth a round trip
-/// (a struct or a collection; a bare string or untyped JSON would prove nothing).
-fn request_type(plan: &Plan<'_>, ex: &Example) -> Option<String> {
+/// (a struct or a collection; a bare string or untyped JSON would prove nothing), and whether
+/// it is a request struct of the `client` module, which a crate without the `client` feature
+/// lacks.
+fn request_type(plan: &Plan<'_>, ex: &Example) -> Option<(String, bool)> {
     let op = ex.operation?;
     let body = (*plan.bodies.get(op)?)?;
     ex.request.as_ref()?.body.as_ref()?;
-    let worth = body.collection || matches!(body.kind, BodyKind::Request(_) | BodyKind::Type(TypeRef::Struct(_)));
-    worth.then(|| body_type(plan, body, ROOT))
+    let request_struct = matches!(body.kind, BodyKind::Request(_));
+    let worth = body.collection || request_struct || matches!(body.kind, BodyKind::Type(TypeRef::Struct(_)));
+    worth.then(|| (body_type(plan, body, ROOT), request_struct))
 }
 
 /// The Rust type the response body of an example reads into: the type validation checked it
@@ -75,6 +78,8 @@ struct RoundTripView {
     name: String,
     ty: String,
     raw: String,
+    /// The type is in the `client` module: the test is compiled with the `client` feature only.
+    client_only: bool,
 }
 
 struct ClientBodyView {
@@ -195,15 +200,16 @@ fn test_view(plan: &Plan<'_>, p: &ExamplePlan) -> TestView {
     let request = Raw::new(ex.request.as_ref().and_then(|r| r.body.as_ref()));
     let response = Raw::new(ex.response.as_ref().and_then(|r| r.body.as_ref()));
     let mut round_trips = Vec::new();
-    if let Some(ty) = request_type(plan, ex)
+    if let Some((ty, client_only)) = request_type(plan, ex)
         && let Some(raw) = request.get()
     {
-        round_trips.push(RoundTripView { name: format!("{}_request_round_trip", p.name), ty, raw });
+        round_trips.push(RoundTripView { name: format!("{}_request_round_trip", p.name), ty, raw, client_only });
     }
     if let Some(ty) = response_type(plan, ex, plan.checked(p))
         && let Some(raw) = response.get()
     {
-        round_trips.push(RoundTripView { name: format!("{}_response_round_trip", p.name), ty, raw });
+        let name = format!("{}_response_round_trip", p.name);
+        round_trips.push(RoundTripView { name, ty, raw, client_only: false });
     }
     TestView {
         docs: Docs::new().line(&format!("The example `{}`.", ex.name)).source(&ex.loc.file, ex.loc.line).literals(),
@@ -254,6 +260,9 @@ struct MainFile {
     modules: Vec<String>,
     /// Whether any page has a round-trip test, which is what uses the helpers.
     helpers: bool,
+    /// Whether every round-trip test needs the `client` feature, so the helpers do too: without
+    /// it they would be unused, and warnings are denied.
+    helpers_client_only: bool,
 }
 
 pub(crate) fn page_path(page: &PagePlan) -> String {
@@ -274,13 +283,18 @@ pub(crate) fn page_file(plan: &Plan<'_>, page: &PagePlan) -> Result<GeneratedFil
 /// Renders `tests/examples/main.rs`.
 pub(crate) fn main_file(plan: &Plan<'_>) -> Result<GeneratedFile, EmitError> {
     let path = "tests/examples/main.rs";
-    let helpers = plan.examples.iter().any(|p| {
+    // Per example: whether it has a round trip, and whether one needs no `client` feature.
+    let (mut helpers, mut helpers_client_only) = (false, true);
+    for p in &plan.examples {
         let ex = plan.example(p);
-        request_type(plan, ex).is_some() || response_type(plan, ex, plan.checked(p)).is_some()
-    });
+        let request = request_type(plan, ex);
+        let response = response_type(plan, ex, plan.checked(p)).is_some();
+        helpers |= request.is_some() || response;
+        helpers_client_only &= !response && request.is_none_or(|(_, client_only)| client_only);
+    }
     let mut modules: Vec<String> = plan.example_pages.iter().map(|p| names::ident(&p.module)).collect();
     modules.sort();
-    let view = MainFile { modules, helpers };
+    let view = MainFile { modules, helpers, helpers_client_only: helpers && helpers_client_only };
     let text = render::render(&view, "examples_main.rs.j2", path)?;
     render::rust_file(plan.cache, "examples_main.rs.j2", path, "docs/", &text)
 }

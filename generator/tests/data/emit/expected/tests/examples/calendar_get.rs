@@ -32,6 +32,7 @@ fn get_calendar_2_response_round_trip() {
 /// The example `get_calendar`.
 ///
 /// Source: api/calendar-get.md:50
+#[cfg(feature = "client")]
 #[tokio::test]
 async fn get_calendar_2_client() {
     let server = ::wiremock::MockServer::start().await;
@@ -82,6 +83,7 @@ fn get_calendar_response_round_trip() {
 /// The example `get-calendar`.
 ///
 /// Source: api/calendar-get.md:80
+#[cfg(feature = "client")]
 #[tokio::test]
 async fn get_calendar_client() {
     let server = ::wiremock::MockServer::start().await;

@@ -3,6 +3,7 @@
 /// The example `call-cancelmediaprocessing`.
 ///
 /// Source: api/call-cancelmediaprocessing.md:50
+#[cfg(feature = "client")]
 #[test]
 fn call_cancelmediaprocessing_request_round_trip() {
     super::assert_round_trip::<
@@ -31,6 +32,7 @@ fn call_cancelmediaprocessing_response_round_trip() {
 /// The example `call-cancelmediaprocessing`.
 ///
 /// Source: api/call-cancelmediaprocessing.md:50
+#[cfg(feature = "client")]
 #[tokio::test]
 async fn call_cancelmediaprocessing_client() {
     let server = ::wiremock::MockServer::start().await;

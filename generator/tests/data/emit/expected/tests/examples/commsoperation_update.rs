@@ -40,6 +40,7 @@ fn update_commsoperation_response_round_trip() {
 /// The example `update_commsoperation`.
 ///
 /// Source: api/commsoperation-update.md:50
+#[cfg(feature = "client")]
 #[tokio::test]
 async fn update_commsoperation_client() {
     let server = ::wiremock::MockServer::start().await;

@@ -62,6 +62,7 @@ fn move_folder_response_round_trip() {
 /// The example `move_folder`.
 ///
 /// Source: api/folder-move.md:50
+#[cfg(feature = "client")]
 #[tokio::test]
 async fn move_folder_client() {
     let server = ::wiremock::MockServer::start().await;
@@ -147,6 +148,7 @@ async fn move_folder_client() {
 /// The example `move_folder_without_response_body`.
 ///
 /// Source: api/folder-move.md:50
+#[cfg(feature = "client")]
 #[tokio::test]
 async fn move_folder_without_response_body_client() {
     let server = ::wiremock::MockServer::start().await;

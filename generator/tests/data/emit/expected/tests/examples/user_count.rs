@@ -3,6 +3,7 @@
 /// The example `count_users`.
 ///
 /// Source: api/user-count.md:50
+#[cfg(feature = "client")]
 #[tokio::test]
 async fn count_users_client() {
     let server = ::wiremock::MockServer::start().await;

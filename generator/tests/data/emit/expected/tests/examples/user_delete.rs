@@ -3,6 +3,7 @@
 /// The example `delete_user`.
 ///
 /// Source: api/user-delete.md:50
+#[cfg(feature = "client")]
 #[tokio::test]
 async fn delete_user_client() {
     let server = ::wiremock::MockServer::start().await;
@@ -20,6 +21,7 @@ async fn delete_user_client() {
 /// The example `delete_user_not_found`.
 ///
 /// Source: api/user-delete.md:70
+#[cfg(feature = "client")]
 #[tokio::test]
 async fn delete_user_not_found_client() {
     let server = ::wiremock::MockServer::start().await;

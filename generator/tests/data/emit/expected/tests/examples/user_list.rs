@@ -27,6 +27,7 @@ fn list_users_response_round_trip() {
 /// The example `list_users`.
 ///
 /// Source: api/user-list.md:50
+#[cfg(feature = "client")]
 #[tokio::test]
 async fn list_users_client() {
     let server = ::wiremock::MockServer::start().await;
