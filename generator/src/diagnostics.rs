@@ -161,6 +161,9 @@ codes! {
     PathLiteralId = "path-literal-id", Warning,
         "A documented path has a literal id (a GUID), a `(name)` or a function argument that stands for a value (`count=n`, `x=x-value`, `'parameterValue'`) where a `{placeholder}` belongs; it is read as a placeholder.",
         "Write the placeholder in braces, such as `/education/classes/{class-id}`.";
+    PathQueryPlaceholder = "path-query-placeholder", Warning,
+        "A documented path's query has a placeholder outside the value of a `name=value` option (`?requiresReview:{Boolean}`), so there is no telling what to send; the client method leaves that part out.",
+        "Write the option as `name={value}`, such as `?requiresReview={Boolean}`.";
     ExampleBodyJson = "example-body-json", Error,
         "An example's body is not valid JSON.",
         "Fix the JSON (trailing commas, `...`, comments and line breaks inside strings are common causes).";

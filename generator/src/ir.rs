@@ -173,7 +173,8 @@ pub struct HttpPath {
     /// The path as documented, without host, version or query (`/communications/calls/{id}`).
     pub template: String,
     pub params: Vec<PathParam>,
-    /// Query options the documented path fixes (`?$filter=...`), kept verbatim.
+    /// Query options the documented path fixes (`?$filter=...`), kept verbatim; placeholders in
+    /// them are values a client fills in ([`DocumentedQuery`]).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub query: Option<String>,
     pub loc: Loc,
@@ -331,4 +332,33 @@ pub fn pieces(template: &str) -> Vec<Piece<'_>> {
         out.push(Piece::Literal(rest));
     }
     out
+}
+
+/// A documented path's query as the client sends it: the `&`-separated parts, as written, that
+/// can be sent, and those that cannot. A placeholder is a value to fill in; it must stand in the
+/// value of a `name=value` part (`startDateTime={start_datetime}`, `$filter=id eq '{id}'`).
+/// Anywhere else (`requiresReview:{Boolean}`, `{name}=x`) there is no telling what to send, and
+/// the part is left out.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct DocumentedQuery<'a> {
+    pub sent: Vec<&'a str>,
+    pub left_out: Vec<&'a str>,
+}
+
+impl<'a> DocumentedQuery<'a> {
+    pub fn of(query: &'a str) -> DocumentedQuery<'a> {
+        let mut out = DocumentedQuery::default();
+        for part in query.trim_start_matches('?').split('&').filter(|p| !p.trim().is_empty()) {
+            let has_placeholder = |text: &str| pieces(text).iter().any(|p| matches!(p, Piece::Placeholder(_)));
+            let sendable =
+                !has_placeholder(part) || part.split_once('=').is_some_and(|(name, _)| !has_placeholder(name));
+            if sendable { out.sent.push(part) } else { out.left_out.push(part) }
+        }
+        out
+    }
+
+    /// The sent parts joined again into one query.
+    pub fn sent_text(&self) -> String {
+        self.sent.join("&")
+    }
 }

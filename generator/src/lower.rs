@@ -1075,7 +1075,11 @@ fn read_operation(page: &Page, diags: &mut Vec<Diagnostic>) -> Option<RawOperati
             if method.is_none() {
                 method = Some(m);
             }
-            match parse_path(rest.trim()) {
+            let parsed = parse_path(rest.trim());
+            if let Some((_, Some(query), _)) = &parsed {
+                check_query(page, lspan, query, diags);
+            }
+            match parsed {
                 Some((template, query, params)) if other => {
                     let (line_no, col) = page.line_col(lspan.start);
                     let path = HttpPath {
@@ -1327,6 +1331,23 @@ fn status_in(text: &str) -> Option<u16> {
         }
     }
     None
+}
+
+/// Reports the parts of a documented path's query that a client cannot send
+/// ([`DocumentedQuery`]), each at its place on the path's line `line`.
+fn check_query(page: &Page, line: Span, query: &str, diags: &mut Vec<Diagnostic>) {
+    let text = page.span_text(line);
+    for part in DocumentedQuery::of(query).left_out {
+        let span = match text.find(part) {
+            Some(at) => Span::new(line.start + at, line.start + at + part.len()),
+            None => line,
+        };
+        diags.push(page.diag(
+            Code::PathQueryPlaceholder,
+            span,
+            format!("`{part}` is not a `name=value` option with the placeholder in its value; the client method leaves it out"),
+        ));
+    }
 }
 
 /// Reads a documented path: strips a scheme, host and version, splits off the query and finds

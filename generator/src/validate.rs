@@ -1263,6 +1263,68 @@ fn match_from<'p>(
     matched
 }
 
+/// What an example URL's query gives the placeholders of a documented query, percent-decoded.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct FilledQuery {
+    /// The values, in the order of the placeholders.
+    pub values: Vec<String>,
+    /// The example's options that hold them, as (name, value).
+    pub options: Vec<(String, String)>,
+}
+
+/// The values an example URL's query gives the placeholders of `sent`, the parts of a documented
+/// query a client sends ([`crate::ir::DocumentedQuery`]). `None` when the example lacks one of
+/// those options or its value does not fit the documented one (`$filter=id eq '{id}'` against
+/// `$filter=id eq 'x'` gives `x`).
+pub fn query_placeholder_values(sent: &[&str], example: Option<&str>) -> Option<FilledQuery> {
+    let example: Vec<(String, String)> = example
+        .unwrap_or("")
+        .trim_start_matches('?')
+        .split('&')
+        .filter_map(|part| part.split_once('=').map(|(n, v)| (percent_decode(n.trim()), percent_decode(v))))
+        .collect();
+    let (mut values, mut options) = (Vec::new(), Vec::new());
+    for part in sent {
+        let Some((name, template)) = part.split_once('=') else { continue };
+        let pieces = crate::ir::pieces(template);
+        if !pieces.iter().any(|p| matches!(p, crate::ir::Piece::Placeholder(_))) {
+            continue;
+        }
+        let name = percent_decode(name.trim());
+        let (_, value) = example.iter().find(|(n, _)| *n == name)?;
+        values.extend(fill_placeholders(&pieces, value)?);
+        options.push((name, value.clone()));
+    }
+    Some(FilledQuery { values, options })
+}
+
+/// The texts that stand for the placeholders of `pieces` in `value`: each runs to the next
+/// literal piece (to its last occurrence when it is the final piece), and the literals must be
+/// there. Two placeholders in a row cannot be told apart.
+fn fill_placeholders(pieces: &[crate::ir::Piece<'_>], value: &str) -> Option<Vec<String>> {
+    use crate::ir::Piece;
+    let mut rest = value;
+    let mut out = Vec::new();
+    for (k, piece) in pieces.iter().enumerate() {
+        match piece {
+            Piece::Literal(l) => rest = rest.strip_prefix(percent_decode(l).as_str())?,
+            Piece::Placeholder(_) => {
+                let end = match pieces.get(k + 1) {
+                    None => rest.len(),
+                    Some(Piece::Literal(next)) => {
+                        let next = percent_decode(next);
+                        if k + 2 == pieces.len() { rest.rfind(next.as_str())? } else { rest.find(next.as_str())? }
+                    }
+                    Some(Piece::Placeholder(_)) => return None,
+                };
+                out.push(rest[..end].to_string());
+                rest = &rest[end..];
+            }
+        }
+    }
+    rest.is_empty().then_some(out)
+}
+
 pub fn percent_decode(s: &str) -> String {
     if !s.contains('%') {
         return s.to_string();
@@ -1503,6 +1565,40 @@ fn relative_name(link: &str, actual: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_documented_query_sends_what_has_a_place_for_its_values() {
+        use crate::ir::DocumentedQuery;
+        let q = DocumentedQuery::of("?startDateTime={start}&$top=5&&requiresReview:{Boolean}&{name}=x&$count");
+        assert_eq!(q.sent, ["startDateTime={start}", "$top=5", "$count"]);
+        assert_eq!(q.left_out, ["requiresReview:{Boolean}", "{name}=x"]);
+        assert_eq!(q.sent_text(), "startDateTime={start}&$top=5&$count");
+        assert_eq!(DocumentedQuery::of(""), DocumentedQuery::default());
+    }
+
+    #[test]
+    fn an_example_query_gives_the_placeholders_their_values() {
+        let values = |sent: &[&str], example: &str| query_placeholder_values(sent, Some(example)).map(|f| f.values);
+        let some = |list: &[&str]| Some(list.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        // Decoded on both sides, whatever the order of the example's options.
+        assert_eq!(
+            values(&["startDateTime={s}", "$top=2", "endDateTime={e}"], "endDateTime=b%2B1&startDateTime=a"),
+            some(&["a", "b+1"])
+        );
+        let filter = ["$filter=JoinWebUrl%20eq%20'{url}'"];
+        assert_eq!(values(&filter, "$filter=JoinWebUrl eq 'https%3A%2F%2Fx'"), some(&["https://x"]));
+        // A placeholder before the last literal runs to its last occurrence; earlier ones to the first.
+        assert_eq!(values(&["$filter={p} eq '{v}'"], "$filter=name eq 'a' eq 'b'"), some(&["name", "a' eq 'b"]));
+        // Missing options, literals that differ, and placeholders side by side give nothing.
+        assert_eq!(values(&["startDateTime={s}"], "$top=1"), None);
+        assert_eq!(values(&filter, "$filter=id eq 'x'"), None);
+        assert_eq!(values(&["$x={a}{b}"], "$x=ab"), None);
+        assert_eq!(query_placeholder_values(&["a={a}"], None), None);
+        // Without placeholders there is nothing to find.
+        assert_eq!(query_placeholder_values(&["$top=1"], None), Some(FilledQuery::default()));
+        let filled = query_placeholder_values(&["a={x}"], Some("a=%31&b=2")).unwrap();
+        assert_eq!(filled.options, [("a".to_string(), "1".to_string())]);
+    }
 
     #[test]
     fn paths_lead_to_the_right_one_of_several_equal_keys() {

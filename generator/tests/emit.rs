@@ -221,6 +221,8 @@ fn emitted_crate_builds_without_warnings_and_its_tests_pass() {
         "move_folder_without_response_body_client",
         "resource_only_response_round_trip",
         "count_users_client",
+        "list_members_client",
+        "list_members_response_round_trip",
     ] {
         assert!(files_mention(&dir, name), "no test {name}");
     }

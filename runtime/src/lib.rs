@@ -19,7 +19,9 @@ use serde::{Deserialize, Serialize};
 #[cfg(feature = "client")]
 mod http;
 #[cfg(feature = "client")]
-pub use http::{Client, Error, Method, Query, Retry, encode_path_param, encode_path_param_keep_slashes};
+pub use http::{
+    Client, Error, Method, Query, Retry, encode_path_param, encode_path_param_keep_slashes, encode_query_value,
+};
 
 /// The `error` object of a Graph error response.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

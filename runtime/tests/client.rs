@@ -3,8 +3,8 @@
 
 use docgen_runtime::{
     Client, Collection, Date, DateTimeOffset, Duration, Error, GraphError, Guid, Method, Query, Retry, TimeOfDay,
-    encode_path_param, encode_path_param_keep_slashes, is_date, is_date_time_offset, is_duration, is_guid,
-    is_time_of_day,
+    encode_path_param, encode_path_param_keep_slashes, encode_query_value, is_date, is_date_time_offset, is_duration,
+    is_guid, is_time_of_day,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -567,6 +567,15 @@ fn encode_path_param_samples() {
     assert_eq!(encode_path_param(""), "");
     assert_eq!(encode_path_param_keep_slashes("Documents/My File?.docx"), "Documents/My%20File%3F.docx");
     assert_eq!(encode_path_param_keep_slashes("/a#b/"), "/a%23b/");
+}
+
+#[test]
+fn encode_query_value_samples() {
+    // What would split the option or read as a space is encoded; what reads well in logs stays.
+    assert_eq!(encode_query_value("a&b=c+d e"), "a%26b%3Dc%2Bd%20e");
+    assert_eq!(encode_query_value("2021-01-01T00:00:00+01:00"), "2021-01-01T00:00:00%2B01:00");
+    assert_eq!(encode_query_value("startswith(x,'y')/z?$"), "startswith(x,%27y%27)/z?$");
+    assert_eq!(encode_query_value("é#%"), "%C3%A9%23%25");
 }
 
 #[tokio::test]

@@ -431,6 +431,15 @@ fn push_query(query: &mut String, part: &str) {
     query.push_str(part);
 }
 
+/// Percent-encodes a value for a query option as [`Query::param`] does: for the placeholders of a
+/// documented path's query (`?startDateTime={start_datetime}`), which a generated method fills
+/// in from its arguments.
+pub fn encode_query_value(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    encode_query_part(&mut out, value);
+    out
+}
+
 /// Percent-encodes a query parameter's name or value: RFC 3986 `pchar`s, '/' and '?' stay as they
 /// are, so that `$`, `(`, `)`, ',' and ':' read in logs as in the docs, except '&', '=' and '+',
 /// which would split the pair or read as a space, and `'`, which the URL parser reqwest uses

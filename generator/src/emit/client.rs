@@ -2,11 +2,12 @@
 //! structs of that page's operations.
 
 use super::models::StructView;
-use super::paths;
+use super::paths::{self, Encoding};
 use super::plan::{BodyKind, BodyPlan, MethodPlan, PagePlan, Plan, ReturnPlan};
 use super::render::{self, Docs, EmitError};
 use super::types::{Prim, TypeRef};
 use crate::GeneratedFile;
+use crate::ir::DocumentedQuery;
 use crate::names;
 use askama::Template;
 
@@ -96,11 +97,22 @@ fn method_view(plan: &Plan<'_>, m: &MethodPlan) -> MethodView {
     // Each parameter is shadowed by its encoded form, so that `format!` only sees identifiers
     // (prettyplease prints macro arguments as raw tokens, and paths there come out mangled).
     let encodes = m.params.iter().zip(&params).map(|(p, ident)| (ident.clone(), p.encoding.runtime_fn())).collect();
+    // The path's placeholders come first, then those of its documented query.
+    let in_path = m.params.iter().filter(|p| p.encoding != Encoding::QueryValue).count();
+    let (path_params, query_params) = params.split_at(in_path);
     let format = names::string_literal(&paths::format_string(&path.template));
-    let path_expr = if params.is_empty() { format } else { format!("&format!({format}, {})", params.join(", ")) };
-    let query = match path.query.as_deref().map(|q| q.trim_start_matches('?')).filter(|q| !q.is_empty()) {
-        Some(q) => format!("Some({})", names::string_literal(q)),
-        None => "None".to_owned(),
+    let path_expr =
+        if path_params.is_empty() { format } else { format!("&format!({format}, {})", path_params.join(", ")) };
+    // What the documented query fixes is sent as written, its placeholders filled in; the
+    // parts that cannot be sent have a diagnostic (`path-query-placeholder`).
+    let sent = path.query.as_deref().map(|q| DocumentedQuery::of(q).sent_text()).unwrap_or_default();
+    let query = if sent.is_empty() {
+        "None".to_owned()
+    } else if query_params.is_empty() {
+        format!("Some({})", names::string_literal(&sent))
+    } else {
+        let format = names::string_literal(&paths::format_string(&sent));
+        format!("Some(&format!({format}, {}))", query_params.join(", "))
     };
     let body_view = match (body, &m.body_param) {
         (Some(b), Some(name)) => Some(BodyView { name: names::ident(name), ty: body_param_type(plan, b) }),

@@ -12,9 +12,10 @@ use super::plan::{BodyKind, ExamplePlan, PagePlan, Plan, ReturnPlan};
 use super::render::{self, Docs, EmitError};
 use super::types::TypeRef;
 use crate::GeneratedFile;
+use crate::ir::DocumentedQuery;
 use crate::ir::Example;
 use crate::names;
-use crate::validate::{Checked, percent_decode};
+use crate::validate::{Checked, percent_decode, query_placeholder_values};
 use askama::Template;
 
 /// How tests name the SDK crate.
@@ -94,8 +95,11 @@ struct ClientTestView {
     http_method: String,
     path: String,
     /// The example URL's query options as string literals (name, value), sent with
-    /// `with_query` and each checked by the mock.
+    /// `with_query`: those the documented path neither fixes nor has placeholders for.
     query: Vec<(String, String)>,
+    /// What the mock checks of the query: those options, and the ones the method fills in from
+    /// its arguments.
+    query_checks: Vec<(String, String)>,
     match_body: bool,
     status: u16,
     method: String,
@@ -125,11 +129,13 @@ fn client_test(
     let method = &plan.methods[*plan.op_methods.get(o)?.get(matched.path)?];
     let documented = op.paths.get(method.path)?;
     let expected = paths::expected_path(&documented.template, &matched.values)?;
-    let query = ex
-        .request
-        .as_ref()
-        .and_then(|r| example_query(r.query.as_deref(), documented.query.as_deref()))
-        .unwrap_or_default();
+    // The placeholders of the documented query are the method's last arguments but the body;
+    // an example that does not give them all gets no client test.
+    let example_url_query = ex.request.as_ref().and_then(|r| r.query.as_deref());
+    let sent = documented.query.as_deref().map(DocumentedQuery::of).unwrap_or_default();
+    let filled = query_placeholder_values(&sent.sent, example_url_query)?;
+    let mut query = example_query(example_url_query, documented.query.as_deref()).unwrap_or_default();
+    query.retain(|option| !filled.options.contains(option));
     let ret = plan.returns[o];
     // Validation checked the body against the operation's response type too; the client test
     // reads it into the method's return type, which is made from that type.
@@ -149,7 +155,7 @@ fn client_test(
     let no_body_to_read =
         !expect_error && !matches!(ret, ReturnPlan::Unit | ReturnPlan::Json) && response_body.is_none();
     let body = plan.bodies[o].map(|b| ClientBodyView { ty: body_type(plan, b, ROOT), raw: request.get() });
-    let mut args: Vec<String> = matched.values.iter().map(|v| names::string_literal(v)).collect();
+    let mut args: Vec<String> = matched.values.iter().chain(&filled.values).map(|v| names::string_literal(v)).collect();
     if body.is_some() {
         args.push("&body".to_owned());
     }
@@ -160,6 +166,11 @@ fn client_test(
         response: response_body.and_then(|_| response.get()),
         http_method: names::string_literal(op.method.as_str()),
         path: names::string_literal(&expected),
+        query_checks: query
+            .iter()
+            .chain(&filled.options)
+            .map(|(k, v)| (names::string_literal(k), names::string_literal(v)))
+            .collect(),
         query: query.iter().map(|(k, v)| (names::string_literal(k), names::string_literal(v))).collect(),
         status,
         method: names::ident(&method.name),

@@ -13,6 +13,8 @@ pub(crate) enum Encoding {
     Segment,
     /// A path below an item (`root:/{item-path}:`), where `/` separates folders and stays.
     KeepSlashes,
+    /// A value in the documented path's query (`?startDateTime={start_datetime}`).
+    QueryValue,
 }
 
 impl Encoding {
@@ -21,6 +23,7 @@ impl Encoding {
         match self {
             Encoding::Segment => "encode_path_param",
             Encoding::KeepSlashes => "encode_path_param_keep_slashes",
+            Encoding::QueryValue => "encode_query_value",
         }
     }
 }

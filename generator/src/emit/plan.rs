@@ -11,7 +11,7 @@ use super::cycles;
 use super::format_cache::FormatCache;
 use super::paths::{self, Encoding};
 use super::types::{FieldType, TypeIndex, TypeNames, TypeRef};
-use crate::ir::{Example, Ir, Operation, Property, Verdict};
+use crate::ir::{DocumentedQuery, Example, Ir, Operation, Property, Verdict};
 use crate::names::{self, DEFAULT_NAMESPACE, Scope, Style, TypeName};
 use crate::validate::Checked;
 use rayon::prelude::*;
@@ -452,7 +452,7 @@ impl<'ir> Ctx<'ir, '_> {
                     paths::Piece::Placeholder(text) => Some(text),
                     paths::Piece::Literal(_) => None,
                 });
-                let params = placeholders
+                let params: Vec<ParamPlan> = placeholders
                     .enumerate()
                     .map(|(k, text)| {
                         // The IR's first alternative names the parameter; the text between the
@@ -465,6 +465,21 @@ impl<'ir> Ctx<'ir, '_> {
                         ParamPlan { name: scope.claim(&names::snake(wire)), encoding: encodings[k] }
                     })
                     .collect();
+                // The placeholders of the documented query come after the path's, named in the
+                // same scope: `{id}` in both gives `id` and `id_2`.
+                let query = path.query.as_deref().map(DocumentedQuery::of).unwrap_or_default();
+                let query_params: Vec<ParamPlan> = paths::pieces(&query.sent_text())
+                    .into_iter()
+                    .filter_map(|piece| match piece {
+                        paths::Piece::Placeholder(text) => {
+                            let wire = text.split('|').next().unwrap_or(text).trim();
+                            Some(ParamPlan { name: scope.claim(&names::snake(wire)), encoding: Encoding::QueryValue })
+                        }
+                        paths::Piece::Literal(_) => None,
+                    })
+                    .collect();
+                let mut params: Vec<ParamPlan> = params;
+                params.extend(query_params);
                 let body_param = bodies[o].map(|_| scope.claim(BODY_PARAM));
                 MethodPlan { op: o, path: p, name, params, body_param }
             })

@@ -4,6 +4,7 @@ mod calendar_get;
 mod call_cancelmediaprocessing;
 mod commsoperation_update;
 mod folder_move;
+mod group_list_members;
 mod user_count;
 mod user_delete;
 mod user_list;

@@ -7,6 +7,7 @@ mod call_cancelmediaprocessing;
 mod commsoperation_update;
 mod folder;
 mod folder_move;
+mod group_list_members;
 mod user_count;
 mod user_delete;
 mod user_list;
