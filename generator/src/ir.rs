@@ -163,7 +163,14 @@ pub struct Operation {
     /// Every documented path, in page order.
     pub paths: Vec<HttpPath>,
     pub request_body: Option<RequestBody>,
+    /// The media type of a request body that is bytes rather than JSON (a file's content, a
+    /// photo), as the operation's request example gives it in `Content-Type`.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub request_media_type: Option<String>,
     pub response: Option<ResponseInfo>,
+    /// The response is bytes (a file's content, a photo, a report), not JSON.
+    #[serde(skip_serializing_if = "std::ops::Not::not", default)]
+    pub response_stream: bool,
     pub permissions: Vec<Permission>,
     pub loc: Loc,
 }
@@ -279,6 +286,9 @@ pub struct RequestExample {
     pub query: Option<String>,
     pub headers: Vec<(String, String)>,
     pub body: Option<serde_json::Value>,
+    /// The body as written when it is not JSON (a file's content, `Binary data for the image`).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub text: Option<String>,
     /// The `@odata.type` the annotation gives, if any.
     pub odata_type: Option<String>,
     pub loc: Loc,
@@ -289,6 +299,9 @@ pub struct ResponseExample {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: Option<serde_json::Value>,
+    /// The body as written when it is not JSON.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub text: Option<String>,
     /// The annotation's `@odata.type` (the documented type of the body).
     pub odata_type: Option<String>,
     pub is_collection: bool,

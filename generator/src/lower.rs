@@ -1333,6 +1333,57 @@ fn status_in(text: &str) -> Option<u16> {
     None
 }
 
+/// The media type of the bytes an operation of `method` sends as its body, when no JSON body is
+/// documented: its request examples all say, in `Content-Type`, that they send something else
+/// (`text/plain` for a file's content, `image/jpeg` for a photo). One example without it (the
+/// body is optional, as `createReply`'s MIME content is) leaves the operation as it is.
+fn request_media_type(method: Method, d: &PageDecls) -> Option<String> {
+    if !matches!(method, Method::Post | Method::Put | Method::Patch) {
+        return None;
+    }
+    let media = |r: &RequestExample| -> Option<String> {
+        let media = header_value(&r.headers, "content-type")?.trim();
+        (!media.is_empty() && !media.to_ascii_lowercase().contains("json")).then(|| media.to_string())
+    };
+    let mut examples =
+        d.examples.iter().filter_map(|e| e.request.as_ref()).filter(|(r, _)| r.method == method).peekable();
+    examples.peek()?;
+    let all: Option<Vec<String>> = examples.map(|(r, _)| if r.body.is_some() { None } else { media(r) }).collect();
+    all?.into_iter().next()
+}
+
+/// Whether a `GET` answers with bytes rather than JSON: no JSON type is documented, and the path
+/// ends in `/content` or `/$value` (a file's or a photo's bytes), or the answer is a redirect to
+/// them (`302 Found`, as reports are), or a response example says so in `Content-Type`.
+fn response_stream(op: &RawOperation, paths: &[HttpPath], response: Option<&ResponseInfo>, d: &PageDecls) -> bool {
+    if op.method != Method::Get {
+        return false;
+    }
+    // A redirect is to the bytes (reports say `report` for their CSV, which is not JSON).
+    if response.is_some_and(|r| r.status == 302) {
+        return true;
+    }
+    if response.is_some_and(|r| r.ty.is_some()) {
+        return false;
+    }
+    let by_path = paths.iter().any(|p| {
+        let last = p.template.trim_end_matches('/').rsplit(['/', ':']).next().unwrap_or("");
+        last.eq_ignore_ascii_case("content") || last.eq_ignore_ascii_case("$value")
+    });
+    let by_example = d.examples.iter().filter_map(|e| e.response.as_ref()).any(|(r, _)| {
+        header_value(&r.headers, "content-type").is_some_and(|m| {
+            let m = m.trim().to_ascii_lowercase();
+            !m.is_empty() && !m.contains("json")
+        }) && r.body.is_none()
+    });
+    by_path || by_example
+}
+
+/// The value of the first header of that name, whatever its case.
+fn header_value<'h>(headers: &'h [(String, String)], name: &str) -> Option<&'h str> {
+    headers.iter().find(|(n, _)| n.trim().eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+}
+
 /// Reports the parts of a documented path's query that a client cannot send
 /// ([`DocumentedQuery`]), each at its place on the path's line `line`.
 fn check_query(page: &Page, line: Span, query: &str, diags: &mut Vec<Diagnostic>) {
@@ -1751,6 +1802,7 @@ fn read_request(
     let url = strip_suffixes(rest.trim(), "HTTP/1.1").trim().to_string();
     let headers = parse_headers(page, &parts, diags);
     let body = parse_body(page, &parts, diags);
+    let text = body_text(&parts, body.as_ref());
     let (path, query) = url_path(&url).unwrap_or_default();
     Some(RequestExample {
         method,
@@ -1759,6 +1811,7 @@ fn read_request(
         query,
         headers,
         body,
+        text,
         odata_type: ann.and_then(|a| a.str("@odata.type")).map(str::to_string),
         loc: loc_of(page, off),
     })
@@ -1811,6 +1864,7 @@ fn read_response(
             status: 200,
             headers: Vec::new(),
             body,
+            text: None,
             odata_type,
             is_collection,
             truncated,
@@ -1842,7 +1896,15 @@ fn read_response(
     };
     let headers = parse_headers(page, &parts, diags);
     let body = parse_body(page, &parts, diags);
-    Some(ResponseExample { status, headers, body, odata_type, is_collection, truncated, loc: loc_of(page, off) })
+    let text = body_text(&parts, body.as_ref());
+    Some(ResponseExample { status, headers, body, text, odata_type, is_collection, truncated, loc: loc_of(page, off) })
+}
+
+/// The body of an HTTP example as written, when there is one and it is not JSON: not even
+/// broken JSON, which has its diagnostic (`example-body-json`) and is no text to send.
+fn body_text(parts: &HttpParts, json: Option<&serde_json::Value>) -> Option<String> {
+    let t = parts.body.trim();
+    (json.is_none() && !t.is_empty() && !t.starts_with('{') && !t.starts_with('[')).then(|| t.to_string())
 }
 
 /// Reads `HTTP/1.1 200 OK`; returns the code and whether the line is well formed.
@@ -2673,6 +2735,8 @@ impl<'p, 'd> Resolver<'p, 'd> {
             let request_body = self
                 .request_body(page, op, &mut fx)
                 .or_else(|| self.request_body_from_example(page, op, d, response.as_ref(), &mut fx));
+            let media_type = if request_body.is_none() { request_media_type(op.method, d) } else { None };
+            let stream = response_stream(op, &paths, response.as_ref(), d);
             let main = Operation {
                 name: operation_name(&op.title),
                 title: op.title.clone(),
@@ -2680,7 +2744,9 @@ impl<'p, 'd> Resolver<'p, 'd> {
                 method: op.method,
                 paths,
                 request_body,
+                request_media_type: media_type,
                 response,
+                response_stream: stream,
                 permissions,
                 loc: loc_of(page, op.loc.start),
             };
@@ -2693,6 +2759,10 @@ impl<'p, 'd> Resolver<'p, 'd> {
                 extra.paths = paths.clone();
                 if matches!(m, Method::Get | Method::Delete) {
                     extra.request_body = None;
+                }
+                extra.request_media_type = if extra.request_body.is_none() { request_media_type(*m, d) } else { None };
+                if *m != Method::Get {
+                    extra.response_stream = false;
                 }
                 ops.push(extra);
             }

@@ -223,6 +223,8 @@ fn emitted_crate_builds_without_warnings_and_its_tests_pass() {
         "count_users_client",
         "list_members_client",
         "list_members_response_round_trip",
+        "upload_content_client",
+        "download_content_client",
     ] {
         assert!(files_mention(&dir, name), "no test {name}");
     }

@@ -887,3 +887,73 @@ async fn all_items_follows_every_next_link_and_keeps_the_order() {
     };
     assert_eq!(client.all_items(broken).await.map_err(|e| e.status()), Err(Some(404)));
 }
+
+#[tokio::test]
+async fn download_follows_the_redirect_and_keeps_the_token_at_home() {
+    // Graph answers a download with `302 Found` to a pre-authenticated URL on another host
+    // (here: another port, which is another origin); the bytes come back as they are.
+    let home = MockServer::start().await;
+    let files = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/me/drive/items/1/content"))
+        .and(header("authorization", "Bearer t"))
+        .and(header("accept", "*/*"))
+        .respond_with(ResponseTemplate::new(302).insert_header("location", format!("{}/blob/1", files.uri())))
+        .expect(1)
+        .mount(&home)
+        .await;
+    let bytes: Vec<u8> = vec![0, 159, 146, 150, b'\n', 255];
+    Mock::given(method("GET"))
+        .and(path("/blob/1"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(bytes.clone(), "application/octet-stream"))
+        .expect(1)
+        .mount(&files)
+        .await;
+
+    let client = Client::new(home.uri()).with_bearer_token("t");
+    let got = client.download(Method::GET, "/me/drive/items/1/content", None).await.expect("the bytes");
+    assert_eq!(got, bytes);
+    let received = files.received_requests().await.expect("recorded");
+    assert!(received.iter().all(|r| !r.headers.contains_key("authorization")), "the token left home");
+
+    Mock::given(method("GET"))
+        .and(path("/me/photo/$value"))
+        .respond_with(ResponseTemplate::new(404).set_body_json(json!({"error": {"code": "ImageNotFound"}})))
+        .mount(&home)
+        .await;
+    let error = client.download(Method::GET, "/me/photo/$value", None).await.expect_err("404 is an error");
+    assert_eq!(error.graph_error().map(|e| e.code.as_str()), Some("ImageNotFound"));
+}
+
+#[tokio::test]
+async fn upload_sends_the_bytes_with_their_media_type_and_reads_the_json_answer() {
+    let server = MockServer::start().await;
+    Mock::given(method("PUT"))
+        .and(path("/me/drive/items/1/content"))
+        .and(header("content-type", "text/plain"))
+        .and(wiremock::matchers::body_string("The contents of the file goes here."))
+        .respond_with(ResponseTemplate::new(201).set_body_json(json!({"id": "1", "displayName": "FileB.txt"})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("PUT"))
+        .and(path("/me/photo/$value"))
+        .and(header("content-type", "image/jpeg"))
+        .and(wiremock::matchers::body_bytes(vec![0xff, 0xd8, 0xff]))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(1)
+        .mount(&server)
+        .await;
+
+    let client = Client::new(server.uri());
+    let text = b"The contents of the file goes here.";
+    let user: User = client
+        .upload(Method::PUT, "/me/drive/items/1/content", None, "text/plain", text)
+        .await
+        .expect("the upload succeeds");
+    assert_eq!(user.display_name, "FileB.txt");
+    client
+        .upload::<()>(Method::PUT, "/me/photo/$value", None, "image/jpeg", &[0xff, 0xd8, 0xff])
+        .await
+        .expect("an empty answer reads as ()");
+}

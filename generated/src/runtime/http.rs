@@ -130,7 +130,7 @@ impl Client {
         R: DeserializeOwned,
     {
         let url = self.url(path, &[query.unwrap_or_default(), &self.query]);
-        let (status, text) = self.execute(method, url, true, body).await?;
+        let (status, text) = self.execute(method, url, true, Payload::json(body), JSON).await?;
         decode_json(status, text)
     }
 
@@ -152,8 +152,45 @@ impl Client {
         B: Serialize + ?Sized,
     {
         let url = self.url(path, &[query.unwrap_or_default(), &self.query]);
-        self.execute(method, url, true, body).await?;
+        self.execute(method, url, true, Payload::json(body), JSON).await?;
         Ok(())
+    }
+
+    /// Sends a request for an operation that returns bytes rather than JSON (a file's content, a
+    /// photo, a report), and returns them as they came. A redirect to where the bytes are, as
+    /// Graph answers downloads, is followed; the token does not go to another host.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Api`] or [`Error::Status`] for a non-2xx answer, and [`Error::Transport`] when
+    /// no answer could be had.
+    pub async fn download(&self, method: Method, path: &str, query: Option<&str>) -> Result<Vec<u8>, Error> {
+        let url = self.url(path, &[query.unwrap_or_default(), &self.query]);
+        let (_, bytes) = self.execute(method, url, true, Payload::<()>::None, "*/*").await?;
+        Ok(bytes)
+    }
+
+    /// Sends bytes of the given media type as the body (a file's new content, a photo) and
+    /// decodes a JSON response body into `R` (`()` for none), as [`Client::send_json`] does.
+    ///
+    /// # Errors
+    ///
+    /// The same as [`Client::send_json`].
+    pub async fn upload<R>(
+        &self,
+        method: Method,
+        path: &str,
+        query: Option<&str>,
+        content_type: &str,
+        content: &[u8],
+    ) -> Result<R, Error>
+    where
+        R: DeserializeOwned,
+    {
+        let url = self.url(path, &[query.unwrap_or_default(), &self.query]);
+        let body: Payload<()> = Payload::Bytes { content_type, content };
+        let (status, text) = self.execute(method, url, true, body, JSON).await?;
+        decode_json(status, text)
     }
 
     /// Fetches the page that `page.next_link` points to, or returns `Ok(None)` on the last page.
@@ -178,7 +215,7 @@ impl Client {
         } else {
             (self.url(link, &[]), true)
         };
-        let (status, text) = self.execute::<()>(Method::GET, url, same_origin, None).await?;
+        let (status, text) = self.execute(Method::GET, url, same_origin, Payload::<()>::None, JSON).await?;
         decode_json(status, text).map(Some)
     }
 
@@ -225,15 +262,16 @@ impl Client {
     }
 
     /// Sends one request, again as [`Retry`] allows while the service throttles it or is briefly
-    /// unavailable, and returns the status and body text of a 2xx response; any other status
-    /// becomes [`Error::Api`] or [`Error::Status`].
+    /// unavailable, and returns the status and body of a 2xx response; any other status becomes
+    /// [`Error::Api`] or [`Error::Status`]. `accept` is the `Accept` header.
     async fn execute<B>(
         &self,
         method: Method,
         url: String,
         send_token: bool,
-        body: Option<&B>,
-    ) -> Result<(u16, String), Error>
+        body: Payload<'_, B>,
+        accept: &str,
+    ) -> Result<(u16, Vec<u8>), Error>
     where
         B: Serialize + ?Sized,
     {
@@ -246,8 +284,7 @@ impl Client {
             // reqwest defers URL, header and body errors to `send`, so they surface as
             // `Error::Transport` rather than as panics here. The request is built again for each
             // attempt; the body is serialised again from `body`, so nothing has to be rewound.
-            let mut request =
-                http.request(method.clone(), url.as_str()).header(reqwest::header::ACCEPT, "application/json");
+            let mut request = http.request(method.clone(), url.as_str()).header(reqwest::header::ACCEPT, accept);
             if send_token {
                 if let Some(token) = self.bearer_token.as_deref() {
                     request = request.bearer_auth(token);
@@ -258,13 +295,16 @@ impl Client {
             }
             match body {
                 // `json` also sets `Content-Type: application/json`.
-                Some(body) => request = request.json(body),
+                Payload::Json(body) => request = request.json(body),
+                Payload::Bytes { content_type, content } => {
+                    request = request.header(reqwest::header::CONTENT_TYPE, content_type).body(content.to_vec());
+                }
                 // Graph answers 411 Length Required to a body-less POST, PUT or PATCH that lacks
                 // `Content-Length`, and an empty body alone does not make hyper send one.
-                None if method_expects_body(&method) => {
+                Payload::None if method_expects_body(&method) => {
                     request = request.header(reqwest::header::CONTENT_LENGTH, "0");
                 }
-                None => {}
+                Payload::None => {}
             }
             let response = request.send().await.map_err(Error::Transport)?;
             let status = response.status();
@@ -278,9 +318,9 @@ impl Client {
             } else {
                 None
             };
-            let text = response.text().await.map_err(Error::Transport)?;
+            let bytes = response.bytes().await.map_err(Error::Transport)?.to_vec();
             if status.is_success() {
-                return Ok((status.as_u16(), text));
+                return Ok((status.as_u16(), bytes));
             }
             match wait {
                 // The body was read to the end first, so that the connection can serve the next try.
@@ -288,7 +328,7 @@ impl Client {
                     tokio::time::sleep(wait).await;
                     retries += 1;
                 }
-                None => return Err(Error::from_failure(status.as_u16(), text)),
+                None => return Err(Error::from_failure(status.as_u16(), String::from_utf8_lossy(&bytes).into_owned())),
             }
         }
     }
@@ -560,14 +600,30 @@ fn method_expects_body(method: &Method) -> bool {
     *method == Method::POST || *method == Method::PUT || *method == Method::PATCH
 }
 
+/// The `Accept` header of a request for JSON.
+const JSON: &str = "application/json";
+
+/// What a request carries: nothing, a value sent as JSON, or bytes of a media type.
+enum Payload<'a, B: ?Sized> {
+    None,
+    Json(&'a B),
+    Bytes { content_type: &'a str, content: &'a [u8] },
+}
+
+impl<'a, B: ?Sized> Payload<'a, B> {
+    fn json(body: Option<&'a B>) -> Payload<'a, B> {
+        body.map_or(Payload::None, Payload::Json)
+    }
+}
+
 /// Decodes a 2xx body, keeping the text on failure so that callers can see what was sent. An
 /// empty body (a `202 Accepted` of an action the docs give no response type) reads as JSON
 /// `null`: untyped and optional results get `null`/`None`, and a struct still fails to decode.
-fn decode_json<R: DeserializeOwned>(status: u16, body: String) -> Result<R, Error> {
-    let text = if body.trim().is_empty() { "null" } else { body.as_str() };
-    match serde_json::from_str(text) {
+fn decode_json<R: DeserializeOwned>(status: u16, body: Vec<u8>) -> Result<R, Error> {
+    let blank = body.iter().all(u8::is_ascii_whitespace);
+    match serde_json::from_slice(if blank { b"null" } else { &body }) {
         Ok(value) => Ok(value),
-        Err(source) => Err(Error::Decode { status, body, source }),
+        Err(source) => Err(Error::Decode { status, body: String::from_utf8_lossy(&body).into_owned(), source }),
     }
 }
 

@@ -16,6 +16,7 @@ pub(crate) fn body_type(plan: &Plan<'_>, body: BodyPlan, root: &str) -> String {
     let single = match body.kind {
         BodyKind::Type(t) => plan.type_names().path(t, root),
         BodyKind::Request(r) => format!("{root}::client::{}", names::ident(&plan.request_structs[r].name)),
+        BodyKind::Bytes => "Vec<u8>".to_owned(),
     };
     if body.collection { format!("Vec<{single}>") } else { single }
 }
@@ -30,6 +31,7 @@ fn body_param_type(plan: &Plan<'_>, body: BodyPlan) -> String {
     }
     match body.kind {
         BodyKind::Type(TypeRef::Prim(Prim::String)) => "&str".to_owned(),
+        BodyKind::Bytes => "&[u8]".to_owned(),
         _ => format!("&{}", body_type(plan, body, "crate")),
     }
 }
@@ -39,6 +41,7 @@ pub(crate) fn return_type(plan: &Plan<'_>, ret: ReturnPlan, root: &str) -> Strin
     match ret {
         ReturnPlan::Unit => "()".to_owned(),
         ReturnPlan::Json => "::serde_json::Value".to_owned(),
+        ReturnPlan::Bytes => "Vec<u8>".to_owned(),
         ReturnPlan::Type(t, false) => plan.type_names().path(t, root),
         ReturnPlan::Type(t, true) => format!("{root}::runtime::Collection<{}>", plan.type_names().path(t, root)),
     }
@@ -55,15 +58,18 @@ struct MethodView {
     params: Vec<String>,
     /// Each parameter with the runtime function that encodes it.
     encodes: Vec<(String, &'static str)>,
+    /// The parameter that names a body of bytes' media type.
+    media: Option<String>,
     body: Option<BodyView>,
     ret: String,
-    /// `send_json` or `send_empty`.
+    /// The runtime's `send_json`, `send_empty`, `upload` or `download`.
     send: &'static str,
     http_method: &'static str,
     /// An expression of type `&str`.
     path: String,
     query: String,
-    body_arg: String,
+    /// What `send` takes after the query: the body, or the media type and the bytes.
+    send_args: Vec<String>,
 }
 
 #[derive(Template)]
@@ -87,6 +93,14 @@ fn method_view(plan: &Plan<'_>, m: &MethodPlan) -> MethodView {
         path.query.as_deref().map(|q| format!("?{}", q.trim_start_matches('?'))).unwrap_or_default()
     );
     let mut docs = Docs::new().text(&op.title).text(&op.description).line(&call);
+    if let (Some(media), Some(BodyPlan { kind: BodyKind::Bytes, .. })) = (&op.request_media_type, body) {
+        docs = docs.text(&format!(
+            "The body is bytes of the media type `content_type` names; the docs' example sends `{media}`."
+        ));
+    }
+    if ret == ReturnPlan::Bytes {
+        docs = docs.text("Returns the bytes of the response as they came (a redirect to them is followed).");
+    }
     if path.loc.file == op.loc.file && path.loc.line != 0 {
         docs = docs.source(&path.loc.file, path.loc.line);
     } else {
@@ -118,23 +132,33 @@ fn method_view(plan: &Plan<'_>, m: &MethodPlan) -> MethodView {
         (Some(b), Some(name)) => Some(BodyView { name: names::ident(name), ty: body_param_type(plan, b) }),
         _ => None,
     };
-    let body_arg = match &body_view {
-        Some(b) => format!("Some({})", b.name),
-        // No body: the type parameter still needs a type, and `()` serializes to nothing sent.
-        None => "None::<&()>".to_owned(),
+    let media = m.media_param.as_deref().map(names::ident);
+    let (send, send_args) = match (&body_view, &media) {
+        (Some(b), Some(media)) => ("upload", vec![media.clone(), b.name.clone()]),
+        _ if ret == ReturnPlan::Bytes => ("download", Vec::new()),
+        (body, _) => {
+            let arg = match body {
+                Some(b) => format!("Some({})", b.name),
+                // No body: the type parameter still needs a type, and `()` serializes to nothing sent.
+                None => "None::<&()>".to_owned(),
+            };
+            (if ret == ReturnPlan::Unit { "send_empty" } else { "send_json" }, vec![arg])
+        }
     };
+
     MethodView {
         docs: docs.literals(),
         name: names::ident(&m.name),
         params,
         encodes,
+        media,
         body: body_view,
         ret: return_type(plan, ret, "crate"),
-        send: if ret == ReturnPlan::Unit { "send_empty" } else { "send_json" },
+        send,
         http_method: op.method.as_str(),
         path: path_expr,
         query,
-        body_arg,
+        send_args,
     }
 }
 

@@ -108,6 +108,12 @@ struct ClientTestView {
     /// The docs show no response body for a typed result: only the request is checked.
     expect_decode_error: bool,
     want: Option<String>,
+    /// The media type the mock answers with.
+    response_media: String,
+    /// The result is bytes, to be compared with the response's text.
+    want_bytes: bool,
+    /// A body of bytes: its media type and text, as literals the mock checks.
+    upload: Option<(String, String)>,
 }
 
 struct TestView {
@@ -152,18 +158,52 @@ fn client_test(
     // Without a usable response body (none shown, or not JSON) the request is still checked:
     // the mock answers the documented status with no body, which an untyped result reads as
     // `null` and a typed one reports as a decode error; nothing is made up.
-    let no_body_to_read =
-        !expect_error && !matches!(ret, ReturnPlan::Unit | ReturnPlan::Json) && response_body.is_none();
-    let body = plan.bodies[o].map(|b| ClientBodyView { ty: body_type(plan, b, ROOT), raw: request.get() });
+    let no_body_to_read = !expect_error
+        && !matches!(ret, ReturnPlan::Unit | ReturnPlan::Json | ReturnPlan::Bytes)
+        && response_body.is_none();
+    let bytes_body = plan.bodies[o].is_some_and(|b| b.kind == BodyKind::Bytes);
+    let body = plan.bodies[o]
+        .filter(|_| !bytes_body)
+        .map(|b| ClientBodyView { ty: body_type(plan, b, ROOT), raw: request.get() });
+    // A body of bytes is the example's text (or nothing), sent with the example's media type.
+    let upload = bytes_body.then(|| {
+        let r = ex.request.as_ref();
+        let media = r
+            .and_then(|r| header(&r.headers, "content-type"))
+            .or(op.request_media_type.as_deref())
+            .unwrap_or("application/octet-stream");
+        (names::string_literal(media), names::raw_string_literal(r.and_then(|r| r.text.as_deref()).unwrap_or("")))
+    });
+    // Bytes in answer are the example's text, as it came.
+    let response_text = ex
+        .response
+        .as_ref()
+        .filter(|_| ret == ReturnPlan::Bytes && status != 204 && status != 304)
+        .and_then(|r| Some((r.text.as_deref()?, header(&r.headers, "content-type"))));
     let mut args: Vec<String> = matched.values.iter().chain(&filled.values).map(|v| names::string_literal(v)).collect();
-    if body.is_some() {
+    if let Some((media, text)) = &upload {
+        args.push(media.clone());
+        args.push(format!("{text}.as_bytes()"));
+    } else if body.is_some() {
         args.push("&body".to_owned());
     }
     Some(ClientTestView {
         name: format!("{base}_client"),
         match_body: body.as_ref().is_some_and(|b| b.raw.is_some()),
         body,
-        response: response_body.and_then(|_| response.get()),
+        response: match response_text {
+            Some((text, _)) => Some(names::raw_string_literal(text)),
+            None => response_body.and_then(|_| response.get()),
+        },
+        response_media: names::string_literal(
+            response_text.and_then(|(_, media)| media).unwrap_or(if ret == ReturnPlan::Bytes {
+                "application/octet-stream"
+            } else {
+                "application/json"
+            }),
+        ),
+        want_bytes: !expect_error && response_text.is_some(),
+        upload,
         http_method: names::string_literal(op.method.as_str()),
         path: names::string_literal(&expected),
         query_checks: query
@@ -177,9 +217,14 @@ fn client_test(
         args,
         expect_error,
         expect_decode_error: no_body_to_read,
-        want: (!expect_error && ret != ReturnPlan::Unit && response_body.is_some())
+        want: (!expect_error && !matches!(ret, ReturnPlan::Unit | ReturnPlan::Bytes) && response_body.is_some())
             .then(|| return_type(plan, ret, ROOT)),
     })
+}
+
+/// The value of an example's header, whatever the case of its name.
+fn header<'e>(headers: &'e [(String, String)], name: &str) -> Option<&'e str> {
+    headers.iter().find(|(n, _)| n.trim().eq_ignore_ascii_case(name)).map(|(_, v)| v.trim())
 }
 
 /// The options of an example request's query, percent-decoded, less those the documented path

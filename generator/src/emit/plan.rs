@@ -24,6 +24,9 @@ pub(crate) const EXTRA_FIELD: &str = "additional_properties";
 
 /// The ident of the body parameter of a client method, unless a path parameter took it.
 const BODY_PARAM: &str = "body";
+/// The parameters of a body of bytes: its media type, then the bytes.
+const MEDIA_PARAM: &str = "content_type";
+const CONTENT_PARAM: &str = "content";
 
 /// A struct to emit: a model or a request body.
 #[derive(Debug, Clone)]
@@ -74,6 +77,9 @@ pub(crate) enum BodyKind {
     Type(TypeRef),
     /// Index into [`Plan::request_structs`].
     Request(usize),
+    /// Bytes of a media type the caller names (a file's content, a photo):
+    /// [`Operation::request_media_type`].
+    Bytes,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,6 +93,8 @@ pub(crate) struct BodyPlan {
 pub(crate) enum ReturnPlan {
     Unit,
     Json,
+    /// The bytes of the response as they came: [`Operation::response_stream`].
+    Bytes,
     /// A type, wrapped in `Collection` when `bool` is set.
     Type(TypeRef, bool),
 }
@@ -105,6 +113,8 @@ pub(crate) struct MethodPlan {
     pub params: Vec<ParamPlan>,
     /// The body parameter's name, when the operation has a body.
     pub body_param: Option<String>,
+    /// The name of the parameter that gives the media type of a body of bytes.
+    pub media_param: Option<String>,
 }
 
 /// A source page that gets a module: a client page or a test page.
@@ -480,8 +490,10 @@ impl<'ir> Ctx<'ir, '_> {
                     .collect();
                 let mut params: Vec<ParamPlan> = params;
                 params.extend(query_params);
-                let body_param = bodies[o].map(|_| scope.claim(BODY_PARAM));
-                MethodPlan { op: o, path: p, name, params, body_param }
+                let bytes = bodies[o].is_some_and(|b| b.kind == BodyKind::Bytes);
+                let media_param = bytes.then(|| scope.claim(MEDIA_PARAM));
+                let body_param = bodies[o].map(|_| scope.claim(if bytes { CONTENT_PARAM } else { BODY_PARAM }));
+                MethodPlan { op: o, path: p, name, params, body_param, media_param }
             })
             .collect();
         let mut op_methods = vec![Vec::new(); ir.operations.len()];
@@ -512,6 +524,9 @@ impl<'ir> Ctx<'ir, '_> {
     }
 
     fn body_of(self, op: &Operation, request: Option<usize>) -> Option<BodyPlan> {
+        if op.request_body.is_none() && op.request_media_type.is_some() {
+            return Some(BodyPlan { kind: BodyKind::Bytes, collection: false });
+        }
         let body = op.request_body.as_ref()?;
         if let Some(r) = request {
             return Some(BodyPlan { kind: BodyKind::Request(r), collection: false });
@@ -525,6 +540,9 @@ impl<'ir> Ctx<'ir, '_> {
     }
 
     fn return_of(self, op: &Operation) -> ReturnPlan {
+        if op.response_stream {
+            return ReturnPlan::Bytes;
+        }
         let Some(response) = &op.response else {
             return ReturnPlan::Unit;
         };

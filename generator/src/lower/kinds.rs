@@ -179,7 +179,9 @@ mod tests {
             method: Method::Get,
             paths: vec![HttpPath { template: path.into(), params: vec![], query: None, loc: Loc::default() }],
             request_body: None,
+            request_media_type: None,
             response: Some(ResponseInfo { status: 200, ty: Some(ty.into()), collection: false, loc: Loc::default() }),
+            response_stream: false,
             permissions: vec![],
             loc: Loc::default(),
         }

@@ -3,6 +3,8 @@
 mod calendar_get;
 mod call_cancelmediaprocessing;
 mod commsoperation_update;
+mod driveitem_get_content;
+mod driveitem_put_content;
 mod folder_move;
 mod group_list_members;
 mod user_count;
