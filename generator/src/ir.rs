@@ -375,3 +375,8 @@ impl<'a> DocumentedQuery<'a> {
         self.sent.join("&")
     }
 }
+
+/// The value of an HTTP example's first header of that name, whatever its case, trimmed.
+pub fn header<'h>(headers: &'h [(String, String)], name: &str) -> Option<&'h str> {
+    headers.iter().find(|(n, _)| n.trim().eq_ignore_ascii_case(name)).map(|(_, v)| v.trim())
+}

@@ -1342,7 +1342,7 @@ fn request_media_type(method: Method, d: &PageDecls) -> Option<String> {
         return None;
     }
     let media = |r: &RequestExample| -> Option<String> {
-        let media = header_value(&r.headers, "content-type")?.trim();
+        let media = header(&r.headers, "content-type")?;
         (!media.is_empty() && !media.to_ascii_lowercase().contains("json")).then(|| media.to_string())
     };
     let mut examples =
@@ -1371,17 +1371,12 @@ fn response_stream(op: &RawOperation, paths: &[HttpPath], response: Option<&Resp
         last.eq_ignore_ascii_case("content") || last.eq_ignore_ascii_case("$value")
     });
     let by_example = d.examples.iter().filter_map(|e| e.response.as_ref()).any(|(r, _)| {
-        header_value(&r.headers, "content-type").is_some_and(|m| {
+        header(&r.headers, "content-type").is_some_and(|m| {
             let m = m.trim().to_ascii_lowercase();
             !m.is_empty() && !m.contains("json")
         }) && r.body.is_none()
     });
     by_path || by_example
-}
-
-/// The value of the first header of that name, whatever its case.
-fn header_value<'h>(headers: &'h [(String, String)], name: &str) -> Option<&'h str> {
-    headers.iter().find(|(n, _)| n.trim().eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
 }
 
 /// Reports the parts of a documented path's query that a client cannot send

@@ -12,8 +12,7 @@ use super::plan::{BodyKind, ExamplePlan, PagePlan, Plan, ReturnPlan};
 use super::render::{self, Docs, EmitError};
 use super::types::TypeRef;
 use crate::GeneratedFile;
-use crate::ir::DocumentedQuery;
-use crate::ir::Example;
+use crate::ir::{DocumentedQuery, Example, header};
 use crate::names;
 use crate::validate::{Checked, percent_decode, query_placeholder_values};
 use askama::Template;
@@ -220,11 +219,6 @@ fn client_test(
         want: (!expect_error && !matches!(ret, ReturnPlan::Unit | ReturnPlan::Bytes) && response_body.is_some())
             .then(|| return_type(plan, ret, ROOT)),
     })
-}
-
-/// The value of an example's header, whatever the case of its name.
-fn header<'e>(headers: &'e [(String, String)], name: &str) -> Option<&'e str> {
-    headers.iter().find(|(n, _)| n.trim().eq_ignore_ascii_case(name)).map(|(_, v)| v.trim())
 }
 
 /// The options of an example request's query, percent-decoded, less those the documented path
