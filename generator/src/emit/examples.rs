@@ -113,6 +113,11 @@ struct ClientTestView {
     want_bytes: bool,
     /// A body of bytes: its media type and text, as literals the mock checks.
     upload: Option<(String, String)>,
+    /// The example's own request headers, sent with `with_header` (name, value).
+    headers: Vec<(String, String)>,
+    /// What the mock checks of them: each name with its values in order, split at commas as
+    /// wiremock reads them.
+    header_checks: Vec<(String, Vec<String>)>,
 }
 
 struct TestView {
@@ -186,8 +191,19 @@ fn client_test(
     } else if body.is_some() {
         args.push("&body".to_owned());
     }
+    let headers = ex.request.as_ref().map(|r| extra_headers(&r.headers)).unwrap_or_default();
+    let mut header_checks: Vec<(String, Vec<String>)> = Vec::new();
+    for (name, value) in &headers {
+        let values = value.split(',').map(|v| names::string_literal(v.trim()));
+        match header_checks.iter_mut().find(|(n, _)| n.eq_ignore_ascii_case(name)) {
+            Some((_, all)) => all.extend(values),
+            None => header_checks.push((name.to_string(), values.collect())),
+        }
+    }
     Some(ClientTestView {
         name: format!("{base}_client"),
+        headers: headers.iter().map(|(n, v)| (names::string_literal(n), names::string_literal(v))).collect(),
+        header_checks: header_checks.into_iter().map(|(n, v)| (names::string_literal(&n), v)).collect(),
         match_body: body.as_ref().is_some_and(|b| b.raw.is_some()),
         body,
         response: match response_text {
@@ -219,6 +235,25 @@ fn client_test(
         want: (!expect_error && !matches!(ret, ReturnPlan::Unit | ReturnPlan::Bytes) && response_body.is_some())
             .then(|| return_type(plan, ret, ROOT)),
     })
+}
+
+/// The headers of an example request that a test sends as the caller would, with
+/// `Client::with_header`: all but those the client sets itself (the token, the body's type and
+/// length, `Accept`, `Host`), and only those HTTP can carry as written (a token for a name,
+/// visible ASCII for a value), in their order.
+fn extra_headers(headers: &[(String, String)]) -> Vec<(&str, &str)> {
+    const OWN: [&str; 5] = ["authorization", "content-type", "content-length", "accept", "host"];
+    let token = |n: &str| !n.is_empty() && n.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_".contains(&b));
+    headers
+        .iter()
+        .map(|(n, v)| (n.trim(), v.trim()))
+        .filter(|(n, v)| {
+            token(n)
+                && !OWN.iter().any(|own| n.eq_ignore_ascii_case(own))
+                && !v.is_empty()
+                && v.bytes().all(|b| (0x20..0x7f).contains(&b))
+        })
+        .collect()
 }
 
 /// The options of an example request's query, percent-decoded, less those the documented path

@@ -52,6 +52,13 @@ async fn list_users_client() {
             ::wiremock::matchers::query_param("$filter", "startswith(displayName,'A b')"),
         )
         .and(::wiremock::matchers::query_param("$top", "2"))
+        .and(::wiremock::matchers::headers("ConsistencyLevel", vec!["eventual"]))
+        .and(
+            ::wiremock::matchers::headers(
+                "Prefer",
+                vec!["odata.maxpagesize=2", "return=minimal", "outlook.timezone=\"UTC\""],
+            ),
+        )
         .respond_with(
             ::wiremock::ResponseTemplate::new(200)
                 .set_body_raw(response, "application/json"),
@@ -59,7 +66,11 @@ async fn list_users_client() {
         .expect(1)
         .mount(&server)
         .await;
-    let client = ::graph_sdk::Client::new(server.uri()).with_bearer_token("test-token");
+    let client = ::graph_sdk::Client::new(server.uri())
+        .with_bearer_token("test-token")
+        .with_header("ConsistencyLevel", "eventual")
+        .with_header("Prefer", "odata.maxpagesize=2, return=minimal")
+        .with_header("Prefer", "outlook.timezone=\"UTC\"");
     let query = ::graph_sdk::Query::new()
         .param("$filter", "startswith(displayName,'A b')")
         .param("$top", "2");
