@@ -319,6 +319,11 @@ pub enum Piece<'a> {
     Placeholder(&'a str),
 }
 
+/// Whether a template holds a placeholder ([`pieces`]).
+pub fn has_placeholder(template: &str) -> bool {
+    pieces(template).iter().any(|p| matches!(p, Piece::Placeholder(_)))
+}
+
 /// Splits a template at `{...}` and `<...>` placeholders (the workbook pages write
 /// `range(address='<address>')`); both kinds are parameters. An
 /// opening bracket without its closing one is literal text.
@@ -362,7 +367,6 @@ impl<'a> DocumentedQuery<'a> {
     pub fn of(query: &'a str) -> DocumentedQuery<'a> {
         let mut out = DocumentedQuery::default();
         for part in query.trim_start_matches('?').split('&').filter(|p| !p.trim().is_empty()) {
-            let has_placeholder = |text: &str| pieces(text).iter().any(|p| matches!(p, Piece::Placeholder(_)));
             let sendable =
                 !has_placeholder(part) || part.split_once('=').is_some_and(|(name, _)| !has_placeholder(name));
             if sendable { out.sent.push(part) } else { out.left_out.push(part) }

@@ -1333,30 +1333,27 @@ fn status_in(text: &str) -> Option<u16> {
     None
 }
 
-/// The media type of the bytes an operation of `method` sends as its body, when no JSON body is
-/// documented: its request examples all say, in `Content-Type`, that they send something else
-/// (`text/plain` for a file's content, `image/jpeg` for a photo). One example without it (the
-/// body is optional, as `createReply`'s MIME content is) leaves the operation as it is.
-fn request_media_type(method: Method, d: &PageDecls) -> Option<String> {
-    if !matches!(method, Method::Post | Method::Put | Method::Patch) {
+/// The media type of the bytes an operation of `method` sends as its body, when it has no JSON
+/// body (`json_body`): its request examples all say, in `Content-Type`, that they send something
+/// else (`text/plain` for a file's content, `image/jpeg` for a photo). One example without it
+/// (the body is optional, as `createReply`'s MIME content is) leaves the operation as it is.
+fn request_media_type(method: Method, json_body: bool, d: &PageDecls) -> Option<String> {
+    if json_body || !matches!(method, Method::Post | Method::Put | Method::Patch) {
         return None;
     }
-    let media = |r: &RequestExample| -> Option<String> {
-        let media = header(&r.headers, "content-type")?;
-        (!media.is_empty() && !media.to_ascii_lowercase().contains("json")).then(|| media.to_string())
-    };
     let mut examples =
         d.examples.iter().filter_map(|e| e.request.as_ref()).filter(|(r, _)| r.method == method).peekable();
     examples.peek()?;
-    let all: Option<Vec<String>> = examples.map(|(r, _)| if r.body.is_some() { None } else { media(r) }).collect();
-    all?.into_iter().next()
+    let all: Option<Vec<&str>> =
+        examples.map(|(r, _)| if r.body.is_some() { None } else { non_json_media(&r.headers) }).collect();
+    all?.first().map(|media| media.to_string())
 }
 
 /// Whether a `GET` answers with bytes rather than JSON: no JSON type is documented, and the path
 /// ends in `/content` or `/$value` (a file's or a photo's bytes), or the answer is a redirect to
 /// them (`302 Found`, as reports are), or a response example says so in `Content-Type`.
-fn response_stream(op: &RawOperation, paths: &[HttpPath], response: Option<&ResponseInfo>, d: &PageDecls) -> bool {
-    if op.method != Method::Get {
+fn response_stream(method: Method, paths: &[HttpPath], response: Option<&ResponseInfo>, d: &PageDecls) -> bool {
+    if method != Method::Get {
         return false;
     }
     // A redirect is to the bytes (reports say `report` for their CSV, which is not JSON).
@@ -1370,13 +1367,17 @@ fn response_stream(op: &RawOperation, paths: &[HttpPath], response: Option<&Resp
         let last = p.template.trim_end_matches('/').rsplit(['/', ':']).next().unwrap_or("");
         last.eq_ignore_ascii_case("content") || last.eq_ignore_ascii_case("$value")
     });
-    let by_example = d.examples.iter().filter_map(|e| e.response.as_ref()).any(|(r, _)| {
-        header(&r.headers, "content-type").is_some_and(|m| {
-            let m = m.trim().to_ascii_lowercase();
-            !m.is_empty() && !m.contains("json")
-        }) && r.body.is_none()
-    });
+    let by_example = d
+        .examples
+        .iter()
+        .filter_map(|e| e.response.as_ref())
+        .any(|(r, _)| r.body.is_none() && non_json_media(&r.headers).is_some());
     by_path || by_example
+}
+
+/// An HTTP example's `Content-Type`, when it names something other than JSON.
+fn non_json_media(headers: &[(String, String)]) -> Option<&str> {
+    header(headers, "content-type").filter(|m| !m.is_empty() && !m.to_ascii_lowercase().contains("json"))
 }
 
 /// Reports the parts of a documented path's query that a client cannot send
@@ -2730,8 +2731,8 @@ impl<'p, 'd> Resolver<'p, 'd> {
             let request_body = self
                 .request_body(page, op, &mut fx)
                 .or_else(|| self.request_body_from_example(page, op, d, response.as_ref(), &mut fx));
-            let media_type = if request_body.is_none() { request_media_type(op.method, d) } else { None };
-            let stream = response_stream(op, &paths, response.as_ref(), d);
+            let media_type = request_media_type(op.method, request_body.is_some(), d);
+            let stream = response_stream(op.method, &paths, response.as_ref(), d);
             let main = Operation {
                 name: operation_name(&op.title),
                 title: op.title.clone(),
@@ -2755,10 +2756,8 @@ impl<'p, 'd> Resolver<'p, 'd> {
                 if matches!(m, Method::Get | Method::Delete) {
                     extra.request_body = None;
                 }
-                extra.request_media_type = if extra.request_body.is_none() { request_media_type(*m, d) } else { None };
-                if *m != Method::Get {
-                    extra.response_stream = false;
-                }
+                extra.request_media_type = request_media_type(*m, extra.request_body.is_some(), d);
+                extra.response_stream = response_stream(*m, &extra.paths, extra.response.as_ref(), d);
                 ops.push(extra);
             }
         }

@@ -1277,25 +1277,30 @@ pub struct FilledQuery {
 /// those options or its value does not fit the documented one (`$filter=id eq '{id}'` against
 /// `$filter=id eq 'x'` gives `x`).
 pub fn query_placeholder_values(sent: &[&str], example: Option<&str>) -> Option<FilledQuery> {
-    let example: Vec<(String, String)> = example
-        .unwrap_or("")
-        .trim_start_matches('?')
-        .split('&')
-        .filter_map(|part| part.split_once('=').map(|(n, v)| (percent_decode(n.trim()), percent_decode(v))))
-        .collect();
+    let example: Vec<(String, String)> = decoded_options(example.unwrap_or("")).flatten().collect();
     let (mut values, mut options) = (Vec::new(), Vec::new());
     for part in sent {
         let Some((name, template)) = part.split_once('=') else { continue };
-        let pieces = crate::ir::pieces(template);
-        if !pieces.iter().any(|p| matches!(p, crate::ir::Piece::Placeholder(_))) {
+        if !crate::ir::has_placeholder(template) {
             continue;
         }
+        let pieces = crate::ir::pieces(template);
         let name = percent_decode(name.trim());
         let (_, value) = example.iter().find(|(n, _)| *n == name)?;
         values.extend(fill_placeholders(&pieces, value)?);
         options.push((name, value.clone()));
     }
     Some(FilledQuery { values, options })
+}
+
+/// The options of a URL's query, percent-decoded, one per `&`-separated part: `None` for a part
+/// that is not `name=value` with a name (a bare `$count`, `=x`).
+pub fn decoded_options(query: &str) -> impl Iterator<Item = Option<(String, String)>> + '_ {
+    query.trim_start_matches('?').split('&').filter(|part| !part.is_empty()).map(|part| {
+        let (name, value) = part.split_once('=')?;
+        let name = percent_decode(name.trim());
+        (!name.is_empty()).then(|| (name, percent_decode(value)))
+    })
 }
 
 /// The texts that stand for the placeholders of `pieces` in `value`: each runs to the next

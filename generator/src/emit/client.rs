@@ -7,7 +7,6 @@ use super::plan::{BodyKind, BodyPlan, MethodPlan, PagePlan, Plan, ReturnPlan};
 use super::render::{self, Docs, EmitError};
 use super::types::{Prim, TypeRef};
 use crate::GeneratedFile;
-use crate::ir::DocumentedQuery;
 use crate::names;
 use askama::Template;
 
@@ -119,13 +118,12 @@ fn method_view(plan: &Plan<'_>, m: &MethodPlan) -> MethodView {
         if path_params.is_empty() { format } else { format!("&format!({format}, {})", path_params.join(", ")) };
     // What the documented query fixes is sent as written, its placeholders filled in; the
     // parts that cannot be sent have a diagnostic (`path-query-placeholder`).
-    let sent = path.query.as_deref().map(|q| DocumentedQuery::of(q).sent_text()).unwrap_or_default();
-    let query = if sent.is_empty() {
+    let query = if m.query.is_empty() {
         "None".to_owned()
     } else if query_params.is_empty() {
-        format!("Some({})", names::string_literal(&sent))
+        format!("Some({})", names::string_literal(&m.query))
     } else {
-        let format = names::string_literal(&paths::format_string(&sent));
+        let format = names::string_literal(&paths::format_string(&m.query));
         format!("Some(&format!({format}, {}))", query_params.join(", "))
     };
     let body_view = match (body, &m.body_param) {

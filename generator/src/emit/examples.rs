@@ -14,7 +14,7 @@ use super::types::TypeRef;
 use crate::GeneratedFile;
 use crate::ir::{DocumentedQuery, Example, header};
 use crate::names;
-use crate::validate::{Checked, percent_decode, query_placeholder_values};
+use crate::validate::{Checked, decoded_options, query_placeholder_values};
 use askama::Template;
 
 /// How tests name the SDK crate.
@@ -262,18 +262,7 @@ fn extra_headers(headers: &[(String, String)]) -> Vec<(&str, &str)> {
 /// given as a name and a value (a bare `?$count`, an empty name); the test then checks the path
 /// alone, as it does for an example without a query.
 fn example_query(example: Option<&str>, documented: Option<&str>) -> Option<Vec<(String, String)>> {
-    let pairs = |query: &str| -> Option<Vec<(String, String)>> {
-        query
-            .trim_start_matches('?')
-            .split('&')
-            .filter(|part| !part.is_empty())
-            .map(|part| {
-                let (name, value) = part.split_once('=')?;
-                let name = percent_decode(name.trim());
-                (!name.is_empty()).then(|| (name, percent_decode(value)))
-            })
-            .collect()
-    };
+    let pairs = |query: &str| -> Option<Vec<(String, String)>> { decoded_options(query).collect() };
     let fixed = documented.and_then(pairs).unwrap_or_default();
     let mut options = pairs(example?)?;
     options.retain(|pair| !fixed.contains(pair));

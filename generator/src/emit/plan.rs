@@ -115,6 +115,9 @@ pub(crate) struct MethodPlan {
     pub body_param: Option<String>,
     /// The name of the parameter that gives the media type of a body of bytes.
     pub media_param: Option<String>,
+    /// The documented query as the method sends it, its placeholders still to fill in (the
+    /// last of [`MethodPlan::params`]); empty when there is none.
+    pub query: String,
 }
 
 /// A source page that gets a module: a client page or a test page.
@@ -471,20 +474,20 @@ impl<'ir> Ctx<'ir, '_> {
                             .params
                             .get(k)
                             .and_then(|pp| pp.alternatives.first().map(String::as_str))
-                            .unwrap_or_else(|| text.split('|').next().unwrap_or(text).trim());
+                            .unwrap_or_else(|| first_alternative(text));
                         ParamPlan { name: scope.claim(&names::snake(wire)), encoding: encodings[k] }
                     })
                     .collect();
                 // The placeholders of the documented query come after the path's, named in the
                 // same scope: `{id}` in both gives `id` and `id_2`.
-                let query = path.query.as_deref().map(DocumentedQuery::of).unwrap_or_default();
-                let query_params: Vec<ParamPlan> = paths::pieces(&query.sent_text())
+                let query = path.query.as_deref().map(|q| DocumentedQuery::of(q).sent_text()).unwrap_or_default();
+                let query_params: Vec<ParamPlan> = paths::pieces(&query)
                     .into_iter()
                     .filter_map(|piece| match piece {
-                        paths::Piece::Placeholder(text) => {
-                            let wire = text.split('|').next().unwrap_or(text).trim();
-                            Some(ParamPlan { name: scope.claim(&names::snake(wire)), encoding: Encoding::QueryValue })
-                        }
+                        paths::Piece::Placeholder(text) => Some(ParamPlan {
+                            name: scope.claim(&names::snake(first_alternative(text))),
+                            encoding: Encoding::QueryValue,
+                        }),
                         paths::Piece::Literal(_) => None,
                     })
                     .collect();
@@ -493,7 +496,7 @@ impl<'ir> Ctx<'ir, '_> {
                 let bytes = bodies[o].is_some_and(|b| b.kind == BodyKind::Bytes);
                 let media_param = bytes.then(|| scope.claim(MEDIA_PARAM));
                 let body_param = bodies[o].map(|_| scope.claim(if bytes { CONTENT_PARAM } else { BODY_PARAM }));
-                MethodPlan { op: o, path: p, name, params, body_param, media_param }
+                MethodPlan { op: o, path: p, name, params, body_param, media_param, query }
             })
             .collect();
         let mut op_methods = vec![Vec::new(); ir.operations.len()];
@@ -613,6 +616,12 @@ fn pages(by_page: BTreeMap<&str, (Vec<usize>, Vec<usize>)>) -> Vec<PagePlan> {
             PagePlan { file: file.to_owned(), module: scope.claim(&names::page_module(file)), items, request_structs }
         })
         .collect()
+}
+
+/// The first of a placeholder's alternatives (`id` of `id | userPrincipalName`), which names its
+/// parameter.
+fn first_alternative(placeholder: &str) -> &str {
+    placeholder.split('|').next().unwrap_or(placeholder).trim()
 }
 
 /// Every name declared with `fn` in the runtime: `Client`'s own methods must not be shadowed
