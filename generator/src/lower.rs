@@ -153,9 +153,20 @@ pub struct RawOperation {
     pub response_collection: bool,
     pub response_span: Span,
     pub permissions: Vec<Permission>,
+    /// The media types the Request headers table's `Content-Type` row names
+    /// ([`documented_media_types`]).
+    pub media_types: Vec<DocumentedMedia>,
     /// Paths the page documents with another method than the first, by method.
     pub extra_paths: Vec<(Method, Vec<HttpPath>)>,
     pub loc: Span,
+}
+
+/// A media type a page's Request headers table accepts for the body, and what for, when the row
+/// says (`MIME` in "`text/plain` for MIME content").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentedMedia {
+    pub media_type: String,
+    pub purpose: Option<String>,
 }
 
 #[derive(Debug)]
@@ -1249,6 +1260,7 @@ fn read_operation(page: &Page, diags: &mut Vec<Diagnostic>) -> Option<RawOperati
             permissions.push(Permission { kind, scopes, loc: Loc { file: page.path.to_string(), line, column } });
         }
     }
+    let media_types = documented_media_types(page);
     let description = page.front.get("description").map(parse::plain_text).unwrap_or_default();
     Some(RawOperation {
         title,
@@ -1265,9 +1277,67 @@ fn read_operation(page: &Page, diags: &mut Vec<Diagnostic>) -> Option<RawOperati
         response_collection,
         response_span,
         permissions,
+        media_types,
         extra_paths,
         loc: title_span,
     })
+}
+
+/// The media types that the `Content-Type` row of a page's Request headers table names, in
+/// order and each once: `application/json`, or `text/plain` for the MIME content `sendMail`
+/// also takes, or `text/html` for a OneNote page, whose examples are all `ignored` blocks.
+fn documented_media_types(page: &Page) -> Vec<DocumentedMedia> {
+    let in_headers = |place: parse::Place| {
+        heading_starts(page, place.section, "request header") || heading_starts(page, place.heading, "request header")
+    };
+    let mut out: Vec<DocumentedMedia> = Vec::new();
+    for t in page.tables.iter().filter(|t| in_headers(t.place)) {
+        let row = t.rows.iter().find(|r| {
+            r.cells.first().is_some_and(|c| parse::plain_text(c.text).trim().eq_ignore_ascii_case("content-type"))
+        });
+        let Some(row) = row else { continue };
+        for cell in &row.cells[1..] {
+            for m in media_types_in(&parse::plain_text(cell.text)) {
+                if !out.iter().any(|o| o.media_type == m.media_type) {
+                    out.push(m);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The media types written in a sentence (`type/subtype` of a registered top-level type), each
+/// with the word after a following `for`: "Use `application/json` for a JSON object and
+/// `text/plain` for MIME content" gives `application/json` (JSON) and `text/plain` (MIME).
+fn media_types_in(text: &str) -> Vec<DocumentedMedia> {
+    const TOP: [&str; 9] = ["application", "text", "image", "audio", "video", "multipart", "message", "font", "model"];
+    let is_part = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '+' | '-');
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(slash) = rest.find('/') {
+        let before = &rest[..slash];
+        let top_start = before.rfind(|c: char| !c.is_ascii_alphabetic()).map_or(0, |i| i + 1);
+        let top = &before[top_start..];
+        let after = &rest[slash + 1..];
+        let sub_len = after.find(|c: char| !is_part(c)).unwrap_or(after.len());
+        let sub = after[..sub_len].trim_end_matches(['.', '-', '+']);
+        rest = &after[sub.len()..];
+        if sub.is_empty() || !TOP.iter().any(|t| t.eq_ignore_ascii_case(top)) {
+            continue;
+        }
+        let purpose = rest
+            .trim_start_matches(|c: char| c == '`' || c.is_whitespace())
+            .strip_prefix("for ")
+            .and_then(|p| p.split_whitespace().find(|w| !matches!(*w, "a" | "an" | "the")))
+            .map(|w| w.trim_matches(|c: char| !c.is_ascii_alphanumeric()).to_string())
+            .filter(|w| !w.is_empty());
+        out.push(DocumentedMedia {
+            media_type: format!("{}/{}", top.to_ascii_lowercase(), sub.to_ascii_lowercase()),
+            purpose,
+        });
+    }
+    out
 }
 
 /// Whether a sentence says the linked type comes as a collection: `a collection of [x]`,
@@ -1349,6 +1419,46 @@ fn request_media_type(method: Method, json_body: bool, d: &PageDecls) -> Option<
     all?.first().map(|media| media.to_string())
 }
 
+/// The media type of a body of bytes that only the Request headers table documents: its
+/// `Content-Type` row names no JSON type, and the operation has no JSON body. A OneNote page is
+/// created so, from HTML; its examples are `ignored` blocks.
+fn documented_bytes_media(op: &RawOperation, json_body: bool) -> Option<String> {
+    if json_body || !matches!(op.method, Method::Post | Method::Put | Method::Patch) {
+        return None;
+    }
+    if op.media_types.iter().any(|m| is_json_media(&m.media_type)) {
+        return None;
+    }
+    op.media_types.first().map(|m| m.media_type.clone())
+}
+
+/// The other form of an operation whose Request headers table takes JSON and something else
+/// (`sendMail` takes MIME content as `text/plain`; a printer's update, IPP): the same paths and
+/// answer, with a body of bytes of that media type, named after what the row says the type is
+/// for (`sendMailMime`), else after its subtype (`updatePrinterIpp`).
+fn alternative_media(raw: &RawOperation, op: &Operation) -> Option<Operation> {
+    if op.request_media_type.is_some() || !raw.media_types.iter().any(|m| is_json_media(&m.media_type)) {
+        return None;
+    }
+    let other = raw.media_types.iter().find(|m| !is_json_media(&m.media_type))?;
+    let subtype = other.media_type.rsplit('/').next().unwrap_or_default();
+    let word = other.purpose.as_deref().unwrap_or(subtype);
+    let suffix: String =
+        word.split(|c: char| !c.is_ascii_alphanumeric()).map(|w| upper_first(&w.to_ascii_lowercase())).collect();
+    if suffix.is_empty() {
+        return None;
+    }
+    let mut alt = op.clone();
+    alt.name = format!("{}{suffix}", op.name);
+    alt.request_body = None;
+    alt.request_media_type = Some(other.media_type.clone());
+    Some(alt)
+}
+
+fn is_json_media(media: &str) -> bool {
+    media.to_ascii_lowercase().contains("json")
+}
+
 /// Whether a `GET` answers with bytes rather than JSON: no JSON type is documented, and the path
 /// ends in `/content` or `/$value` (a file's or a photo's bytes), or the answer is a redirect to
 /// them (`302 Found`, as reports are), or a response example says so in `Content-Type`.
@@ -1377,7 +1487,7 @@ fn response_stream(method: Method, paths: &[HttpPath], response: Option<&Respons
 
 /// An HTTP example's `Content-Type`, when it names something other than JSON.
 fn non_json_media(headers: &[(String, String)]) -> Option<&str> {
-    header(headers, "content-type").filter(|m| !m.is_empty() && !m.to_ascii_lowercase().contains("json"))
+    header(headers, "content-type").filter(|m| !m.is_empty() && !is_json_media(m))
 }
 
 /// Reports the parts of a documented path's query that a client cannot send
@@ -2731,7 +2841,8 @@ impl<'p, 'd> Resolver<'p, 'd> {
             let request_body = self
                 .request_body(page, op, &mut fx)
                 .or_else(|| self.request_body_from_example(page, op, d, response.as_ref(), &mut fx));
-            let media_type = request_media_type(op.method, request_body.is_some(), d);
+            let media_type = request_media_type(op.method, request_body.is_some(), d)
+                .or_else(|| documented_bytes_media(op, request_body.is_some()));
             let stream = response_stream(op.method, &paths, response.as_ref(), d);
             let main = Operation {
                 name: operation_name(&op.title),
@@ -2759,6 +2870,11 @@ impl<'p, 'd> Resolver<'p, 'd> {
                 extra.request_media_type = request_media_type(*m, extra.request_body.is_some(), d);
                 extra.response_stream = response_stream(*m, &extra.paths, extra.response.as_ref(), d);
                 ops.push(extra);
+            }
+            // The other form of the page's own method comes after every method's first, so that
+            // examples keep going to the JSON form.
+            if let Some(alt) = alternative_media(op, &ops[0]) {
+                ops.push(alt);
             }
         }
         // An example belongs to the operation of its request's method, else to the page's own.
@@ -3258,6 +3374,25 @@ mod tests {
         assert_eq!(operation_name("call: cancelMediaProcessing"), "cancelMediaProcessing");
         assert_eq!(operation_name("Update cancelMediaProcessingOperation"), "updateCancelMediaProcessingOperation");
         assert_eq!(operation_name("List users"), "listUsers");
+    }
+
+    #[test]
+    fn media_types_in_a_sentence() {
+        let got = |t: &str| -> Vec<(String, Option<String>)> {
+            media_types_in(t).into_iter().map(|m| (m.media_type, m.purpose)).collect()
+        };
+        let m = |t: &str, p: Option<&str>| (t.to_string(), p.map(str::to_string));
+        assert_eq!(
+            got("Use application/json for a JSON object and text/plain for MIME content."),
+            vec![m("application/json", Some("JSON")), m("text/plain", Some("MIME"))]
+        );
+        assert_eq!(got("image/jpeg. Required."), vec![m("image/jpeg", None)]);
+        assert_eq!(
+            got("text/html or application/xhtml+xml, or multipart/form-data; boundary=x"),
+            vec![m("text/html", None), m("application/xhtml+xml", None), m("multipart/form-data", None)]
+        );
+        // Paths and typos are not media types.
+        assert_eq!(got("See ../resources/user.md and application-json, and/or text/."), vec![]);
     }
 
     #[test]

@@ -93,9 +93,8 @@ fn method_view(plan: &Plan<'_>, m: &MethodPlan) -> MethodView {
     );
     let mut docs = Docs::new().text(&op.title).text(&op.description).line(&call);
     if let (Some(media), Some(BodyPlan { kind: BodyKind::Bytes, .. })) = (&op.request_media_type, body) {
-        docs = docs.text(&format!(
-            "The body is bytes of the media type `content_type` names; the docs' example sends `{media}`."
-        ));
+        docs =
+            docs.text(&format!("The body is bytes of the media type `content_type` names; the docs give `{media}`."));
     }
     if ret == ReturnPlan::Bytes {
         docs = docs.text("Returns the bytes of the response as they came (a redirect to them is followed).");

@@ -7,7 +7,7 @@ impl crate::runtime::Client {
     ///
     /// `PUT /me/drive/items/{item-id}/content`
     ///
-    /// The body is bytes of the media type `content_type` names; the docs' example sends `text/plain`.
+    /// The body is bytes of the media type `content_type` names; the docs give `text/plain`.
     ///
     /// Source: api/driveitem-put-content.md:20
     pub async fn upload_content(
