@@ -164,7 +164,9 @@ pub struct Operation {
     pub paths: Vec<HttpPath>,
     pub request_body: Option<RequestBody>,
     /// The media type of a request body that is bytes rather than JSON (a file's content, a
-    /// photo), as the operation's request example gives it in `Content-Type`.
+    /// photo), as the operation's request examples give it in `Content-Type`, or else the
+    /// `Content-Type` row of its Request headers table. Where that row takes JSON too, this is
+    /// the second of two operations lowered from the page (`sendMailMime` beside `sendMail`).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub request_media_type: Option<String>,
     pub response: Option<ResponseInfo>,
