@@ -1317,8 +1317,8 @@ fn media_types_in(text: &str) -> Vec<DocumentedMedia> {
     let mut rest = text;
     while let Some(slash) = rest.find('/') {
         let before = &rest[..slash];
-        let top_start = before.rfind(|c: char| !c.is_ascii_alphabetic()).map_or(0, |i| i + 1);
-        let top = &before[top_start..];
+        // The top-level type is the ASCII letters right before the slash.
+        let top = &before[before.trim_end_matches(|c: char| c.is_ascii_alphabetic()).len()..];
         let after = &rest[slash + 1..];
         let sub_len = after.find(|c: char| !is_part(c)).unwrap_or(after.len());
         let sub = after[..sub_len].trim_end_matches(['.', '-', '+']);
@@ -3393,6 +3393,7 @@ mod tests {
         );
         // Paths and typos are not media types.
         assert_eq!(got("See ../resources/user.md and application-json, and/or text/."), vec![]);
+        assert_eq!(got("é/x ñtext/html"), vec![m("text/html", None)]);
     }
 
     #[test]
