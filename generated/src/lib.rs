@@ -32,4 +32,4 @@ pub mod enums;
 pub mod client;
 pub use runtime::{Collection, GraphError};
 #[cfg(feature = "client")]
-pub use runtime::{Client, Error, Query, Retry};
+pub use runtime::{Batch, Client, Error, Query, Retry};

@@ -7,7 +7,8 @@
 //! the client and is compiled only with the `client` feature, which brings in `reqwest`, `tokio`
 //! (its timer, to wait before a retry) and `httpdate` (to read a `Retry-After` date), so that a
 //! crate built without it is models and enums only. The children, `formats` (shared with the
-//! generator's validator) and `http`, are copied beside it (`src/` here, `src/runtime/` there).
+//! generator's validator), `http` and `batch` (JSON batching, with the client too), are copied
+//! beside it (`src/` here, `src/runtime/` there).
 
 use std::fmt;
 
@@ -16,6 +17,10 @@ pub use formats::{is_date, is_date_time_offset, is_duration, is_guid, is_time_of
 
 use serde::{Deserialize, Serialize};
 
+#[cfg(feature = "client")]
+mod batch;
+#[cfg(feature = "client")]
+pub use batch::{Batch, BatchId, BatchResponses};
 #[cfg(feature = "client")]
 mod http;
 #[cfg(feature = "client")]

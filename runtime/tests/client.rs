@@ -2,9 +2,9 @@
 //! handling are checked on the wire rather than through mocks of reqwest.
 
 use docgen_runtime::{
-    Client, Collection, Date, DateTimeOffset, Duration, Error, GraphError, Guid, Method, Query, Retry, TimeOfDay,
-    encode_path_param, encode_path_param_keep_slashes, encode_query_value, is_date, is_date_time_offset, is_duration,
-    is_guid, is_time_of_day,
+    Batch, Client, Collection, Date, DateTimeOffset, Duration, Error, GraphError, Guid, Method, Query, Retry,
+    TimeOfDay, encode_path_param, encode_path_param_keep_slashes, encode_query_value, is_date, is_date_time_offset,
+    is_duration, is_guid, is_time_of_day,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -956,4 +956,96 @@ async fn upload_sends_the_bytes_with_their_media_type_and_reads_the_json_answer(
         .upload::<()>(Method::PUT, "/me/photo/$value", None, "image/jpeg", &[0xff, 0xd8, 0xff])
         .await
         .expect("an empty answer reads as ()");
+}
+
+#[tokio::test]
+async fn a_batch_goes_in_one_call_and_each_answer_is_read_by_its_id() {
+    let server = MockServer::start().await;
+    // The requests as Graph's batching takes them: ids from "1", paths from the service root
+    // with their query, a JSON body with its content type, the dependencies by id, and the
+    // client's own query options and headers on each request.
+    let expected = json!({"requests": [
+        {"id": "1", "method": "GET", "url": "/me?$select=id,displayName&$top=5",
+         "headers": {"ConsistencyLevel": "eventual"}},
+        {"id": "2", "method": "POST", "url": "/me/sendMail?$top=5",
+         "headers": {"ConsistencyLevel": "eventual", "Content-Type": "application/json"},
+         "body": {"message": {"subject": "Hi"}}, "dependsOn": ["1"]},
+        {"id": "3", "method": "DELETE", "url": "/me/events/e%2F1?$top=5",
+         "headers": {"ConsistencyLevel": "eventual", "If-Match": "W/\"1\""}}
+    ]});
+    // Answers come in any order; a failed request has a Graph error of its own.
+    let answers = json!({"responses": [
+        {"id": "3", "status": 404, "body": {"error": {"code": "itemNotFound", "message": "No event"}}},
+        {"id": "1", "status": 200, "headers": {"Content-Type": "application/json"},
+         "body": {"id": "u1", "displayName": "Adele"}},
+        {"id": "2", "status": 202, "headers": {"Retry-After": "7"}}
+    ]});
+    Mock::given(method("POST"))
+        .and(path("/v1.0/$batch"))
+        .and(header("authorization", "Bearer t"))
+        .and(header("content-type", "application/json"))
+        .and(body_json(expected))
+        .respond_with(ResponseTemplate::new(200).set_body_json(answers))
+        .expect(1)
+        .mount(&server)
+        .await;
+
+    let client = Client::new(format!("{}/v1.0", server.uri()))
+        .with_bearer_token("t")
+        .with_query(&Query::new().top(5))
+        .with_header("ConsistencyLevel", "eventual");
+    let mut batch = Batch::new();
+    assert!(batch.is_empty());
+    let me = batch.add(Method::GET, "/me", Some("$select=id,displayName"));
+    let mail = batch.add_json(Method::POST, "/me/sendMail", None, &json!({"message": {"subject": "Hi"}})).unwrap();
+    let gone = batch.add(Method::DELETE, &format!("/me/events/{}", encode_path_param("e/1")), None);
+    batch.depends_on(mail, me).depends_on(mail, me).header(gone, "If-Match", "W/\"1\"");
+    assert_eq!(batch.len(), 3);
+
+    let answers = client.send_batch(&batch).await.expect("the batch call succeeds");
+    let user: User = answers.json(me).expect("the first answer is a user");
+    assert_eq!(user, User { id: "u1".into(), display_name: "Adele".into() });
+    assert_eq!(answers.status(mail), Some(202));
+    assert_eq!(answers.header(mail, "retry-after"), Some("7"));
+    answers.json::<()>(mail).expect("an answer without a body reads as `()`");
+    assert_eq!(answers.status(gone), Some(404));
+    match answers.json::<serde_json::Value>(gone) {
+        Err(Error::Api { status: 404, error }) => assert_eq!(error.code, "itemNotFound"),
+        other => panic!("expected the request's own Graph error, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_batch_answer_that_leaves_a_request_out_or_is_not_a_batch_is_a_decode_error() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/$batch"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"responses": [
+            {"id": "1", "status": 424, "body": null},
+            {"id": "9", "status": 200, "body": {}}
+        ]})))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    let client = Client::new(server.uri());
+    let mut batch = Batch::new();
+    let first = batch.add(Method::GET, "/a", None);
+    let second = batch.add(Method::GET, "/b", None);
+    let answers = client.send_batch(&batch).await.expect("the batch call succeeds");
+    // A failed dependency without a body is a status error; an id the batch never sent is ignored.
+    assert!(
+        matches!(answers.json::<serde_json::Value>(first), Err(Error::Status { status: 424, ref body }) if body.is_empty())
+    );
+    assert_eq!(answers.status(second), None);
+    assert!(matches!(answers.json::<serde_json::Value>(second), Err(Error::Decode { status: 200, .. })));
+
+    Mock::given(method("POST"))
+        .and(path("/$batch"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("<html>"))
+        .mount(&server)
+        .await;
+    match client.send_batch(&batch).await {
+        Err(Error::Decode { status: 200, body, .. }) => assert_eq!(body, "<html>"),
+        other => panic!("expected a decode error, got {other:?}"),
+    }
 }

@@ -23,4 +23,8 @@ fn its_client_compiles_and_works_as_a_module() {
     assert_eq!(client.base_url(), "https://example.invalid");
     let method: runtime::Method = runtime::Method::PATCH;
     assert_eq!(method.as_str(), "PATCH");
+    let mut batch = runtime::Batch::new();
+    let id = batch.add(runtime::Method::GET, "me", None);
+    assert_eq!(batch.len(), 1);
+    let _ = id;
 }

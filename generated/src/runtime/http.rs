@@ -11,6 +11,7 @@ use serde::Deserialize;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use super::batch::{Batch, BatchResponses};
 use super::{Collection, GraphError};
 
 /// The HTTP method of a request, re-exported so that generated code can write `runtime::Method::PATCH`
@@ -241,6 +242,22 @@ impl Client {
         }
     }
 
+    /// Sends the requests of `batch` in one `POST /$batch` and returns their answers, each read
+    /// by the id [`Batch::add`] gave its request. The batch call is retried as any other call
+    /// is; the answers of its requests are the caller's to read.
+    ///
+    /// # Errors
+    ///
+    /// The errors of [`Client::send_json`] for the batch call itself (a batch of more than
+    /// [`Batch::LIMIT`] requests is refused with [`Error::Api`]), and [`Error::Decode`] when its
+    /// answer is not a batch's.
+    pub async fn send_batch(&self, batch: &Batch) -> Result<BatchResponses, Error> {
+        let url = self.url("/$batch", &[]);
+        let body = batch.wire(&self.query, &self.headers);
+        let (status, text) = self.execute(Method::POST, url, true, Payload::Json(&body), JSON).await?;
+        BatchResponses::read(status, &text, batch.len())
+    }
+
     /// Joins the base URL, the path and the non-empty queries; a missing leading '/' is supplied
     /// so that a careless path cannot glue itself onto the last segment of the base URL.
     fn url(&self, path: &str, queries: &[&str]) -> String {
@@ -460,7 +477,7 @@ impl fmt::Display for Query {
 }
 
 /// Appends an encoded query to another with '&', skipping empty ones.
-fn push_query(query: &mut String, part: &str) {
+pub(super) fn push_query(query: &mut String, part: &str) {
     let part = part.trim_start_matches('?');
     if part.is_empty() {
         return;
@@ -687,7 +704,7 @@ impl Error {
 
     /// Classifies a non-2xx response: a body of the form `{"error": {...}}` is a Graph error,
     /// anything else is kept as text.
-    fn from_failure(status: u16, body: String) -> Error {
+    pub(super) fn from_failure(status: u16, body: String) -> Error {
         #[derive(Deserialize)]
         struct Envelope {
             error: GraphError,

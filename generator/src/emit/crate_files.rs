@@ -10,9 +10,13 @@ use askama::Template;
 /// The hand-written runtime, embedded verbatim as `src/runtime.rs`.
 const RUNTIME_SOURCE: &str = include_str!("../../../runtime/src/lib.rs");
 
-/// The runtime's child modules, embedded verbatim as `src/runtime/formats.rs` and
-/// `src/runtime/http.rs` (where `mod formats;` and `mod http;` in `src/runtime.rs` look for them).
+/// The runtime's child modules, embedded verbatim as `src/runtime/formats.rs`,
+/// `src/runtime/http.rs` and `src/runtime/batch.rs` (where `mod formats;`, `mod http;` and
+/// `mod batch;` in `src/runtime.rs` look for them).
 const RUNTIME_FORMATS_SOURCE: &str = include_str!("../../../runtime/src/formats.rs");
+
+/// JSON batching, with the client; it adds no method to `Client` (`send_batch` is in `http`).
+const RUNTIME_BATCH_SOURCE: &str = include_str!("../../../runtime/src/batch.rs");
 
 /// The client half of the runtime; its function names are also those no generated method may
 /// take (see `runtime_fn_names` in the plan).
@@ -58,6 +62,10 @@ pub(crate) fn runtime_formats_rs() -> GeneratedFile {
 
 pub(crate) fn runtime_http_rs() -> GeneratedFile {
     render::text_file("src/runtime/http.rs", "//", "runtime/src/http.rs", RUNTIME_HTTP_SOURCE)
+}
+
+pub(crate) fn runtime_batch_rs() -> GeneratedFile {
+    render::text_file("src/runtime/batch.rs", "//", "runtime/src/batch.rs", RUNTIME_BATCH_SOURCE)
 }
 
 fn mod_rs(plan: &Plan<'_>, path: &str, doc: &str, mut modules: Vec<ModuleView>) -> Result<GeneratedFile, EmitError> {
