@@ -154,7 +154,7 @@ pub struct RawOperation {
     pub response_span: Span,
     pub permissions: Vec<Permission>,
     /// The media types the Request headers table's `Content-Type` row names
-    /// ([`documented_media_types`]).
+    /// (see `documented_media_types`).
     pub media_types: Vec<DocumentedMedia>,
     /// Paths the page documents with another method than the first, by method.
     pub extra_paths: Vec<(Method, Vec<HttpPath>)>,
