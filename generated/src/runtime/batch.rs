@@ -123,12 +123,10 @@ impl Batch {
     /// Runs `id` only once `first` has succeeded. The service answers `424 Failed Dependency`
     /// for `id` when `first` fails, and runs the chain in order.
     pub fn depends_on(&mut self, id: BatchId, first: BatchId) -> &mut Batch {
-        if id != first && first.0 < self.requests.len() {
-            if let Some(step) = self.requests.get_mut(id.0) {
-                if !step.depends_on.contains(&first) {
-                    step.depends_on.push(first);
-                }
-            }
+        let known = first.0 < self.requests.len();
+        let step = self.requests.get_mut(id.0).filter(|_| id != first && known);
+        if let Some(step) = step.filter(|step| !step.depends_on.contains(&first)) {
+            step.depends_on.push(first);
         }
         self
     }
