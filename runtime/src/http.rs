@@ -241,20 +241,26 @@ impl Client {
         }
     }
 
-    /// Sends the requests of `batch` in one `POST /$batch` and returns their answers, each read
-    /// by the id [`Batch::add`] gave its request. The batch call is retried as any other call
-    /// is; the answers of its requests are the caller's to read.
+    /// Sends the requests of `batch` in `POST /$batch` calls of at most [`Batch::LIMIT`] each, one
+    /// after the other, and returns their answers, each read by the id [`Batch::add`] gave its
+    /// request. Each call is retried as any other call is; the answers of its requests are the
+    /// caller's to read.
     ///
     /// # Errors
     ///
-    /// The errors of [`Client::send_json`] for the batch call itself (a batch of more than
-    /// [`Batch::LIMIT`] requests is refused with [`Error::Api`]), and [`Error::Decode`] when its
-    /// answer is not a batch's.
+    /// The errors of [`Client::send_json`] for a batch call, and [`Error::Decode`] when its answer
+    /// is not a batch's; the answers of the calls before it are dropped then.
     pub async fn send_batch(&self, batch: &Batch) -> Result<BatchResponses, Error> {
-        let url = self.url("/$batch", &[]);
-        let body = batch.wire(&self.query, &self.headers);
-        let (status, text) = self.execute(Method::POST, url, true, Payload::Json(&body), JSON).await?;
-        BatchResponses::read(status, &text, batch.len())
+        let mut answers = BatchResponses::new(batch.len());
+        for call in batch.calls() {
+            let Some(body) = batch.wire(call.clone(), &mut answers, &self.query, &self.headers) else {
+                continue;
+            };
+            let url = self.url("/$batch", &[]);
+            let (status, text) = self.execute(Method::POST, url, true, Payload::Json(&body), JSON).await?;
+            answers.read(status, &text, call)?;
+        }
+        Ok(answers)
     }
 
     /// Joins the base URL, the path and the non-empty queries; a missing leading '/' is supplied

@@ -1049,3 +1049,55 @@ async fn a_batch_answer_that_leaves_a_request_out_or_is_not_a_batch_is_a_decode_
         other => panic!("expected a decode error, got {other:?}"),
     }
 }
+
+#[tokio::test]
+async fn a_batch_over_the_limit_goes_in_calls_in_order_and_a_failed_dependency_in_an_earlier_call_is_answered_424() {
+    let server = MockServer::start().await;
+    // Answers every request of a call by its id; request 3 is not found.
+    let respond = |request: &wiremock::Request| {
+        let body: serde_json::Value = serde_json::from_slice(&request.body).expect("a JSON batch");
+        let responses: Vec<serde_json::Value> = body["requests"]
+            .as_array()
+            .expect("requests")
+            .iter()
+            .map(|r| match r["id"].as_str() {
+                Some("3") => json!({"id": "3", "status": 404}),
+                id => json!({"id": id, "status": 200, "body": {"id": id}}),
+            })
+            .collect();
+        ResponseTemplate::new(200).set_body_json(json!({ "responses": responses }))
+    };
+    Mock::given(method("POST")).and(path("/$batch")).respond_with(respond).expect(2).mount(&server).await;
+
+    let mut batch = Batch::new();
+    let ids: Vec<_> = (1..=25).map(|n| batch.add(Method::GET, &format!("/items/{n}"), None)).collect();
+    batch.depends_on(ids[21], ids[2]); // on a request of the first call that fails
+    batch.depends_on(ids[22], ids[1]); // on one of the first call that succeeds
+    batch.depends_on(ids[23], ids[22]); // within the second call
+    batch.depends_on(ids[0], ids[5]); // on a later request: not a dependency it can have
+    let answers = Client::new(server.uri()).send_batch(&batch).await.expect("both calls succeed");
+
+    let calls = server.received_requests().await.expect("requests are recorded");
+    let sent: Vec<serde_json::Value> =
+        calls.iter().map(|c| serde_json::from_slice(&c.body).expect("a JSON batch")).collect();
+    let ids_of = |call: &serde_json::Value| -> Vec<String> {
+        call["requests"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap().to_owned()).collect()
+    };
+    assert_eq!(ids_of(&sent[0]), (1..=20).map(|n| n.to_string()).collect::<Vec<_>>());
+    assert_eq!(ids_of(&sent[1]), ["21", "23", "24", "25"], "request 22 is not sent");
+    let request = |call: usize, id: &str| {
+        sent[call]["requests"].as_array().unwrap().iter().find(|r| r["id"] == id).cloned().unwrap()
+    };
+    assert_eq!(request(0, "1").get("dependsOn"), None);
+    assert_eq!(request(1, "23").get("dependsOn"), None, "its dependency was answered in the first call");
+    assert_eq!(request(1, "24")["dependsOn"], json!(["23"]));
+
+    assert_eq!(answers.status(ids[2]), Some(404));
+    assert_eq!(answers.status(ids[21]), Some(424));
+    match answers.json::<serde_json::Value>(ids[21]) {
+        Err(Error::Api { status: 424, error }) => assert_eq!(error.code, "failedDependency"),
+        other => panic!("expected a failed dependency, got {other:?}"),
+    }
+    let last: serde_json::Value = answers.json(ids[24]).expect("the last request succeeded");
+    assert_eq!(last, json!({"id": "25"}));
+}

@@ -19,8 +19,9 @@ use super::http::{Error, Method, push_query};
 /// from the service root (`/me/messages`), already percent-encoded (see
 /// [`encode_path_param`](super::encode_path_param)), and an optional encoded query. Microsoft
 /// Graph runs the requests of a batch in any order, and concurrently, unless one
-/// [depends on](Batch::depends_on) another; it takes at most [`Batch::LIMIT`] of them in one
-/// call and refuses a larger batch with `400 Bad Request`.
+/// [depends on](Batch::depends_on) another. It takes at most [`Batch::LIMIT`] of them in one
+/// call, so a larger batch goes in several calls, one after the other, in the order the
+/// requests were added.
 ///
 /// ```no_run
 /// # use docgen_runtime::{Batch, Client, Error, Method};
@@ -49,6 +50,50 @@ struct Step {
     headers: Vec<(String, String)>,
     body: Option<serde_json::Value>,
     depends_on: Vec<BatchId>,
+}
+
+/// A request as `POST /$batch` sends it.
+#[derive(Serialize)]
+struct WireRequest<'a> {
+    id: String,
+    method: &'a str,
+    url: String,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    headers: BTreeMap<&'a str, &'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    body: Option<&'a serde_json::Value>,
+    #[serde(rename = "dependsOn", skip_serializing_if = "Vec::is_empty")]
+    depends_on: Vec<String>,
+}
+
+impl Step {
+    /// This request as the call that starts with request `start` sends it, as `id`, with the
+    /// client's query options and headers.
+    fn wire<'a>(&'a self, id: BatchId, start: usize, query: &str, headers: &'a [(String, String)]) -> WireRequest<'a> {
+        let mut url = self.url.clone();
+        if url.contains('?') {
+            push_query(&mut url, query);
+        } else if !query.is_empty() {
+            url.push('?');
+            url.push_str(query);
+        }
+        let mut all: BTreeMap<&str, &str> = BTreeMap::new();
+        for (name, value) in headers.iter().chain(&self.headers) {
+            all.insert(name.as_str(), value.as_str());
+        }
+        if self.body.is_some() && !all.keys().any(|name| name.eq_ignore_ascii_case("content-type")) {
+            all.insert("Content-Type", "application/json");
+        }
+        WireRequest {
+            id: id.wire(),
+            method: self.method.as_str(),
+            url,
+            headers: all,
+            body: self.body.as_ref(),
+            // Those in earlier calls have succeeded by now.
+            depends_on: self.depends_on.iter().filter(|d| d.0 >= start).map(|d| d.wire()).collect(),
+        }
+    }
 }
 
 /// A request of a [`Batch`], by which its answer is read from [`BatchResponses`].
@@ -120,11 +165,14 @@ impl Batch {
         self
     }
 
-    /// Runs `id` only once `first` has succeeded. The service answers `424 Failed Dependency`
-    /// for `id` when `first` fails, and runs the chain in order.
+    /// Runs `id` only once `first`, a request added before it, has succeeded; `id` is answered
+    /// `424 Failed Dependency` when `first` fails. A `first` added after `id` is not a
+    /// dependency it can have, and is ignored: requests are sent in the order they were added.
+    ///
+    /// When the two go in different calls (more than [`Batch::LIMIT`] requests), `first` has
+    /// been answered before `id` is sent, and the client gives `id` its `424` itself.
     pub fn depends_on(&mut self, id: BatchId, first: BatchId) -> &mut Batch {
-        let known = first.0 < self.requests.len();
-        let step = self.requests.get_mut(id.0).filter(|_| id != first && known);
+        let step = self.requests.get_mut(id.0).filter(|_| first < id);
         if let Some(step) = step.filter(|step| !step.depends_on.contains(&first)) {
             step.depends_on.push(first);
         }
@@ -141,52 +189,35 @@ impl Batch {
         self.requests.is_empty()
     }
 
-    /// The body of `POST /$batch`. The client's own query options and headers (those of
-    /// `with_query` and `with_header`) go with every request, as they go with every call it makes
-    /// alone; the token goes only with the batch itself, which the service applies to each.
-    pub(super) fn wire(&self, query: &str, headers: &[(String, String)]) -> serde_json::Value {
-        #[derive(Serialize)]
-        struct Request<'a> {
-            id: String,
-            method: &'a str,
-            url: String,
-            #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-            headers: BTreeMap<&'a str, &'a str>,
-            #[serde(skip_serializing_if = "Option::is_none")]
-            body: Option<&'a serde_json::Value>,
-            #[serde(rename = "dependsOn", skip_serializing_if = "Vec::is_empty")]
-            depends_on: Vec<String>,
+    /// The calls that send the batch: runs of at most [`Batch::LIMIT`] requests, in order.
+    pub(super) fn calls(&self) -> impl Iterator<Item = std::ops::Range<usize>> + use<> {
+        let len = self.requests.len();
+        (0..len).step_by(Batch::LIMIT).map(move |start| start..(start + Batch::LIMIT).min(len))
+    }
+
+    /// The body of the `POST /$batch` that sends the requests of `call`, given the answers to the
+    /// calls before it. A request whose dependency in an earlier call failed is not sent: it is
+    /// answered `424` in `answers` here, as the service would answer it. The client's own query
+    /// options and headers (those of `with_query` and `with_header`) go with every request, as
+    /// they go with every call it makes alone; the token goes only with the batch call, which
+    /// the service applies to each. `None` when nothing is left to send.
+    pub(super) fn wire(
+        &self,
+        call: std::ops::Range<usize>,
+        answers: &mut BatchResponses,
+        query: &str,
+        headers: &[(String, String)],
+    ) -> Option<serde_json::Value> {
+        let start = call.start;
+        let mut requests: Vec<WireRequest<'_>> = Vec::new();
+        for (n, step) in self.requests[call].iter().enumerate().map(|(k, step)| (start + k, step)) {
+            let failed = step.depends_on.iter().find(|d| d.0 < start && !answers.succeeded(**d));
+            match (failed, answers.answers.get_mut(n)) {
+                (Some(first), Some(slot)) => *slot = Some(Answer::failed_dependency(*first)),
+                _ => requests.push(step.wire(BatchId(n), start, query, headers)),
+            }
         }
-        let requests: Vec<Request<'_>> = self
-            .requests
-            .iter()
-            .enumerate()
-            .map(|(n, step)| {
-                let mut url = step.url.clone();
-                if !query.is_empty() {
-                    let (path, own) = url.split_once('?').unwrap_or((url.as_str(), ""));
-                    let mut joined = own.to_owned();
-                    push_query(&mut joined, query);
-                    url = format!("{path}?{joined}");
-                }
-                let mut all: BTreeMap<&str, &str> = BTreeMap::new();
-                for (name, value) in headers.iter().chain(&step.headers) {
-                    all.insert(name.as_str(), value.as_str());
-                }
-                if step.body.is_some() && !all.keys().any(|name| name.eq_ignore_ascii_case("content-type")) {
-                    all.insert("Content-Type", "application/json");
-                }
-                Request {
-                    id: BatchId(n).wire(),
-                    method: step.method.as_str(),
-                    url,
-                    headers: all,
-                    body: step.body.as_ref(),
-                    depends_on: step.depends_on.iter().map(|d| d.wire()).collect(),
-                }
-            })
-            .collect();
-        serde_json::json!({ "requests": requests })
+        (!requests.is_empty()).then(|| serde_json::json!({ "requests": requests }))
     }
 }
 
@@ -197,7 +228,7 @@ impl Batch {
 /// `Retry-After` [header](BatchResponses::header) names.
 #[derive(Debug, Clone)]
 pub struct BatchResponses {
-    /// The status of the batch call.
+    /// The status of the last batch call.
     status: u16,
     /// By request, in the order they were added.
     answers: Vec<Option<Answer>>,
@@ -212,9 +243,31 @@ struct Answer {
     body: serde_json::Value,
 }
 
+impl Answer {
+    /// What the service answers a request whose dependency `first` failed.
+    fn failed_dependency(first: BatchId) -> Answer {
+        let message = format!("request {} failed, and this one depends on it", first.wire());
+        Answer {
+            status: 424,
+            headers: BTreeMap::new(),
+            body: serde_json::json!({"error": {"code": "failedDependency", "message": message}}),
+        }
+    }
+}
+
 impl BatchResponses {
-    /// Reads the body of the batch call's answer for a batch of `count` requests.
-    pub(super) fn read(status: u16, body: &[u8], count: usize) -> Result<BatchResponses, Error> {
+    /// No answers yet, for a batch of `count` requests.
+    pub(super) fn new(count: usize) -> BatchResponses {
+        BatchResponses { status: 200, answers: vec![None; count] }
+    }
+
+    /// Whether the request has a 2xx answer.
+    fn succeeded(&self, id: BatchId) -> bool {
+        self.status(id).is_some_and(|s| (200..300).contains(&s))
+    }
+
+    /// Reads the answer of the batch call that sent the requests of `call`.
+    pub(super) fn read(&mut self, status: u16, body: &[u8], call: std::ops::Range<usize>) -> Result<(), Error> {
         #[derive(Deserialize)]
         struct Wire {
             responses: Vec<WireAnswer>,
@@ -230,15 +283,15 @@ impl BatchResponses {
             body: String::from_utf8_lossy(body).into_owned(),
             source,
         })?;
-        let mut answers = vec![None; count];
+        self.status = status;
         for w in wire.responses {
-            // Ids are the requests' places from 1; one the batch did not send is ignored.
-            let place = w.id.parse::<usize>().ok().and_then(|n| n.checked_sub(1));
-            if let Some(slot) = place.and_then(|p| answers.get_mut(p)) {
+            // Ids are the requests' places from 1; one this call did not send is ignored.
+            let place = w.id.parse::<usize>().ok().and_then(|n| n.checked_sub(1)).filter(|p| call.contains(p));
+            if let Some(slot) = place.and_then(|p| self.answers.get_mut(p)) {
                 *slot = Some(w.answer);
             }
         }
-        Ok(BatchResponses { status, answers })
+        Ok(())
     }
 
     /// The status the service gave the request, or `None` when the batch's answer left it out.
