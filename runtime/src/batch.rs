@@ -66,9 +66,15 @@ struct WireRequest<'a> {
 }
 
 impl Step {
-    /// This request as the call that starts with request `start` sends it, as `id`, with the
+    /// This request as a call that sends it with the requests `sent` sends it, as `id`, with the
     /// client's query options and headers.
-    fn wire<'a>(&'a self, id: BatchId, start: usize, query: &str, headers: &'a [(String, String)]) -> WireRequest<'a> {
+    fn wire<'a>(
+        &'a self,
+        id: BatchId,
+        sent: &[usize],
+        query: &str,
+        headers: &'a [(String, String)],
+    ) -> WireRequest<'a> {
         let mut url = self.url.clone();
         if url.contains('?') {
             push_query(&mut url, query);
@@ -89,8 +95,8 @@ impl Step {
             url,
             headers: all,
             body: self.body.as_ref(),
-            // Those in earlier calls have succeeded by now.
-            depends_on: self.depends_on.iter().filter(|d| d.0 >= start).map(|d| d.wire()).collect(),
+            // Those answered in earlier calls have succeeded by now.
+            depends_on: self.depends_on.iter().filter(|d| sent.contains(&d.0)).map(|d| d.wire()).collect(),
         }
     }
 }
@@ -188,43 +194,74 @@ impl Batch {
         self.requests.is_empty()
     }
 
-    /// The calls that send the batch: runs of at most [`Batch::LIMIT`] requests, in order.
-    pub(super) fn calls(&self) -> impl Iterator<Item = std::ops::Range<usize>> + use<> {
+    /// The calls that send the batch: runs of at most [`Batch::LIMIT`] requests, in order, each
+    /// as the places of its requests.
+    pub(super) fn calls(&self) -> impl Iterator<Item = Vec<usize>> + use<> {
         let len = self.requests.len();
-        (0..len).step_by(Batch::LIMIT).map(move |start| start..(start + Batch::LIMIT).min(len))
+        (0..len).step_by(Batch::LIMIT).map(move |start| (start..(start + Batch::LIMIT).min(len)).collect())
     }
 
-    /// The body of the `POST /$batch` that sends the requests of `call`, given the answers to the
-    /// calls before it. A request whose dependency in an earlier call failed is not sent: it is
+    /// The body of the `POST /$batch` that sends the requests `sent` (places, ascending), given
+    /// the answers had so far. A request whose dependency outside `sent` failed is not sent: it is
     /// answered `424` in `answers` here, as the service would answer it. The client's own query
     /// options and headers (those of `with_query` and `with_header`) go with every request, as
     /// they go with every call it makes alone; the token goes only with the batch call, which
     /// the service applies to each. `None` when nothing is left to send.
     pub(super) fn wire(
         &self,
-        call: std::ops::Range<usize>,
+        sent: &[usize],
         answers: &mut BatchResponses,
         query: &str,
         headers: &[(String, String)],
     ) -> Option<serde_json::Value> {
-        let start = call.start;
         let mut requests: Vec<WireRequest<'_>> = Vec::new();
-        for (n, step) in self.requests[call].iter().enumerate().map(|(k, step)| (start + k, step)) {
-            let failed = step.depends_on.iter().find(|d| d.0 < start && !answers.succeeded(**d));
+        for &n in sent {
+            let Some(step) = self.requests.get(n) else { continue };
+            let failed = step.depends_on.iter().find(|d| !sent.contains(&d.0) && !answers.succeeded(**d));
             match (failed, answers.answers.get_mut(n)) {
                 (Some(first), Some(slot)) => *slot = Some(Answer::failed_dependency(*first)),
-                _ => requests.push(step.wire(BatchId(n), start, query, headers)),
+                _ => requests.push(step.wire(BatchId(n), sent, query, headers)),
             }
         }
         (!requests.is_empty()).then(|| serde_json::json!({ "requests": requests }))
+    }
+
+    /// Of the requests just `sent`, those to send again: the ones the service throttled or was
+    /// too busy to run (as [`Retry`](super::Retry) decides for a call of their method), and the
+    /// ones answered `424` because such a request failed. With the longest `Retry-After` they
+    /// were given, when any was.
+    pub(super) fn to_retry(
+        &self,
+        sent: &[usize],
+        answers: &BatchResponses,
+        may_retry: impl Fn(u16, &Method) -> bool,
+        retry_after: impl Fn(&str) -> Option<std::time::Duration>,
+    ) -> (Vec<usize>, Option<std::time::Duration>) {
+        let mut again: Vec<usize> = Vec::new();
+        let mut wait = None;
+        // Dependencies come before their dependents, so one pass in order finds whole chains.
+        for &n in sent {
+            let (Some(step), Some(status)) = (self.requests.get(n), answers.status(BatchId(n))) else { continue };
+            let throttled = may_retry(status, &step.method);
+            let blocked = status == 424 && step.depends_on.iter().any(|d| again.contains(&d.0));
+            if throttled {
+                let after = answers.header(BatchId(n), "retry-after").and_then(&retry_after);
+                wait = wait.max(after);
+            }
+            if throttled || blocked {
+                again.push(n);
+            }
+        }
+        (again, wait)
     }
 }
 
 /// The answers to a [`Batch`], each read by the [`BatchId`] its request was given.
 ///
-/// The batch call itself succeeded; each request has a status of its own. A request that was
-/// throttled (`429`) is not sent again on its own: put it in a new batch after the wait its
-/// `Retry-After` [header](BatchResponses::header) names.
+/// The batch calls themselves succeeded; each request has a status of its own. Requests the
+/// service throttled (`429`) or was too busy for (`503`) were sent again, with those that
+/// depend on them, as the client's [`Retry`](super::Retry) policy sends a call again; the
+/// answers are the last ones had.
 #[derive(Debug, Clone)]
 pub struct BatchResponses {
     /// The status of the last batch call.
@@ -265,8 +302,8 @@ impl BatchResponses {
         self.status(id).is_some_and(|s| (200..300).contains(&s))
     }
 
-    /// Reads the answer of the batch call that sent the requests of `call`.
-    pub(super) fn read(&mut self, status: u16, body: &[u8], call: std::ops::Range<usize>) -> Result<(), Error> {
+    /// Reads the answer of the batch call that sent the requests `sent`.
+    pub(super) fn read(&mut self, status: u16, body: &[u8], sent: &[usize]) -> Result<(), Error> {
         #[derive(Deserialize)]
         struct Wire {
             responses: Vec<WireAnswer>,
@@ -285,7 +322,7 @@ impl BatchResponses {
         self.status = status;
         for w in wire.responses {
             // Ids are the requests' places from 1; one this call did not send is ignored.
-            let place = w.id.parse::<usize>().ok().and_then(|n| n.checked_sub(1)).filter(|p| call.contains(p));
+            let place = w.id.parse::<usize>().ok().and_then(|n| n.checked_sub(1)).filter(|p| sent.contains(p));
             if let Some(slot) = place.and_then(|p| self.answers.get_mut(p)) {
                 *slot = Some(w.answer);
             }

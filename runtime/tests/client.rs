@@ -1101,3 +1101,57 @@ async fn a_batch_over_the_limit_goes_in_calls_in_order_and_a_failed_dependency_i
     let last: serde_json::Value = answers.json(ids[24]).expect("the last request succeeded");
     assert_eq!(last, json!({"id": "25"}));
 }
+
+#[tokio::test]
+async fn throttled_requests_of_a_batch_go_again_with_their_dependents_and_stop_with_the_policy() {
+    let server = MockServer::start().await;
+    // The first call: request 2 is throttled, so 3, which depends on it, fails; 1 and 4 succeed.
+    Mock::given(method("POST"))
+        .and(path("/$batch"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"responses": [
+            {"id": "1", "status": 200, "body": {"n": 1}},
+            {"id": "2", "status": 429, "headers": {"Retry-After": "0"}},
+            {"id": "3", "status": 424},
+            {"id": "4", "status": 503}
+        ]})))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    // Then 2 and 3 again, and 4, which stays unavailable until the policy gives up.
+    Mock::given(method("POST"))
+        .and(path("/$batch"))
+        .and(body_json(json!({"requests": [
+            {"id": "2", "method": "POST", "url": "/b"},
+            {"id": "3", "method": "GET", "url": "/c", "dependsOn": ["2"]},
+            {"id": "4", "method": "GET", "url": "/d"}
+        ]})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"responses": [
+            {"id": "2", "status": 201, "body": {"n": 2}},
+            {"id": "3", "status": 200, "body": {"n": 3}},
+            {"id": "4", "status": 503}
+        ]})))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/$batch"))
+        .and(body_json(json!({"requests": [{"id": "4", "method": "GET", "url": "/d"}]})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"responses": [{"id": "4", "status": 503}]})))
+        .mount(&server)
+        .await;
+
+    let mut batch = Batch::new();
+    let a = batch.add(Method::GET, "/a", None);
+    let b = batch.add(Method::POST, "/b", None);
+    let c = batch.add(Method::GET, "/c", None);
+    let d = batch.add(Method::GET, "/d", None);
+    batch.depends_on(c, b);
+    let answers =
+        Client::new(server.uri()).with_retry(quick_retry(2)).send_batch(&batch).await.expect("every call succeeds");
+
+    assert_eq!(server.received_requests().await.expect("recorded").len(), 3, "the first call and 2 retries");
+    assert_eq!(answers.json::<serde_json::Value>(a).unwrap(), json!({"n": 1}));
+    assert_eq!(answers.json::<serde_json::Value>(b).unwrap(), json!({"n": 2}));
+    assert_eq!(answers.json::<serde_json::Value>(c).unwrap(), json!({"n": 3}));
+    assert_eq!(answers.status(d), Some(503), "the last answer is kept when the policy gives up");
+}

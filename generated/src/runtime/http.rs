@@ -244,8 +244,11 @@ impl Client {
 
     /// Sends the requests of `batch` in `POST /$batch` calls of at most [`Batch::LIMIT`] each, one
     /// after the other, and returns their answers, each read by the id [`Batch::add`] gave its
-    /// request. Each call is retried as any other call is; the answers of its requests are the
-    /// caller's to read.
+    /// request.
+    ///
+    /// The [`Retry`] policy applies twice: to each call, as to any other, and to the requests
+    /// in it that the service throttled or was too busy for, which go again in a call of their
+    /// own (with those that depend on them) after the wait their `Retry-After` names.
     ///
     /// # Errors
     ///
@@ -253,13 +256,21 @@ impl Client {
     /// is not a batch's; the answers of the calls before it are dropped then.
     pub async fn send_batch(&self, batch: &Batch) -> Result<BatchResponses, Error> {
         let mut answers = BatchResponses::new(batch.len());
-        for call in batch.calls() {
-            let Some(body) = batch.wire(call.clone(), &mut answers, &self.query, &self.headers) else {
-                continue;
-            };
-            let url = self.url("/$batch", &[]);
-            let (status, text) = self.execute(Method::POST, url, true, Payload::Json(&body), JSON).await?;
-            answers.read(status, &text, call)?;
+        for mut sent in batch.calls() {
+            let mut retries = 0;
+            while let Some(body) = batch.wire(&sent, &mut answers, &self.query, &self.headers) {
+                let url = self.url("/$batch", &[]);
+                let (status, text) = self.execute(Method::POST, url, true, Payload::Json(&body), JSON).await?;
+                answers.read(status, &text, &sent)?;
+                let now = std::time::SystemTime::now();
+                let (again, after) = batch.to_retry(&sent, &answers, may_retry, |value| retry_after(value, now));
+                let Some(wait) = self.retry.wait(retries, after).filter(|_| !again.is_empty()) else {
+                    break;
+                };
+                tokio::time::sleep(wait).await;
+                retries += 1;
+                sent = again;
+            }
         }
         Ok(answers)
     }
