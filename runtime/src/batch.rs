@@ -162,7 +162,8 @@ impl Batch {
     }
 
     /// Sends a header with one request of the batch (`If-Match`, `Prefer`). A request with a
-    /// body gets `Content-Type: application/json` without asking.
+    /// body gets `Content-Type: application/json` without asking. An id this batch did not give
+    /// (one of another batch) is ignored.
     pub fn header(&mut self, id: BatchId, name: impl Into<String>, value: impl Into<String>) -> &mut Batch {
         if let Some(step) = self.requests.get_mut(id.0) {
             step.headers.push((name.into(), value.into()));
