@@ -82,8 +82,11 @@ impl Step {
             url.push('?');
             url.push_str(query);
         }
+        // Header names are case-blind: the request's own value replaces the client's, whatever
+        // the case of either name.
         let mut all: BTreeMap<&str, &str> = BTreeMap::new();
         for (name, value) in headers.iter().chain(&self.headers) {
+            all.retain(|kept, _| !kept.eq_ignore_ascii_case(name));
             all.insert(name.as_str(), value.as_str());
         }
         if self.body.is_some() && !all.keys().any(|name| name.eq_ignore_ascii_case("content-type")) {
