@@ -206,9 +206,25 @@ impl Client {
     where
         T: DeserializeOwned,
     {
-        let Some(link) = page.next_link.as_deref() else {
-            return Ok(None);
-        };
+        match page.next_link.as_deref() {
+            Some(link) => self.follow_link(link).await.map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Fetches the page a link of the service points to: a next link, or the delta link that
+    /// the last page of a delta query gives ([`Collection::delta_link`]), kept until it is time
+    /// to ask for what changed since. The link is sent as it is, without this client's query
+    /// options, which it already carries; the token goes with it only to the service's own host,
+    /// as [`Client::next_page`] explains.
+    ///
+    /// # Errors
+    ///
+    /// The same as [`Client::send_json`].
+    pub async fn follow_link<T>(&self, link: &str) -> Result<Collection<T>, Error>
+    where
+        T: DeserializeOwned,
+    {
         let (url, same_origin) = if link.starts_with("https://") || link.starts_with("http://") {
             let same_origin = origin(link).eq_ignore_ascii_case(origin(&self.base_url));
             (link.to_owned(), same_origin)
@@ -216,7 +232,7 @@ impl Client {
             (self.url(link, &[]), true)
         };
         let (status, text) = self.execute(Method::GET, url, same_origin, Payload::<()>::None, JSON).await?;
-        decode_json(status, text).map(Some)
+        decode_json(status, text)
     }
 
     /// Follows the next links from `first` to the last page and returns the items of every page,
@@ -229,6 +245,35 @@ impl Client {
     where
         T: DeserializeOwned,
     {
+        self.all_items_and_delta_link(first).await.map(|(items, _)| items)
+    }
+
+    /// [`Client::all_items`] for a round of a delta query: the items of every page, and the delta
+    /// link of the last, to give [`Client::follow_link`] for the next round, which returns only
+    /// what changed since this one.
+    ///
+    /// ```no_run
+    /// # use docgen_runtime::{Client, Collection, Error, Method};
+    /// # async fn run(client: Client) -> Result<(), Error> {
+    /// let first: Collection<serde_json::Value> =
+    ///     client.send_json::<(), _>(Method::GET, "/users/delta", None, None).await?;
+    /// let (users, delta) = client.all_items_and_delta_link(first).await?;
+    /// // Later: only the users added, changed or removed since.
+    /// if let Some(delta) = delta {
+    ///     let changes = client.follow_link::<serde_json::Value>(&delta).await?;
+    ///     let (changed, next_delta) = client.all_items_and_delta_link(changes).await?;
+    /// #   let _ = (users, changed, next_delta);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// The first error of [`Client::next_page`]; the items read until then are dropped with it.
+    pub async fn all_items_and_delta_link<T>(&self, first: Collection<T>) -> Result<(Vec<T>, Option<String>), Error>
+    where
+        T: DeserializeOwned,
+    {
         let mut page = first;
         let mut items = Vec::new();
         loop {
@@ -236,7 +281,7 @@ impl Client {
             items.append(&mut page.value);
             match next {
                 Some(next) => page = next,
-                None => return Ok(items),
+                None => return Ok((items, page.delta_link().map(str::to_owned))),
             }
         }
     }

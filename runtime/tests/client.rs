@@ -1157,3 +1157,52 @@ async fn throttled_requests_of_a_batch_go_again_with_their_dependents_and_stop_w
     assert_eq!(answers.json::<serde_json::Value>(c).unwrap(), json!({"n": 3}));
     assert_eq!(answers.status(d), Some(503), "the last answer is kept when the policy gives up");
 }
+
+#[tokio::test]
+async fn a_delta_round_reads_every_page_and_keeps_the_last_delta_link_for_the_next_round() {
+    let server = MockServer::start().await;
+    let next = format!("{}/v1.0/users/delta?$skiptoken=p2", server.uri());
+    let delta = format!("{}/v1.0/users/delta?$deltatoken=d1", server.uri());
+    Mock::given(method("GET"))
+        .and(path("/v1.0/users/delta"))
+        .and(query_param("$skiptoken", "p2"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "value": [{"id": "2", "displayName": "B"}],
+            "@odata.deltaLink": delta
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    // The next round asks for what changed since, with the token, and without the client's
+    // own query options, which the link already carries.
+    Mock::given(method("GET"))
+        .and(path("/v1.0/users/delta"))
+        .and(query_param("$deltatoken", "d1"))
+        .and(header("authorization", "Bearer t"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "value": [{"id": "1", "displayName": "A2"}],
+            "@odata.deltaLink": format!("{}/v1.0/users/delta?$deltatoken=d2", server.uri())
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+
+    let client = Client::new(format!("{}/v1.0", server.uri())).with_bearer_token("t");
+    let first: Collection<User> = serde_json::from_value(json!({
+        "value": [{"id": "1", "displayName": "A"}],
+        "@odata.nextLink": next
+    }))
+    .unwrap();
+    let (users, link) = client.all_items_and_delta_link(first).await.expect("both pages");
+    assert_eq!(users.iter().map(|u| u.id.as_str()).collect::<Vec<_>>(), ["1", "2"]);
+    let link = link.expect("the last page has a delta link");
+    assert_eq!(link, delta);
+
+    let changes: Collection<User> =
+        client.with_query(&Query::new().top(1)).follow_link(&link).await.expect("the changes");
+    let (changed, again) = client.all_items_and_delta_link(changes).await.expect("one page");
+    assert_eq!(changed[0].display_name, "A2");
+    assert!(again.is_some_and(|l| l.ends_with("$deltatoken=d2")));
+    let requests = server.received_requests().await.expect("recorded");
+    assert!(requests.iter().all(|r| !r.url.as_str().contains("$top")), "a link is sent as it is");
+}
