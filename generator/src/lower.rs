@@ -237,7 +237,13 @@ fn is_permission_table(t: &Table) -> bool {
 /// Under an `HTTP request` heading: an H2, or an H3 inside a section per variant of the call
 /// (drive-get.md documents each way to reach a drive under its own `### HTTP request`).
 fn in_http_request_section(page: &Page, place: parse::Place) -> bool {
-    heading_starts(page, place.section, "http request") || heading_starts(page, place.heading, "http request")
+    in_section(page, place, "http request")
+}
+
+/// Under a heading that starts with `prefix`, as an H2 section or as the nearest heading: pages
+/// write `## Request body`, or `### Request body` under the HTTP request section.
+fn in_section(page: &Page, place: parse::Place, prefix: &str) -> bool {
+    heading_starts(page, place.section, prefix) || heading_starts(page, place.heading, prefix)
 }
 
 /// Whether a heading starts with `prefix` (lower-case ASCII), ignoring ASCII case. Asked for
@@ -1163,9 +1169,7 @@ fn read_operation(page: &Page, diags: &mut Vec<Diagnostic>) -> Option<RawOperati
     let mut no_body = false;
     // Pages write the section as `## Request body`, or as `### Request body` under the HTTP
     // request section.
-    let in_body_section = |place: parse::Place| {
-        heading_starts(page, place.section, "request body") || heading_starts(page, place.heading, "request body")
-    };
+    let in_body_section = |place: parse::Place| in_section(page, place, "request body");
     for p in &page.paragraphs {
         if !in_body_section(p.place) {
             continue;
@@ -1287,11 +1291,8 @@ fn read_operation(page: &Page, diags: &mut Vec<Diagnostic>) -> Option<RawOperati
 /// order and each once: `application/json`, or `text/plain` for the MIME content `sendMail`
 /// also takes, or `text/html` for a OneNote page, whose examples are all `ignored` blocks.
 fn documented_media_types(page: &Page) -> Vec<DocumentedMedia> {
-    let in_headers = |place: parse::Place| {
-        heading_starts(page, place.section, "request header") || heading_starts(page, place.heading, "request header")
-    };
     let mut out: Vec<DocumentedMedia> = Vec::new();
-    for t in page.tables.iter().filter(|t| in_headers(t.place)) {
+    for t in page.tables.iter().filter(|t| in_section(page, t.place, "request header")) {
         let row = t.rows.iter().find(|r| {
             r.cells.first().is_some_and(|c| parse::plain_text(c.text).trim().eq_ignore_ascii_case("content-type"))
         });

@@ -44,8 +44,10 @@ pub struct Batch {
 #[derive(Debug, Clone)]
 struct Step {
     method: Method,
-    /// The path and its query, relative to the service root.
-    url: String,
+    /// From the service root, with a leading '/'.
+    path: String,
+    /// Encoded, without '?'; empty when there is none.
+    query: String,
     headers: Vec<(String, String)>,
     body: Option<serde_json::Value>,
     depends_on: Vec<BatchId>,
@@ -75,13 +77,10 @@ impl Step {
         query: &str,
         headers: &'a [(String, String)],
     ) -> WireRequest<'a> {
-        let mut url = self.url.clone();
-        if url.contains('?') {
-            push_query(&mut url, query);
-        } else if !query.is_empty() {
-            url.push('?');
-            url.push_str(query);
-        }
+        // The request's own options first, then the client's, as `Client::url` joins them.
+        let mut options = self.query.clone();
+        push_query(&mut options, query);
+        let url = if options.is_empty() { self.path.clone() } else { format!("{}?{options}", self.path) };
         // Header names are case-blind: the request's own value replaces the client's, whatever
         // the case of either name.
         let mut all: BTreeMap<&str, &str> = BTreeMap::new();
@@ -150,17 +149,11 @@ impl Batch {
     }
 
     fn push(&mut self, method: Method, path: &str, query: Option<&str>, body: Option<serde_json::Value>) -> BatchId {
-        let mut url = String::with_capacity(path.len() + 1);
-        if !path.starts_with('/') {
-            url.push('/');
-        }
-        url.push_str(path);
-        if let Some(query) = query.map(|q| q.trim_start_matches('?')).filter(|q| !q.is_empty()) {
-            url.push('?');
-            url.push_str(query);
-        }
+        let path = if path.starts_with('/') { path.to_owned() } else { format!("/{path}") };
+        let mut own = String::new();
+        push_query(&mut own, query.unwrap_or_default());
         let id = BatchId(self.requests.len());
-        self.requests.push(Step { method, url, headers: Vec::new(), body, depends_on: Vec::new() });
+        self.requests.push(Step { method, path, query: own, headers: Vec::new(), body, depends_on: Vec::new() });
         id
     }
 
@@ -366,7 +359,7 @@ impl BatchResponses {
                 source: serde::de::Error::custom(format!("the batch's answer has no response with id {}", id.wire())),
             });
         };
-        if !(200..300).contains(&answer.status) {
+        if !self.succeeded(id) {
             let body = if answer.body.is_null() { String::new() } else { answer.body.to_string() };
             return Err(Error::from_failure(answer.status, body));
         }
