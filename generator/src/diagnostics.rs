@@ -218,6 +218,9 @@ codes! {
     ExampleUntyped = "example-untyped", Note,
         "An example's body type could not be determined, so it was not turned into a test.",
         "Give the response annotation an `@odata.type`, or document the response type.";
+    ExampleMediaType = "example-media-type", Warning,
+        "A request example sends a body of another media type (`image/jpeg`, `text/plain`) than the JSON its operation takes, and the Request headers table documents no such form; no test is made of it.",
+        "Name the media type in the `Content-Type` row of the Request headers table (\"`application/json` for a JSON object and `image/jpeg` for the image\"), or send JSON.";
     LinkTargetMissing = "link-target-missing", Warning,
         "A relative link points to a page that does not exist.",
         "Correct the link.";

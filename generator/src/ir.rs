@@ -386,3 +386,19 @@ impl<'a> DocumentedQuery<'a> {
 pub fn header<'h>(headers: &'h [(String, String)], name: &str) -> Option<&'h str> {
     headers.iter().find(|(n, _)| n.trim().eq_ignore_ascii_case(name)).map(|(_, v)| v.trim())
 }
+
+/// An HTTP example's `Content-Type`, when it names something other than JSON.
+pub fn non_json_media(headers: &[(String, String)]) -> Option<&str> {
+    header(headers, "content-type").filter(|m| !m.is_empty() && !is_json_media(m))
+}
+
+/// Whether a media type is JSON (`application/json`, `application/merge-patch+json`, with or
+/// without parameters).
+pub fn is_json_media(media: &str) -> bool {
+    media.to_ascii_lowercase().contains("json")
+}
+
+/// A media type without its parameters: `text/plain; charset=utf-8` is `text/plain`.
+pub fn media_essence(media: &str) -> &str {
+    media.split(';').next().unwrap_or(media).trim()
+}

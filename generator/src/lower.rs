@@ -1456,10 +1456,6 @@ fn alternative_media(raw: &RawOperation, op: &Operation) -> Option<Operation> {
     Some(alt)
 }
 
-fn is_json_media(media: &str) -> bool {
-    media.to_ascii_lowercase().contains("json")
-}
-
 /// Whether a `GET` answers with bytes rather than JSON: no JSON type is documented, and the path
 /// ends in `/content` or `/$value` (a file's or a photo's bytes), or the answer is a redirect to
 /// them (`302 Found`, as reports are), or a response example says so in `Content-Type`.
@@ -1484,11 +1480,6 @@ fn response_stream(method: Method, paths: &[HttpPath], response: Option<&Respons
         .filter_map(|e| e.response.as_ref())
         .any(|(r, _)| r.body.is_none() && non_json_media(&r.headers).is_some());
     by_path || by_example
-}
-
-/// An HTTP example's `Content-Type`, when it names something other than JSON.
-fn non_json_media(headers: &[(String, String)]) -> Option<&str> {
-    header(headers, "content-type").filter(|m| !m.is_empty() && !is_json_media(m))
 }
 
 /// Reports the parts of a documented path's query that a client cannot send
@@ -2878,7 +2869,9 @@ impl<'p, 'd> Resolver<'p, 'd> {
                 ops.push(alt);
             }
         }
-        // An example belongs to the operation of its request's method, else to the page's own.
+        // An example belongs to the operation of its request's method, else to the page's own. A
+        // request that sends another media type than JSON (`Content-type: text/plain` for
+        // `sendMail`'s MIME form) belongs to the form of the method that takes that type.
         let op_index = (!ops.is_empty()).then_some(0);
         let examples = d
             .examples
@@ -2887,7 +2880,17 @@ impl<'p, 'd> Resolver<'p, 'd> {
             .map(|(n, ex)| {
                 let name = ex.name.clone().unwrap_or_else(|| format!("{}-example-{}", file_stem(page.path), n + 1));
                 let method = ex.request.as_ref().map(|r| r.0.method);
-                let operation = ops.iter().position(|o| Some(o.method) == method).or(op_index);
+                let media =
+                    ex.request.as_ref().filter(|r| r.0.body.is_none()).and_then(|r| non_json_media(&r.0.headers));
+                let same_media = |o: &Operation| {
+                    let (Some(want), Some(has)) = (media, o.request_media_type.as_deref()) else { return false };
+                    media_essence(want).eq_ignore_ascii_case(media_essence(has))
+                };
+                let operation = ops
+                    .iter()
+                    .position(|o| Some(o.method) == method && same_media(o))
+                    .or_else(|| ops.iter().position(|o| Some(o.method) == method))
+                    .or(op_index);
                 Example {
                     name,
                     operation,

@@ -359,6 +359,19 @@ impl ExampleCheck<'_, '_> {
                         reasons.push(Code::ExampleUrlUnmatched.as_str().into());
                     }
                 }
+                // A body of bytes sent to an operation that takes JSON: the client method has no
+                // way to send it, and a test of the JSON form would test nothing of the example.
+                if req.body.is_none()
+                    && req.text.is_some()
+                    && op.request_body.is_some()
+                    && let Some(media) = non_json_media(&req.headers)
+                {
+                    let msg = format!(
+                        "the request example sends `{media}`, but the operation takes JSON and the Request headers table documents no `{media}` form"
+                    );
+                    self.diag_at(Code::ExampleMediaType, &req.loc, msg);
+                    reasons.push(Code::ExampleMediaType.as_str().into());
+                }
                 if let Some(body) = &req.body {
                     match op.request_body.as_ref() {
                         None => {
