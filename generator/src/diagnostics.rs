@@ -77,6 +77,9 @@ codes! {
     UnknownDocType = "unknown-doc-type", Warning,
         "`doc_type` is not one of apiPageType, resourcePageType, enumPageType, conceptualPageType.",
         "Correct the spelling of `doc_type`.";
+    DocTypeContradicted = "doc-type-contradicted", Warning,
+        "`doc_type` contradicts the page's sections (an `apiPageType` page with a Properties section and no HTTP request section, say); the page is read as what its sections show.",
+        "Write the doc_type the page is.";
     AnnotationJson = "annotation-json", Error,
         "An HTML-comment annotation is not valid JSON, even after repairing the usual defects.",
         "Fix the JSON at the position shown.";

@@ -351,7 +351,23 @@ pub fn parse_page<'a>(path: &'a str, text: &'a str) -> Page<'a> {
     };
     walk_markdown(&mut page, &index, body_start);
     check_cell_counts(&page, &mut diags);
-    page.doc_type = settle_doc_type(&page);
+    if let Some((settled, why)) = settle_doc_type(&page) {
+        // Only a written doc_type can be wrong; a page without one already has a diagnostic.
+        // Newer pages write enum pages as `resourcePageType` on purpose: that is a convention,
+        // not a slip.
+        if settled != DocType::Enum
+            && let Some(raw) = page.front.get("doc_type")
+        {
+            let span = key_span(text, &page.front, "doc_type");
+            let d = diags.push(
+                Code::DocTypeContradicted,
+                span,
+                format!("`doc_type` is `{}`, but the page {why}: it is read as `{}`", raw.trim(), settled.as_str()),
+            );
+            d.help = Some(format!("write `doc_type: {}`", settled.as_str()));
+        }
+        page.doc_type = Some(settled);
+    }
     scan_annotations(&mut page, body_start, &mut diags);
     attach_annotations(&mut page, &mut diags);
     find_namespace(&mut page);
@@ -592,8 +608,9 @@ fn doc_type_of(path: &str, fm: &FrontMatter, diags: &mut PageDiagnostics) -> Opt
 /// request section and no properties is an API page, and an "API" page with no HTTP request
 /// section but a Properties section is a resource page (FORMAT.md counts 10 such pages). A
 /// "resource" page titled "x enum type" with a Members section and no properties is an enum
-/// page (newer beta pages are written so).
-fn settle_doc_type(page: &Page) -> Option<DocType> {
+/// page (newer beta pages are written so). Gives the page's type and what shows it, when that
+/// differs from the written one.
+fn settle_doc_type(page: &Page) -> Option<(DocType, &'static str)> {
     let starts = |t: &str, prefix: &str| t.get(..prefix.len()).is_some_and(|p| p.eq_ignore_ascii_case(prefix));
     let has = |p: &dyn Fn(&str) -> bool| page.headings.iter().any(|h| h.level == 2 && p(&h.text));
     let http = has(&|t| starts(t, "http request"));
@@ -602,11 +619,17 @@ fn settle_doc_type(page: &Page) -> Option<DocType> {
         let t = t.trim().to_ascii_lowercase();
         t.ends_with(" enum type") || t.ends_with(" enumeration type") || t.ends_with(" enum")
     });
-    match page.doc_type {
-        Some(DocType::Api) if !http && props => Some(DocType::Resource),
-        Some(DocType::Resource) if http && !props => Some(DocType::Api),
-        Some(DocType::Resource) if enum_title && !props && has(&|t| starts(t, "member")) => Some(DocType::Enum),
-        other => other,
+    match page.doc_type? {
+        DocType::Api if !http && props => {
+            Some((DocType::Resource, "has a Properties section and no HTTP request section"))
+        }
+        DocType::Resource if http && !props => {
+            Some((DocType::Api, "has an HTTP request section and no Properties section"))
+        }
+        DocType::Resource if enum_title && !props && has(&|t| starts(t, "member")) => {
+            Some((DocType::Enum, "is titled as an enum type and has a Members section and no properties"))
+        }
+        _ => None,
     }
 }
 
