@@ -26,7 +26,8 @@ pub use batch::{Batch, BatchId, BatchResponses};
 mod http;
 #[cfg(feature = "client")]
 pub use http::{
-    Client, Error, Method, Query, Retry, encode_path_param, encode_path_param_keep_slashes, encode_query_value,
+    Accepted, Client, Error, Method, Query, Retry, encode_path_param, encode_path_param_keep_slashes,
+    encode_query_value,
 };
 
 /// The `error` object of a Graph error response.

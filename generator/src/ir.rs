@@ -384,7 +384,12 @@ impl<'a> DocumentedQuery<'a> {
 
 /// The value of an HTTP example's first header of that name, whatever its case, trimmed.
 pub fn header<'h>(headers: &'h [(String, String)], name: &str) -> Option<&'h str> {
-    headers.iter().find(|(n, _)| n.trim().eq_ignore_ascii_case(name)).map(|(_, v)| v.trim())
+    named_header(headers, name).map(|(_, v)| v)
+}
+
+/// The same header with its name as the example writes it (`Operation-Location`), both trimmed.
+pub fn named_header<'h>(headers: &'h [(String, String)], name: &str) -> Option<(&'h str, &'h str)> {
+    headers.iter().find(|(n, _)| n.trim().eq_ignore_ascii_case(name)).map(|(n, v)| (n.trim(), v.trim()))
 }
 
 /// An HTTP example's `Content-Type`, when it names something other than JSON.

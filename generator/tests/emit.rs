@@ -9,8 +9,9 @@
 //! resource body, an action with a request struct (whose body lists a property in two tables),
 //! an operation with two paths, a collection
 //! response, a 204, a documented error, an operation without paths, an example whose query adds
-//! options to those its documented path fixes, and examples that are tested, rejected, or have
-//! no path match.
+//! options to those its documented path fixes, a `202 Accepted` whose example gives a `Location`
+//! and an upload answered the same way, and examples that are tested, rejected, or have no path
+//! match.
 
 use docgen::GeneratedFile;
 use docgen::ir::Ir;

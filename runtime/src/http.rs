@@ -130,8 +130,8 @@ impl Client {
         R: DeserializeOwned,
     {
         let url = self.url(path, &[query.unwrap_or_default(), &self.query]);
-        let (status, text) = self.execute(method, url, true, Payload::json(body), JSON).await?;
-        decode_json(status, text)
+        let answer = self.execute(method, url, true, Payload::json(body), JSON).await?;
+        decode_json(answer.status, answer.body)
     }
 
     /// Sends a request for an operation that returns no body (204 or any other 2xx) and ignores
@@ -156,6 +156,50 @@ impl Client {
         Ok(())
     }
 
+    /// Sends a request that the service accepts for later (`202 Accepted`, documented with no
+    /// body: `sendMail`, a drive item's copy, a OneNote copy) and returns where to follow the
+    /// work, when the service says (`Location`, or OneNote's `Operation-Location`). Whatever body
+    /// comes with it is ignored.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Api`] or [`Error::Status`] for a non-2xx answer, and [`Error::Transport`] when
+    /// no answer could be had.
+    pub async fn send_accepted<B>(
+        &self,
+        method: Method,
+        path: &str,
+        query: Option<&str>,
+        body: Option<&B>,
+    ) -> Result<Accepted, Error>
+    where
+        B: Serialize + ?Sized,
+    {
+        let url = self.url(path, &[query.unwrap_or_default(), &self.query]);
+        let answer = self.execute(method, url, true, Payload::json(body), JSON).await?;
+        Ok(Accepted { status: answer.status, location: answer.location })
+    }
+
+    /// Sends bytes of the given media type, as [`Client::upload`] does, to an operation that
+    /// answers as [`Client::send_accepted`] describes (`sendMail` with MIME content).
+    ///
+    /// # Errors
+    ///
+    /// The same as [`Client::send_accepted`].
+    pub async fn upload_accepted(
+        &self,
+        method: Method,
+        path: &str,
+        query: Option<&str>,
+        content_type: &str,
+        content: &[u8],
+    ) -> Result<Accepted, Error> {
+        let url = self.url(path, &[query.unwrap_or_default(), &self.query]);
+        let body: Payload<()> = Payload::Bytes { content_type, content };
+        let answer = self.execute(method, url, true, body, JSON).await?;
+        Ok(Accepted { status: answer.status, location: answer.location })
+    }
+
     /// Sends a request for an operation that returns bytes rather than JSON (a file's content, a
     /// photo, a report), and returns them as they came. A redirect to where the bytes are, as
     /// Graph answers downloads, is followed; the token does not go to another host.
@@ -166,8 +210,8 @@ impl Client {
     /// no answer could be had.
     pub async fn download(&self, method: Method, path: &str, query: Option<&str>) -> Result<Vec<u8>, Error> {
         let url = self.url(path, &[query.unwrap_or_default(), &self.query]);
-        let (_, bytes) = self.execute(method, url, true, Payload::<()>::None, "*/*").await?;
-        Ok(bytes)
+        let answer = self.execute(method, url, true, Payload::<()>::None, "*/*").await?;
+        Ok(answer.body)
     }
 
     /// Sends bytes of the given media type as the body (a file's new content, a photo) and
@@ -189,8 +233,8 @@ impl Client {
     {
         let url = self.url(path, &[query.unwrap_or_default(), &self.query]);
         let body: Payload<()> = Payload::Bytes { content_type, content };
-        let (status, text) = self.execute(method, url, true, body, JSON).await?;
-        decode_json(status, text)
+        let answer = self.execute(method, url, true, body, JSON).await?;
+        decode_json(answer.status, answer.body)
     }
 
     /// Fetches the page that `page.next_link` points to, or returns `Ok(None)` on the last page.
@@ -231,7 +275,8 @@ impl Client {
         } else {
             (self.url(link, &[]), true)
         };
-        let (status, text) = self.execute(Method::GET, url, same_origin, Payload::<()>::None, JSON).await?;
+        let Answer { status, body: text, .. } =
+            self.execute(Method::GET, url, same_origin, Payload::<()>::None, JSON).await?;
         decode_json(status, text)
     }
 
@@ -304,7 +349,8 @@ impl Client {
             let mut retries = 0;
             while let Some(body) = batch.wire(&sent, &mut answers, &self.query, &self.headers) {
                 let url = self.url("/$batch", &[]);
-                let (status, text) = self.execute(Method::POST, url, true, Payload::Json(&body), JSON).await?;
+                let Answer { status, body: text, .. } =
+                    self.execute(Method::POST, url, true, Payload::Json(&body), JSON).await?;
                 answers.read(status, &text, &sent)?;
                 let now = std::time::SystemTime::now();
                 let (again, after) = batch.to_retry(&sent, &answers, may_retry, |value| retry_after(value, now));
@@ -349,7 +395,7 @@ impl Client {
         send_token: bool,
         body: Payload<'_, B>,
         accept: &str,
-    ) -> Result<(u16, Vec<u8>), Error>
+    ) -> Result<Answer, Error>
     where
         B: Serialize + ?Sized,
     {
@@ -396,9 +442,10 @@ impl Client {
             } else {
                 None
             };
+            let location = location_of(response.headers());
             let bytes = response.bytes().await.map_err(Error::Transport)?.to_vec();
             if status.is_success() {
-                return Ok((status.as_u16(), bytes));
+                return Ok(Answer { status: status.as_u16(), location, body: bytes });
             }
             match wait {
                 // The body was read to the end first, so that the connection can serve the next try.
@@ -410,6 +457,35 @@ impl Client {
             }
         }
     }
+}
+
+/// The answer to a request that the service accepted for later work: a `202 Accepted` whose
+/// docs show no body (see [`Client::send_accepted`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Accepted {
+    /// The answer's status: 202, or another 2xx the service chose.
+    pub status: u16,
+    /// Where to follow the work, as the service gave it: the `Location` header, else
+    /// `Operation-Location` (OneNote's copies). A drive item's copy gives a monitor URL of
+    /// another host, which takes no token; other services give a Graph URL to poll with `GET`.
+    pub location: Option<String>,
+}
+
+/// A successful answer, read to the end.
+struct Answer {
+    status: u16,
+    /// See [`Accepted::location`].
+    location: Option<String>,
+    body: Vec<u8>,
+}
+
+/// The `Location` header, else `Operation-Location`, when it is text.
+fn location_of(headers: &reqwest::header::HeaderMap) -> Option<String> {
+    [reqwest::header::LOCATION.as_str(), "operation-location"]
+        .iter()
+        .find_map(|name| headers.get(*name).and_then(|v| v.to_str().ok()))
+        .map(str::to_owned)
 }
 
 impl fmt::Debug for Client {

@@ -2,7 +2,7 @@
 //! handling are checked on the wire rather than through mocks of reqwest.
 
 use docgen_runtime::{
-    Batch, Client, Collection, Date, DateTimeOffset, Duration, Error, GraphError, Guid, Method, Query, Retry,
+    Accepted, Batch, Client, Collection, Date, DateTimeOffset, Duration, Error, GraphError, Guid, Method, Query, Retry,
     TimeOfDay, encode_path_param, encode_path_param_keep_slashes, encode_query_value, is_date, is_date_time_offset,
     is_duration, is_guid, is_time_of_day,
 };
@@ -102,6 +102,57 @@ async fn send_empty_ignores_a_body_on_other_2xx() {
         .send_empty(Method::POST, "/me/sendMail", None, Some(&json!({"message": {"subject": "Hi"}})))
         .await
         .expect("202 is success whatever the body");
+}
+
+#[tokio::test]
+async fn send_accepted_returns_where_to_follow_the_work() {
+    let server = MockServer::start().await;
+    // A drive item's copy: `Location` names a monitor of another host.
+    Mock::given(method("POST"))
+        .and(path("/me/drive/items/1/copy"))
+        .and(body_json(json!({"name": "copy.txt"})))
+        .respond_with(
+            ResponseTemplate::new(202)
+                .insert_header("Location", "https://contoso.example/monitor/4A34")
+                .set_body_string("ignored"),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    // A OneNote copy: `Operation-Location`.
+    Mock::given(method("POST"))
+        .and(path("/me/onenote/notebooks/n/copyNotebook"))
+        .respond_with(ResponseTemplate::new(202).insert_header("Operation-Location", "https://graph.example/ops/7"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    // `sendMail` with MIME content: nothing to follow.
+    Mock::given(method("POST"))
+        .and(path("/me/sendMail"))
+        .and(header("content-type", "text/plain"))
+        .and(wiremock::matchers::body_string("RnJvbTo="))
+        .respond_with(ResponseTemplate::new(202))
+        .expect(1)
+        .mount(&server)
+        .await;
+
+    let client = Client::new(server.uri());
+    let copy = client
+        .send_accepted(Method::POST, "/me/drive/items/1/copy", None, Some(&json!({"name": "copy.txt"})))
+        .await
+        .expect("202 is success");
+    assert_eq!(copy.status, 202);
+    assert_eq!(copy.location.as_deref(), Some("https://contoso.example/monitor/4A34"));
+    let notebook: Accepted = client
+        .send_accepted::<NoBody>(Method::POST, "/me/onenote/notebooks/n/copyNotebook", None, None)
+        .await
+        .expect("202 is success");
+    assert_eq!(notebook.location.as_deref(), Some("https://graph.example/ops/7"));
+    let mail = client
+        .upload_accepted(Method::POST, "/me/sendMail", None, "text/plain", b"RnJvbTo=")
+        .await
+        .expect("202 is success");
+    assert_eq!((mail.status, mail.location), (202, None));
 }
 
 #[tokio::test]

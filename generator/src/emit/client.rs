@@ -41,6 +41,7 @@ pub(crate) fn return_type(plan: &Plan<'_>, ret: ReturnPlan, root: &str) -> Strin
         ReturnPlan::Unit => "()".to_owned(),
         ReturnPlan::Json => "::serde_json::Value".to_owned(),
         ReturnPlan::Bytes => "Vec<u8>".to_owned(),
+        ReturnPlan::Accepted => format!("{root}::runtime::Accepted"),
         ReturnPlan::Type(t, false) => plan.type_names().path(t, root),
         ReturnPlan::Type(t, true) => format!("{root}::runtime::Collection<{}>", plan.type_names().path(t, root)),
     }
@@ -61,7 +62,8 @@ struct MethodView {
     media: Option<String>,
     body: Option<BodyView>,
     ret: String,
-    /// The runtime's `send_json`, `send_empty`, `upload` or `download`.
+    /// The runtime's `send_json`, `send_empty`, `send_accepted`, `upload`, `upload_accepted` or
+    /// `download`.
     send: &'static str,
     http_method: &'static str,
     /// An expression of type `&str`.
@@ -99,6 +101,9 @@ fn method_view(plan: &Plan<'_>, m: &MethodPlan) -> MethodView {
     if ret == ReturnPlan::Bytes {
         docs = docs.text("Returns the bytes of the response as they came (a redirect to them is followed).");
     }
+    if ret == ReturnPlan::Accepted {
+        docs = docs.text("The service answers `202 Accepted` and does the work later; the result keeps where to follow it (`Location`), when the service gives one.");
+    }
     if path.loc.file == op.loc.file && path.loc.line != 0 {
         docs = docs.source(&path.loc.file, path.loc.line);
     } else {
@@ -131,7 +136,10 @@ fn method_view(plan: &Plan<'_>, m: &MethodPlan) -> MethodView {
     };
     let media = m.media_param.as_deref().map(names::ident);
     let (send, send_args) = match (&body_view, &media) {
-        (Some(b), Some(media)) => ("upload", vec![media.clone(), b.name.clone()]),
+        (Some(b), Some(media)) => {
+            let send = if ret == ReturnPlan::Accepted { "upload_accepted" } else { "upload" };
+            (send, vec![media.clone(), b.name.clone()])
+        }
         _ if ret == ReturnPlan::Bytes => ("download", Vec::new()),
         (body, _) => {
             let arg = match body {
@@ -139,7 +147,12 @@ fn method_view(plan: &Plan<'_>, m: &MethodPlan) -> MethodView {
                 // No body: the type parameter still needs a type, and `()` serializes to nothing sent.
                 None => "None::<&()>".to_owned(),
             };
-            (if ret == ReturnPlan::Unit { "send_empty" } else { "send_json" }, vec![arg])
+            let send = match ret {
+                ReturnPlan::Unit => "send_empty",
+                ReturnPlan::Accepted => "send_accepted",
+                _ => "send_json",
+            };
+            (send, vec![arg])
         }
     };
 

@@ -12,7 +12,7 @@ use super::plan::{BodyKind, ExamplePlan, PagePlan, Plan, ReturnPlan};
 use super::render::{self, Docs, EmitError};
 use super::types::TypeRef;
 use crate::GeneratedFile;
-use crate::ir::{DocumentedQuery, Example, header};
+use crate::ir::{DocumentedQuery, Example, header, named_header};
 use crate::names;
 use crate::validate::{Checked, decoded_options, query_placeholder_values};
 use askama::Template;
@@ -118,6 +118,9 @@ struct ClientTestView {
     /// What the mock checks of them: each name with its values in order, split at commas as
     /// wiremock reads them.
     header_checks: Vec<(String, Vec<String>)>,
+    /// The `Location` (or `Operation-Location`) header of an accepted answer, as literals
+    /// (name, value): the mock sends it and the result must keep it.
+    location: Option<(String, String)>,
 }
 
 struct TestView {
@@ -163,7 +166,7 @@ fn client_test(
     // the mock answers the documented status with no body, which an untyped result reads as
     // `null` and a typed one reports as a decode error; nothing is made up.
     let no_body_to_read = !expect_error
-        && !matches!(ret, ReturnPlan::Unit | ReturnPlan::Json | ReturnPlan::Bytes)
+        && !matches!(ret, ReturnPlan::Unit | ReturnPlan::Json | ReturnPlan::Bytes | ReturnPlan::Accepted)
         && response_body.is_none();
     let bytes_body = plan.bodies[o].is_some_and(|b| b.kind == BodyKind::Bytes);
     let body = plan.bodies[o]
@@ -184,6 +187,15 @@ fn client_test(
         .as_ref()
         .filter(|_| ret == ReturnPlan::Bytes && status != 204 && status != 304)
         .and_then(|r| Some((r.text.as_deref()?, header(&r.headers, "content-type"))));
+    // Where the example's answer says to follow accepted work: the mock gives it, and the
+    // result must keep it.
+    let location = ex
+        .response
+        .as_ref()
+        .filter(|_| ret == ReturnPlan::Accepted && !expect_error)
+        .and_then(|r| ["location", "operation-location"].iter().find_map(|n| named_header(&r.headers, n)))
+        .filter(|(_, v)| !v.is_empty() && v.bytes().all(|b| (0x21..0x7f).contains(&b)))
+        .map(|(n, v)| (names::string_literal(n), names::string_literal(v)));
     let mut args: Vec<String> = matched.values.iter().chain(&filled.values).map(|v| names::string_literal(v)).collect();
     if let Some((media, text)) = &upload {
         args.push(media.clone());
@@ -232,8 +244,11 @@ fn client_test(
         args,
         expect_error,
         expect_decode_error: no_body_to_read,
-        want: (!expect_error && !matches!(ret, ReturnPlan::Unit | ReturnPlan::Bytes) && response_body.is_some())
-            .then(|| return_type(plan, ret, ROOT)),
+        location,
+        want: (!expect_error
+            && !matches!(ret, ReturnPlan::Unit | ReturnPlan::Bytes | ReturnPlan::Accepted)
+            && response_body.is_some())
+        .then(|| return_type(plan, ret, ROOT)),
     })
 }
 

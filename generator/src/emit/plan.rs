@@ -95,6 +95,9 @@ pub(crate) enum ReturnPlan {
     Json,
     /// The bytes of the response as they came: [`Operation::response_stream`].
     Bytes,
+    /// `202 Accepted` with no documented body: the runtime's `Accepted`, which keeps where to
+    /// follow the work (`Location`).
+    Accepted,
     /// A type, wrapped in `Collection` when `bool` is set.
     Type(TypeRef, bool),
 }
@@ -553,7 +556,9 @@ impl<'ir> Ctx<'ir, '_> {
             return ReturnPlan::Unit;
         }
         let Some(ty) = response.ty.as_deref() else {
-            return ReturnPlan::Json;
+            // Work the service does later (`sendMail`, a drive item's copy) answers 202 with no
+            // body, and often with a `Location` to follow it by, which is what the caller needs.
+            return if response.status == 202 { ReturnPlan::Accepted } else { ReturnPlan::Json };
         };
         match self.index.resolve(ty, DEFAULT_NAMESPACE) {
             TypeRef::Json => ReturnPlan::Json,

@@ -3,10 +3,12 @@
 mod calendar_get;
 mod call_cancelmediaprocessing;
 mod commsoperation_update;
+mod driveitem_copy;
 mod driveitem_get_content;
 mod driveitem_put_content;
 mod folder_move;
 mod group_list_members;
+mod message_send_mime;
 mod user_count;
 mod user_delete;
 mod user_list;
