@@ -269,6 +269,35 @@ impl Client {
     where
         T: DeserializeOwned,
     {
+        self.get_link(link).await
+    }
+
+    /// Fetches what any link the service gave points to and decodes its JSON into `R`: the
+    /// [`Accepted::location`] of work the service does later, polled until it is done, as well
+    /// as the next and delta links [`Client::follow_link`] reads. The token goes with it only to
+    /// the service's own host, as [`Client::next_page`] explains, so a drive item's copy monitor
+    /// (another host, which wants none) is asked without it.
+    ///
+    /// ```no_run
+    /// # use docgen_runtime::{Client, Error, Method};
+    /// # async fn run(client: Client, copy: serde_json::Value) -> Result<(), Error> {
+    /// let path = "/me/drive/items/01ABC/copy";
+    /// let accepted = client.send_accepted(Method::POST, path, None, Some(&copy)).await?;
+    /// if let Some(monitor) = accepted.location {
+    ///     let status: serde_json::Value = client.get_link(&monitor).await?;
+    ///     println!("{}", status["status"]); // "inProgress", then "completed"
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// The same as [`Client::send_json`].
+    pub async fn get_link<R>(&self, link: &str) -> Result<R, Error>
+    where
+        R: DeserializeOwned,
+    {
         let (url, same_origin) = if link.starts_with("https://") || link.starts_with("http://") {
             let same_origin = origin(link).eq_ignore_ascii_case(origin(&self.base_url));
             (link.to_owned(), same_origin)
@@ -467,8 +496,8 @@ pub struct Accepted {
     /// The answer's status: 202, or another 2xx the service chose.
     pub status: u16,
     /// Where to follow the work, as the service gave it: the `Location` header, else
-    /// `Operation-Location` (OneNote's copies). A drive item's copy gives a monitor URL of
-    /// another host, which takes no token; other services give a Graph URL to poll with `GET`.
+    /// `Operation-Location` (OneNote's copies). [`Client::get_link`] reads it: a drive item's
+    /// copy gives a monitor of another host, which takes no token; other services, a Graph URL.
     pub location: Option<String>,
 }
 

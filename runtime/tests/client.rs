@@ -156,6 +156,39 @@ async fn send_accepted_returns_where_to_follow_the_work() {
 }
 
 #[tokio::test]
+async fn get_link_polls_a_location_and_keeps_the_token_to_the_service_host() {
+    let service = MockServer::start().await;
+    let monitor = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/external/connections/c/operations/7"))
+        .and(header("authorization", "Bearer t"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "7", "status": "completed"})))
+        .expect(1)
+        .mount(&service)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/monitor/4A34"))
+        .respond_with(
+            ResponseTemplate::new(202).set_body_json(json!({"status": "inProgress", "percentageComplete": 58.0})),
+        )
+        .expect(1)
+        .mount(&monitor)
+        .await;
+
+    let client = Client::new(service.uri()).with_bearer_token("t");
+    let operation: serde_json::Value = client
+        .get_link(&format!("{}/external/connections/c/operations/7", service.uri()))
+        .await
+        .expect("the service answers 200");
+    assert_eq!(operation["status"], "completed");
+    let status: serde_json::Value =
+        client.get_link(&format!("{}/monitor/4A34", monitor.uri())).await.expect("the monitor answers 202");
+    assert_eq!(status["status"], "inProgress");
+    let asked = monitor.received_requests().await.expect("recording is on");
+    assert!(asked[0].headers.get("authorization").is_none(), "the token stays with the service's host");
+}
+
+#[tokio::test]
 async fn an_empty_2xx_body_reads_as_null_for_untyped_results_and_fails_for_structs() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
