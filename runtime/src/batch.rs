@@ -68,8 +68,8 @@ struct WireRequest<'a> {
 }
 
 impl Step {
-    /// This request as a call that sends it with the requests `sent` sends it, as `id`, with the
-    /// client's query options and headers.
+    /// This request as the call of the requests `sent` sends it, as `id`, with the client's query
+    /// options and headers; a dependency answered in an earlier call is left out.
     fn wire<'a>(
         &'a self,
         id: BatchId,

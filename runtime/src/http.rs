@@ -177,7 +177,7 @@ impl Client {
     {
         let url = self.url(path, &[query.unwrap_or_default(), &self.query]);
         let answer = self.execute(method, url, true, Payload::json(body), JSON).await?;
-        Ok(Accepted { status: answer.status, location: answer.location })
+        Ok(answer.accepted())
     }
 
     /// Sends bytes of the given media type, as [`Client::upload`] does, to an operation that
@@ -197,7 +197,7 @@ impl Client {
         let url = self.url(path, &[query.unwrap_or_default(), &self.query]);
         let body: Payload<()> = Payload::Bytes { content_type, content };
         let answer = self.execute(method, url, true, body, JSON).await?;
-        Ok(Accepted { status: answer.status, location: answer.location })
+        Ok(answer.accepted())
     }
 
     /// Sends a request for an operation that returns bytes rather than JSON (a file's content, a
@@ -507,6 +507,13 @@ struct Answer {
     /// See [`Accepted::location`].
     location: Option<String>,
     body: Vec<u8>,
+}
+
+impl Answer {
+    /// What a caller of accepted work keeps of the answer.
+    fn accepted(self) -> Accepted {
+        Accepted { status: self.status, location: self.location }
+    }
 }
 
 /// The `Location` header, else `Operation-Location`, when it is text.
